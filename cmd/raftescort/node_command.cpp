@@ -1,0 +1,114 @@
+#include "node_command.hpp"
+
+#include "duration.hpp"
+#include "exit_error.hpp"
+#include "validators.hpp"
+
+#include <raftescort/util/assert.hpp>
+
+#include <limits>
+#include <memory>
+
+namespace raftescort::cmd {
+
+namespace {
+
+// A follower must be able to miss two heartbeats in a row before it calls an
+// election, or one late packet deposes a healthy leader.
+constexpr std::int64_t k_election_timeout_heartbeats_min = 3;
+
+} // namespace
+
+void setup_node_command(CLI::App& app)
+{
+    auto options = std::make_shared<NodeOptions>();
+    CLI::App* node = app.add_subcommand("node", "Run one member of the Raft cluster");
+
+    node->add_option("--id", options->id, "Raft id of this node, a positive integer")
+        ->check(positive_integer_validator("node id"))
+        ->type_name("ID");
+    node->add_option("--listen", options->listen,
+                     "Address to serve peers and the proxy on; a bare PORT means 0.0.0.0:PORT")
+        ->transform(listen_address_validator())
+        ->envname("CONTAINER_PORT")
+        ->type_name("HOST:PORT")
+        ->default_str(options->listen);
+    node->add_option("--advertise", options->advertise,
+                     "Address peers and the proxy reach this node at (default: --listen)")
+        ->check(host_port_validator())
+        ->type_name("HOST:PORT");
+    node->add_option("--redis", options->redis_url, "Redis registry URL")
+        ->check(url_validator("redis"))
+        ->envname("REDIS_URL")
+        ->type_name("URL")
+        ->default_str(options->redis_url);
+    node->add_option("--data-dir", options->data_dir, "Directory for the log and snapshots")
+        ->type_name("DIR")
+        ->default_str(options->data_dir);
+    node->add_option("--heartbeat", options->heartbeat_interval_ms, "Leader heartbeat interval")
+        ->transform(duration_ms_validator(false))
+        ->envname("HEARTBEAT_TIMEOUT")
+        ->type_name("DUR")
+        ->default_str(format_duration_ms(options->heartbeat_interval_ms));
+    node->add_option("--election-timeout", options->election_timeout_ms,
+                     "Election timeout, randomized from 1x to 2x; at least 3x --heartbeat")
+        ->transform(duration_ms_validator(false))
+        ->envname("ELECTION_TIMEOUT")
+        ->type_name("DUR")
+        ->default_str(format_duration_ms(options->election_timeout_ms));
+    node->add_option("--step-interval", options->step_interval_ms,
+                     "Time between convoy steps while the mission runs")
+        ->transform(duration_ms_validator(false))
+        ->type_name("DUR")
+        ->default_str(format_duration_ms(options->step_interval_ms));
+    CLI::Option* autopilot = node->add_flag_callback(
+        "--autopilot", [options] { options->autopilot = true; },
+        "Run the mission by itself once a leader exists (default)");
+    node->add_flag_callback(
+            "--no-autopilot", [options] { options->autopilot = false; },
+            "Wait for 'raftescort ctl mission start'")
+        ->excludes(autopilot);
+    node->add_option("--cluster-token", options->cluster_token,
+                     "Shared secret required on node-to-node calls")
+        ->envname("RAFTESCORT_CLUSTER_TOKEN")
+        ->type_name("TOKEN");
+    node->add_option("--log-level", options->log_level, "Log verbosity")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+        ->type_name("LEVEL")
+        ->default_str(options->log_level);
+
+    node->callback([options] {
+        validate_node_options(*options);
+        run_node(*options);
+    });
+}
+
+void validate_node_options(const NodeOptions& options)
+{
+    // CLI11 already refused zero and negative durations, one option at a time.
+    RE_ASSERT(options.heartbeat_interval_ms > 0);
+    RE_ASSERT(options.election_timeout_ms > 0);
+
+    // election < 3 * heartbeat, written so that it cannot overflow.
+    if (options.election_timeout_ms / k_election_timeout_heartbeats_min
+        < options.heartbeat_interval_ms) {
+        const std::string heartbeat = format_duration_ms(options.heartbeat_interval_ms);
+        const std::string election = format_duration_ms(options.election_timeout_ms);
+        std::string minimum = "more than fits in 64 bits";
+        if (options.heartbeat_interval_ms
+            <= std::numeric_limits<std::int64_t>::max() / k_election_timeout_heartbeats_min) {
+            minimum = format_duration_ms(options.heartbeat_interval_ms
+                                         * k_election_timeout_heartbeats_min);
+        }
+        throw CLI::ValidationError(
+            "--election-timeout",
+            election + " is less than " + std::to_string(k_election_timeout_heartbeats_min)
+                + " x --heartbeat " + heartbeat + " = " + minimum
+                + ": a follower must be able to miss two heartbeats before it calls an election "
+                  "(ELECTION_TIMEOUT and HEARTBEAT_TIMEOUT set these too)");
+    }
+}
+
+void run_node(const NodeOptions& /*options*/) { throw_role_unavailable("node", "issue #4"); }
+
+} // namespace raftescort::cmd

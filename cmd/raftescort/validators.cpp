@@ -1,0 +1,158 @@
+#include "validators.hpp"
+
+#include "duration.hpp"
+
+#include <raftescort/util/assert.hpp>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace raftescort::cmd {
+
+namespace {
+
+constexpr std::uint32_t k_port_max = 65535;
+
+bool is_digits(std::string_view text)
+{
+    if (text.empty()) {
+        return false;
+    }
+    for (const char c : text) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool has_space(std::string_view text)
+{
+    for (const char c : text) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Returns an empty string if `text` is a port number 1..65535, else why not.
+std::string check_port(std::string_view text)
+{
+    if (!is_digits(text) || text.size() > 5) {
+        return "'" + std::string(text) + "' is not a port number (1-65535)";
+    }
+    const std::uint32_t port = static_cast<std::uint32_t>(std::stoul(std::string(text)));
+    if (port == 0 || port > k_port_max) {
+        return "port " + std::string(text) + " is out of range (1-65535)";
+    }
+    return "";
+}
+
+// Returns an empty string if `text` is HOST:PORT, else why not.
+std::string check_host_port(std::string_view text)
+{
+    const std::string quoted = "'" + std::string(text) + "'";
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+        return quoted + " is not HOST:PORT";
+    }
+    const std::string_view host = text.substr(0, colon);
+    if (host.empty() || has_space(host) || host.find('/') != std::string_view::npos) {
+        return quoted + " is not HOST:PORT: the host is missing or malformed";
+    }
+    const bool bracketed = host.front() == '[';
+    if (bracketed != (host.back() == ']')) {
+        return quoted + " is not HOST:PORT: an IPv6 host goes in brackets, as in [::1]:5000";
+    }
+    if (!bracketed && host.find(':') != std::string_view::npos) {
+        return quoted + " is not HOST:PORT: an IPv6 host goes in brackets, as in [::1]:5000";
+    }
+    return check_port(text.substr(colon + 1));
+}
+
+} // namespace
+
+CLI::Validator duration_ms_validator(bool zero_allowed)
+{
+    return CLI::Validator(
+        [zero_allowed](std::string& text) -> std::string {
+            const auto duration_ms = parse_duration_ms(text);
+            if (!duration_ms.ok()) {
+                return duration_ms.error().message;
+            }
+            if (!zero_allowed && duration_ms.value() == 0) {
+                return "'" + text + "' is zero: this duration must be greater than zero";
+            }
+            text = std::to_string(duration_ms.value());
+            return "";
+        },
+        "", "DURATION");
+}
+
+CLI::Validator listen_address_validator()
+{
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (is_digits(text)) {
+                std::string why = check_port(text);
+                if (why.empty()) {
+                    text = "0.0.0.0:" + text;
+                }
+                return why;
+            }
+            return check_host_port(text);
+        },
+        "", "LISTEN_ADDRESS");
+}
+
+CLI::Validator host_port_validator()
+{
+    return CLI::Validator([](std::string& text) { return check_host_port(text); }, "", "HOST_PORT");
+}
+
+CLI::Validator url_validator(const std::string& scheme, const std::string& other_scheme)
+{
+    RE_ASSERT(!scheme.empty());
+    return CLI::Validator(
+        [scheme, other_scheme](std::string& text) -> std::string {
+            std::string expected = "a " + scheme + ":// URL";
+            if (!other_scheme.empty()) {
+                expected = "a " + scheme + ":// or " + other_scheme + ":// URL";
+            }
+            const std::size_t separator = text.find("://");
+            if (separator == std::string::npos || separator + 3 == text.size() || has_space(text)) {
+                return "'" + text + "' is not " + expected;
+            }
+            const std::string given = text.substr(0, separator);
+            if (given != scheme && (other_scheme.empty() || given != other_scheme)) {
+                return "'" + text + "' is not " + expected;
+            }
+            return "";
+        },
+        "", "URL");
+}
+
+CLI::Validator positive_integer_validator(const std::string& what)
+{
+    return CLI::Validator(
+        [what](std::string& text) -> std::string {
+            const std::string why = "'" + text + "' is not a " + what + " (a positive integer)";
+            if (!is_digits(text) || text.size() > 20) {
+                return why;
+            }
+            try {
+                if (std::stoull(text) == 0) {
+                    return why;
+                }
+            } catch (const std::out_of_range&) {
+                return "'" + text + "' is too large for a " + what;
+            }
+            return "";
+        },
+        "", "POSITIVE_INTEGER");
+}
+
+} // namespace raftescort::cmd

@@ -1,0 +1,185 @@
+#pragma once
+
+// The escort convoy: the replicated, deterministic state machine that every
+// node applies committed Raft entries to (DESIGN.md §2).
+//
+// Vocabulary: the convoy's "lead unit" is the node whose offset is [0,0];
+// the word "leader" is kept for Raft.
+
+#include <raftescort/raft/types.hpp>
+#include <raftescort/util/result.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace raftescort::escort {
+
+struct Point {
+    std::int64_t x = 0;
+    std::int64_t y = 0;
+
+    bool operator==(const Point&) const = default;
+};
+
+enum class CommandKind : std::uint8_t {
+    /// One unit from `from` toward the mission target; stale (a no-op) when the
+    /// lead point is no longer `from`, so a deposed leader's step never lands twice.
+    step = 0,
+    /// Client move: shift the lead point (and so the formation) by (dx, dy).
+    move = 1,
+    /// Mission control: set the target and/or run or pause.
+    mission = 2,
+};
+
+struct Command {
+    CommandKind kind = CommandKind::step;
+    Point from;             ///< step
+    std::int64_t dx = 0;    ///< move
+    std::int64_t dy = 0;    ///< move
+    Point target;           ///< mission
+    bool running = false;   ///< mission
+    /// Client request id: a retried (client_id, sequence) is applied once.
+    /// An empty client_id means no deduplication (autopilot steps).
+    std::string client_id;
+    std::uint64_t sequence = 0;
+
+    bool operator==(const Command&) const = default;
+};
+
+/// The longest client id a command may carry.
+inline constexpr std::size_t k_client_id_length_max = 64;
+/// The longest encoded command decode_command accepts; committed data is bounded.
+inline constexpr std::size_t k_command_length_max = 256;
+/// A client move may shift each coordinate by at most this much.
+inline constexpr std::int64_t k_move_delta_max = 1'000'000;
+/// The lead point and mission target stay within [-max, +max] on both axes.
+inline constexpr std::int64_t k_coordinate_max = 1'000'000'000;
+/// Clients remembered for deduplication; the one applied longest ago is evicted first.
+inline constexpr std::size_t k_clients_max = 1024;
+
+/// True if `client_id` is 1..k_client_id_length_max characters of [A-Za-z0-9_.:-].
+/// Callers building a Command from outside input check this before encode_command.
+bool is_valid_client_id(std::string_view client_id);
+
+/// Text form, one space between fields: "step <x> <y>", "move <dx> <dy>",
+/// "mission <x> <y> run|pause", then " c=<client_id> s=<sequence>" when client_id is set.
+/// The command must be valid: a valid client_id, or an empty one with sequence 0.
+std::string encode_command(const Command& command);
+/// Accepts exactly the canonical form encode_command produces (so it is the inverse).
+util::Result<Command> decode_command(std::string_view data);
+
+struct Mission {
+    Point target{100, 0};
+    bool running = false;
+    std::uint64_t steps_taken = 0;
+
+    bool operator==(const Mission&) const = default;
+};
+
+/// The deduplication record for one client.
+struct ClientRecord {
+    /// The highest sequence applied for the client; a lower or equal one is a duplicate.
+    std::uint64_t sequence = 0;
+    /// The index of the entry that set `sequence`; eviction picks the lowest, which is
+    /// unique per client, so every node evicts the same client.
+    raft::Index applied_index;
+
+    bool operator==(const ClientRecord&) const = default;
+};
+
+/// What applying one entry did.
+struct ApplyResult {
+    enum class Kind : std::uint8_t {
+        stepped,     ///< lead point moved one unit toward the target
+        moved,       ///< client move applied
+        mission_set, ///< mission changed
+        lead_taken,  ///< a new lead unit (leader_noop entry)
+        roster,      ///< roster changed (conf_change entry)
+        duplicate,   ///< (client_id, sequence) already applied: nothing changed
+        stale,       ///< a step whose `from` is not the lead point: nothing changed
+        no_op,       ///< valid but changed nothing (e.g. a step at the target)
+    };
+    Kind kind = Kind::no_op;
+    Point lead_before;
+    Point lead_after;
+};
+
+class Escort {
+public:
+    /// A fresh convoy at [0,0] whose roster holds `initial_members`.
+    ///
+    /// Nodes of a cluster start from `Escort{}`: the founding membership
+    /// reaches the roster as the bootstrap conf_change entries of the log
+    /// (raft::bootstrap_entries), so a node that joins later and replays the
+    /// log computes exactly the same formation. The members form is for tests.
+    explicit Escort(const raft::ConfState& initial_members = {});
+
+    /// Applies a committed entry. Entries must come in index order, each once.
+    /// Malformed command data is a no-op (it was committed, so every node
+    /// skips it the same way).
+    ApplyResult apply(const raft::Entry& entry);
+
+    Point lead_point() const { return m_lead_point; }
+    raft::NodeId lead_unit() const { return m_lead_unit; }
+    const Mission& mission() const { return m_mission; }
+    raft::Index last_applied_index() const { return m_last_applied_index; }
+    raft::Term last_applied_term() const { return m_last_applied_term; }
+    /// Formation slot per node: 0 is the lead unit.
+    const std::map<raft::NodeId, std::uint32_t>& roster() const { return m_roster; }
+    /// The node's position, if it is on the roster.
+    std::optional<Point> position_of(raft::NodeId node) const;
+    /// Slot 0 is [0,0]; then rows widen behind the lead, odd slots on the +y side:
+    /// 1 = (-1,+1), 2 = (-1,-1), 3 = (-2,+2), 4 = (-2,-2), ...
+    static Point slot_offset(std::uint32_t slot);
+    /// The deduplication table, at most k_clients_max entries.
+    const std::map<std::string, ClientRecord>& clients() const { return m_clients; }
+
+    /// A hash of the whole state, equal on every node that applied the same entries.
+    std::uint64_t state_hash() const;
+
+    std::string serialize() const;
+    static util::Result<Escort> deserialize(std::string_view data);
+
+    bool operator==(const Escort&) const = default;
+
+private:
+    // Formation (formation.cpp).
+    std::uint32_t smallest_free_slot() const;
+    void add_to_roster(raft::NodeId node);
+    void remove_from_roster(raft::NodeId node);
+    void take_lead(raft::NodeId node);
+
+    // Commands (escort.cpp).
+    ApplyResult::Kind apply_conf_change_entry(const raft::Entry& entry);
+    ApplyResult::Kind apply_leader_noop_entry(const raft::Entry& entry);
+    ApplyResult::Kind apply_normal_entry(const raft::Entry& entry);
+    ApplyResult::Kind apply_step(const Command& command);
+    ApplyResult::Kind apply_move(const Command& command);
+    ApplyResult::Kind apply_mission(const Command& command);
+
+    // Deduplication (client_table.cpp).
+    bool is_duplicate(const Command& command) const;
+    void record_client(const Command& command, raft::Index index);
+
+    // Snapshots (snapshot.cpp): the checks deserialize runs, and apply asserts.
+    util::Status check_invariants() const;
+
+    Point m_lead_point;
+    /// The node at slot 0, or k_no_node after the lead unit left the roster and
+    /// before the next take_lead. Changed only by take_lead and remove_from_roster.
+    raft::NodeId m_lead_unit;
+    Mission m_mission;
+    /// Slots are unique; slot 0 is held exactly when m_lead_unit is set, by it.
+    std::map<raft::NodeId, std::uint32_t> m_roster;
+    /// Last sequence applied per client, for deduplication; bounded (oldest evicted).
+    std::map<std::string, ClientRecord> m_clients;
+    /// Increases with every applied entry, of any type.
+    raft::Index m_last_applied_index;
+    raft::Term m_last_applied_term;
+};
+
+} // namespace raftescort::escort

@@ -1,0 +1,250 @@
+#pragma once
+
+// RaftNode: one Raft participant as a pure, deterministic state machine.
+//
+// It has no threads, sockets, files or clocks. Time moves by tick(); peers'
+// messages come in through step(); clients call propose(). Every effect is
+// queued and handed to the runtime as a Ready (see ready.hpp for the order in
+// which the runtime must carry it out). Same state + same inputs + same seed
+// gives the same outputs, which is what makes the simulator possible.
+//
+// Not thread-safe: exactly one thread (the runtime's loop) owns a RaftNode.
+
+#include <raftescort/raft/config.hpp>
+#include <raftescort/raft/message.hpp>
+#include <raftescort/raft/ready.hpp>
+#include <raftescort/raft/types.hpp>
+#include <raftescort/util/result.hpp>
+#include <raftescort/util/rng.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace raftescort::raft {
+
+/// What a restarting node read back from its storage.
+struct PersistedState {
+    HardState hard_state;
+    /// The latest snapshot, if one was taken or installed.
+    std::optional<Snapshot> snapshot;
+    /// Entries after the snapshot (or from index 1), contiguous.
+    std::vector<Entry> entries;
+    /// The bootstrap configuration of a brand-new cluster. When storage is
+    /// empty and this has voters, the core writes it into the log as
+    /// committed conf_change entries at term 1 (see bootstrap_entries), which
+    /// the runtime persists and applies like any other. Empty for a node
+    /// that waits to be added by a leader; ignored once storage holds state.
+    ConfState initial_conf;
+    /// Highest index already reflected in the application's state (at least
+    /// the snapshot's index). Entries after it are handed out again to apply.
+    Index applied;
+};
+
+/// A log position handed back by propose(): the proposal is committed when
+/// the entry at `index` is committed with this `term`; a different term there
+/// means it was lost to a leader change.
+struct LogPosition {
+    Term term;
+    Index index;
+
+    bool operator==(const LogPosition&) const = default;
+};
+
+/// The leader's view of one follower's replication (Raft Figure 2 + etcd).
+struct Progress {
+    enum class State : std::uint8_t { probe, replicate, snapshot };
+
+    /// Highest index known to be replicated on the follower (§5.3 matchIndex).
+    Index match_index;
+    /// Next index to send (§5.3 nextIndex).
+    Index next_index;
+    State state = State::probe;
+    /// Probe: an append is out and unanswered; wait for a reply or heartbeat.
+    bool probe_sent = false;
+    /// Replicate: last indexes of the append messages not yet acknowledged.
+    std::vector<Index> inflight;
+    /// Snapshot: the snapshot being sent and the next chunk offset.
+    Index snapshot_index;
+    std::uint64_t snapshot_offset = 0;
+    bool snapshot_chunk_outstanding = false;
+    /// Ticks since the last chunk went out; a chunk unanswered for long is resent.
+    std::uint32_t snapshot_chunk_ticks = 0;
+    /// Heard from since the last check-quorum round.
+    bool recent_active = false;
+    /// Ticks since the follower last answered.
+    std::uint64_t ticks_since_contact = 0;
+    /// Ticks since match_index last advanced or entries were last sent; a
+    /// follower stalled for two heartbeats gets a resend.
+    std::uint64_t ticks_since_progress = 0;
+    bool learner = false;
+};
+
+const char* progress_state_name(Progress::State state);
+
+/// The log entries that bootstrap a cluster with `conf`: one conf_change per
+/// member at term 1, indexes 1..n. Every founding member writes the same ones.
+std::vector<Entry> bootstrap_entries(const ConfState& conf);
+
+class RaftLog;
+
+class RaftNode {
+public:
+    RaftNode(const Config& config, PersistedState state);
+    ~RaftNode();
+    RaftNode(const RaftNode&) = delete;
+    RaftNode& operator=(const RaftNode&) = delete;
+
+    /// Advances logical time by one tick.
+    void tick();
+    /// Handles a message from a peer. Messages from older terms are ignored.
+    void step(const Message& message);
+
+    /// Appends an application command (leader only).
+    util::Result<LogPosition> propose(std::string data);
+    /// Appends a membership change (leader only, one at a time).
+    util::Result<LogPosition> propose_conf_change(const ConfChange& change);
+    /// Hands leadership to `target` once it is caught up (dissertation §3.10).
+    util::Status transfer_leadership(NodeId target);
+    /// Asks for a linearizable read point (§8); the answer comes as a ReadState.
+    util::Status read_index(std::uint64_t request_id);
+    /// Starts an election now, as if the election timeout had passed.
+    void campaign();
+
+    /// The application took a snapshot of its state at `index` (already
+    /// applied): entries up to it may be dropped from memory.
+    void compact(Index index, std::string data);
+
+    bool has_ready() const;
+    /// Collects the batch of work for the runtime (see ready.hpp).
+    Ready ready();
+    /// The runtime has carried out `ready` completely.
+    void advance(const Ready& ready);
+
+    NodeId id() const { return m_config.id; }
+    Role role() const { return m_role; }
+    Term term() const { return m_term; }
+    NodeId voted_for() const { return m_voted_for; }
+    NodeId leader() const { return m_leader; }
+    Index commit_index() const;
+    Index applied_index() const;
+    Index last_index() const;
+    Index first_index() const;
+    /// The term of the entry at `index`, if it is in memory (or is the snapshot point).
+    std::optional<Term> term_at(Index index) const;
+    /// Entries in [low, high] that are still in memory.
+    std::vector<Entry> entries(Index low, Index high) const;
+    const ConfState& conf() const { return m_conf; }
+    HardState hard_state() const;
+    /// The leader's view of its followers; empty unless leader.
+    const std::map<NodeId, Progress>& progress() const { return m_progress; }
+    /// Index of the last membership change applied to `conf()`.
+    Index conf_index() const { return m_conf_index; }
+    /// The in-memory snapshot (the last one taken or installed), if any.
+    const std::optional<Snapshot>& snapshot() const { return m_snapshot; }
+    /// Election timeout drawn for this term, in ticks.
+    std::uint32_t randomized_election_ticks() const { return m_randomized_election_ticks; }
+
+private:
+    enum class CampaignKind { pre_vote, election, transfer };
+
+    void become_follower(Term term, NodeId leader);
+    void become_pre_candidate();
+    void become_candidate();
+    void become_leader();
+    void start_campaign(CampaignKind kind);
+    void reset(Term term);
+    void reset_randomized_election_ticks();
+
+    void tick_election();
+    void tick_heartbeat();
+
+    bool step_term(const Message& message);
+    void step_leader(const Message& message);
+    void step_candidate(const Message& message);
+    void step_follower(const Message& message);
+
+    void handle_vote_request(const Message& message);
+    void handle_vote_response(const Message& message);
+    void handle_append(const Message& message);
+    void handle_append_response(const Message& message);
+    void handle_heartbeat(const Message& message);
+    void handle_heartbeat_response(const Message& message);
+    void handle_snapshot_chunk(const Message& message);
+    void handle_snapshot_response(const Message& message);
+    void handle_timeout_now(const Message& message);
+
+    bool promotable() const;
+    bool in_lease() const;
+    std::size_t quorum() const;
+    bool append_entries(std::vector<Entry> entries);
+    bool maybe_commit();
+    void commit_to(Index index);
+    void send(Message message);
+    void send_append(NodeId to, bool send_if_empty);
+    void send_snapshot_chunk(NodeId to);
+    void send_heartbeat(NodeId to, std::uint64_t read_round);
+    void broadcast_append();
+    void broadcast_heartbeat(std::uint64_t read_round);
+    void apply_conf_entry(const Entry& entry);
+    void apply_conf(const ConfState& conf);
+    void maybe_promote_learners();
+    void maybe_send_timeout_now(NodeId to);
+    void release_pending_reads();
+    void abort_transfer();
+    void check_invariants() const;
+    void log(util::LogLevel level, const std::string& message) const;
+
+    Config m_config;
+    util::Rng m_rng;
+    util::NullLogger m_null_logger;
+    std::unique_ptr<RaftLog> m_log;
+
+    Role m_role = Role::follower;
+    Term m_term;
+    NodeId m_voted_for;
+    NodeId m_leader;
+    ConfState m_conf;
+    Index m_conf_index;
+
+    std::uint32_t m_election_elapsed = 0;
+    std::uint32_t m_heartbeat_elapsed = 0;
+    std::uint32_t m_randomized_election_ticks = 0;
+
+    std::map<NodeId, Progress> m_progress;
+    std::map<NodeId, bool> m_votes;
+    NodeId m_transfer_target;
+    std::uint32_t m_transfer_elapsed = 0;
+    /// A conf change is in the log but not yet applied: no new one until it is.
+    Index m_pending_conf_index;
+
+    /// Snapshot held in memory to send to lagging followers.
+    std::optional<Snapshot> m_snapshot;
+    /// Follower side: chunks received so far of an incoming snapshot.
+    std::optional<SnapshotMetadata> m_incoming_snapshot;
+    std::string m_incoming_snapshot_data;
+    /// A snapshot installed by step() that the runtime has not yet persisted.
+    std::optional<Snapshot> m_pending_snapshot;
+
+    struct PendingRead {
+        std::uint64_t request_id;
+        Index index;
+        std::uint64_t round;
+        std::set<NodeId> acks;
+    };
+    std::vector<PendingRead> m_pending_reads;
+    std::vector<std::uint64_t> m_reads_before_commit;
+    std::uint64_t m_read_round = 0;
+    std::vector<ReadState> m_read_states;
+
+    std::vector<Message> m_messages;
+    /// Proposals were appended since the last Ready: send them in one batch.
+    bool m_append_pending = false;
+    std::optional<SoftState> m_last_soft_state;
+    HardState m_last_hard_state;
+};
+
+} // namespace raftescort::raft

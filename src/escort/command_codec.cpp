@@ -1,0 +1,264 @@
+// The text form of escort commands. Committed entries stay readable in traces
+// and in `ctl logs`, and decode accepts exactly one spelling per command, so
+// encode(decode(text)) == text for every accepted text.
+
+#include <raftescort/escort/escort.hpp>
+#include <raftescort/util/assert.hpp>
+
+#include <array>
+#include <charconv>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace raftescort::escort {
+
+namespace {
+
+using util::ErrorCode;
+using util::make_error;
+using util::Result;
+
+// "mission x y run c=id s=n" is the longest form: seven fields.
+constexpr std::size_t k_fields_max = 7;
+
+struct Fields {
+    std::array<std::string_view, k_fields_max> items;
+    std::size_t count = 0;
+};
+
+util::Error invalid(std::string_view data, std::string_view reason)
+{
+    std::string message = "bad command \"";
+    // Quote only a prefix: the message may be logged, and the data came from outside.
+    message += data.substr(0, 40);
+    message += data.size() > 40 ? "...\": " : "\": ";
+    message += reason;
+    return make_error(ErrorCode::invalid_argument, std::move(message));
+}
+
+// Splits on single spaces. Empty fields (leading, trailing or doubled spaces) are
+// rejected so that each command has one spelling.
+Result<Fields> split_fields(std::string_view data)
+{
+    Fields fields;
+    std::size_t start = 0;
+    while (true) {
+        std::size_t space = data.find(' ', start);
+        std::string_view field = data.substr(start, space == data.npos ? data.npos : space - start);
+        if (field.empty()) {
+            return invalid(data, "empty field (fields are separated by one space)");
+        }
+        if (fields.count == k_fields_max) {
+            return invalid(data, "too many fields");
+        }
+        fields.items[fields.count] = field;
+        ++fields.count;
+        if (space == data.npos) {
+            break;
+        }
+        start = space + 1;
+    }
+    RE_ASSERT(fields.count >= 1);
+    RE_ASSERT(fields.count <= k_fields_max);
+    return fields;
+}
+
+bool is_canonical_digits(std::string_view digits)
+{
+    if (digits.empty()) {
+        return false;
+    }
+    for (char c : digits) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+    }
+    // A leading zero would give a second spelling of the same number.
+    return digits.size() == 1 || digits[0] != '0';
+}
+
+Result<std::int64_t> parse_int64(std::string_view data, std::string_view field)
+{
+    std::string_view digits = field;
+    if (!digits.empty() && digits[0] == '-') {
+        digits.remove_prefix(1);
+        if (digits == "0") {
+            return invalid(data, "\"-0\" is not canonical");
+        }
+    }
+    if (!is_canonical_digits(digits)) {
+        return invalid(data, "not a canonical decimal integer: " + std::string(field));
+    }
+    std::int64_t value = 0;
+    auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+    if (error == std::errc::result_out_of_range) {
+        return invalid(data, "integer out of range: " + std::string(field));
+    }
+    RE_ASSERT(error == std::errc{});
+    RE_ASSERT(end == field.data() + field.size());
+    return value;
+}
+
+Result<std::uint64_t> parse_uint64(std::string_view data, std::string_view field)
+{
+    if (!is_canonical_digits(field)) {
+        return invalid(data, "not a canonical unsigned integer: " + std::string(field));
+    }
+    std::uint64_t value = 0;
+    auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+    if (error == std::errc::result_out_of_range) {
+        return invalid(data, "integer out of range: " + std::string(field));
+    }
+    RE_ASSERT(error == std::errc{});
+    RE_ASSERT(end == field.data() + field.size());
+    return value;
+}
+
+// Parses the two integer fields after the verb into (first, second).
+util::Status parse_pair(std::string_view data, const Fields& fields, std::int64_t& first,
+                        std::int64_t& second)
+{
+    RE_ASSERT(fields.count >= 3);
+    RE_TRY(first_value, parse_int64(data, fields.items[1]));
+    RE_TRY(second_value, parse_int64(data, fields.items[2]));
+    first = first_value;
+    second = second_value;
+    return util::Ok{};
+}
+
+// Parses the optional "c=<id> s=<sequence>" suffix starting at `position`.
+util::Status parse_client(std::string_view data, const Fields& fields, std::size_t position,
+                          Command& command)
+{
+    RE_ASSERT(position <= fields.count);
+    if (position == fields.count) {
+        return util::Ok{};
+    }
+    // The pair travels together: a sequence means nothing without its client.
+    if (fields.count - position != 2) {
+        return invalid(data, "expected \"c=<client> s=<sequence>\" after the arguments");
+    }
+    std::string_view client = fields.items[position];
+    std::string_view sequence = fields.items[position + 1];
+    if (client.substr(0, 2) != "c=" || sequence.substr(0, 2) != "s=") {
+        return invalid(data, "expected \"c=<client> s=<sequence>\" after the arguments");
+    }
+    client.remove_prefix(2);
+    sequence.remove_prefix(2);
+    if (!is_valid_client_id(client)) {
+        return invalid(data, "client id must be 1-64 characters of [A-Za-z0-9_.:-]");
+    }
+    RE_TRY(sequence_value, parse_uint64(data, sequence));
+    command.client_id = std::string(client);
+    command.sequence = sequence_value;
+    return util::Ok{};
+}
+
+} // namespace
+
+bool is_valid_client_id(std::string_view client_id)
+{
+    if (client_id.empty() || client_id.size() > k_client_id_length_max) {
+        return false;
+    }
+    for (char c : client_id) {
+        bool alphanumeric = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9');
+        bool punctuation = c == '_' || c == '.' || c == ':' || c == '-';
+        if (!alphanumeric && !punctuation) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string encode_command(const Command& command)
+{
+    // An invalid command here is a caller's bug: outside input is checked with
+    // is_valid_client_id before a Command is built from it.
+    RE_ASSERT(command.client_id.empty() || is_valid_client_id(command.client_id));
+    if (command.client_id.empty()) {
+        RE_ASSERT(command.sequence == 0);
+    }
+    std::string out;
+    switch (command.kind) {
+    case CommandKind::step:
+        out = "step " + std::to_string(command.from.x) + ' ' + std::to_string(command.from.y);
+        break;
+    case CommandKind::move:
+        out = "move " + std::to_string(command.dx) + ' ' + std::to_string(command.dy);
+        break;
+    case CommandKind::mission:
+        out = "mission " + std::to_string(command.target.x) + ' ' +
+              std::to_string(command.target.y) + (command.running ? " run" : " pause");
+        break;
+    }
+    RE_ASSERT(!out.empty());
+    if (!command.client_id.empty()) {
+        out += " c=" + command.client_id + " s=" + std::to_string(command.sequence);
+    }
+    RE_ASSERT(out.size() <= k_command_length_max);
+    return out;
+}
+
+Result<Command> decode_command(std::string_view data)
+{
+    if (data.empty()) {
+        return invalid(data, "empty");
+    }
+    if (data.size() > k_command_length_max) {
+        return invalid(data, "longer than " + std::to_string(k_command_length_max) + " bytes");
+    }
+    RE_TRY(fields, split_fields(data));
+    std::string_view verb = fields.items[0];
+    Command command;
+    std::size_t arguments = 0;
+    if (verb == "step") {
+        command.kind = CommandKind::step;
+        arguments = 2;
+    } else if (verb == "move") {
+        command.kind = CommandKind::move;
+        arguments = 2;
+    } else if (verb == "mission") {
+        command.kind = CommandKind::mission;
+        arguments = 3;
+    } else {
+        return invalid(data, "unknown command (expected step, move or mission)");
+    }
+    if (fields.count < 1 + arguments) {
+        return invalid(data, "missing arguments");
+    }
+    util::Status parsed = util::Ok{};
+    switch (command.kind) {
+    case CommandKind::step:
+        parsed = parse_pair(data, fields, command.from.x, command.from.y);
+        break;
+    case CommandKind::move:
+        parsed = parse_pair(data, fields, command.dx, command.dy);
+        break;
+    case CommandKind::mission:
+        parsed = parse_pair(data, fields, command.target.x, command.target.y);
+        if (parsed.ok()) {
+            std::string_view run = fields.items[3];
+            if (run != "run" && run != "pause") {
+                return invalid(data, "mission needs \"run\" or \"pause\"");
+            }
+            command.running = run == "run";
+        }
+        break;
+    }
+    if (!parsed.ok()) {
+        return parsed.error();
+    }
+    util::Status suffix = parse_client(data, fields, 1 + arguments, command);
+    if (!suffix.ok()) {
+        return suffix.error();
+    }
+    RE_ASSERT(command.client_id.empty() || is_valid_client_id(command.client_id));
+    return command;
+}
+
+} // namespace raftescort::escort

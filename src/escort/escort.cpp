@@ -1,0 +1,212 @@
+// Applying committed entries to the escort: the one place the convoy changes.
+// Every branch is a pure function of (state, entry), and malformed data is a
+// no-op rather than an error: the entry is committed, so every node must skip
+// it the same way.
+
+#include <raftescort/escort/escort.hpp>
+#include <raftescort/util/assert.hpp>
+
+#include <charconv>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <system_error>
+
+namespace raftescort::escort {
+
+namespace {
+
+using Kind = ApplyResult::Kind;
+
+bool within_bounds(std::int64_t coordinate)
+{
+    return coordinate >= -k_coordinate_max && coordinate <= k_coordinate_max;
+}
+
+// One unit toward `target` along one axis: -1, 0 or +1.
+std::int64_t unit_toward(std::int64_t from, std::int64_t target)
+{
+    if (from < target) {
+        return 1;
+    }
+    return from > target ? -1 : 0;
+}
+
+} // namespace
+
+Escort::Escort(const raft::ConfState& initial_members)
+{
+    // std::set iterates in ascending id order, which is what makes the bootstrap
+    // formation identical on every node.
+    std::set<raft::NodeId> members = initial_members.voters;
+    members.insert(initial_members.learners.begin(), initial_members.learners.end());
+    for (raft::NodeId node : members) {
+        RE_ASSERT(node != raft::k_no_node);
+        if (m_lead_unit == raft::k_no_node) {
+            m_roster.emplace(node, 0);
+            m_lead_unit = node;
+        } else {
+            add_to_roster(node);
+        }
+    }
+    RE_ASSERT(m_roster.size() == members.size());
+    RE_ASSERT(check_invariants().ok());
+}
+
+ApplyResult Escort::apply(const raft::Entry& entry)
+{
+    // Raft delivers committed entries once each, in order; anything else is a bug
+    // in the caller, and applying it would fork this node's state.
+    RE_ASSERT(entry.index > m_last_applied_index);
+    RE_ASSERT(entry.term >= m_last_applied_term);
+    // An entry type this build does not know stays a no-op (no default label, so
+    // -Wswitch points here when a type is added).
+    ApplyResult result;
+    result.kind = Kind::no_op;
+    result.lead_before = m_lead_point;
+    switch (entry.type) {
+    case raft::EntryType::normal:
+        result.kind = apply_normal_entry(entry);
+        break;
+    case raft::EntryType::leader_noop:
+        result.kind = apply_leader_noop_entry(entry);
+        break;
+    case raft::EntryType::conf_change:
+        result.kind = apply_conf_change_entry(entry);
+        break;
+    }
+    m_last_applied_index = entry.index;
+    m_last_applied_term = entry.term;
+    result.lead_after = m_lead_point;
+    // Escort continuity (DESIGN.md §2): only a step or a move shifts the lead point.
+    if (result.kind != Kind::stepped && result.kind != Kind::moved) {
+        RE_ASSERT(result.lead_after == result.lead_before);
+    }
+    RE_ASSERT(check_invariants().ok());
+    return result;
+}
+
+ApplyResult::Kind Escort::apply_leader_noop_entry(const raft::Entry& entry)
+{
+    RE_ASSERT(entry.type == raft::EntryType::leader_noop);
+    const std::string& data = entry.data;
+    std::uint64_t node = 0;
+    auto [end, error] = std::from_chars(data.data(), data.data() + data.size(), node);
+    if (error != std::errc{} || end != data.data() + data.size() || node == 0) {
+        return Kind::no_op;
+    }
+    take_lead(raft::NodeId{node});
+    RE_ASSERT(m_lead_unit == raft::NodeId{node});
+    return Kind::lead_taken;
+}
+
+ApplyResult::Kind Escort::apply_conf_change_entry(const raft::Entry& entry)
+{
+    RE_ASSERT(entry.type == raft::EntryType::conf_change);
+    raft::ConfChange change;
+    if (!raft::decode_conf_change(entry.data, change)) {
+        return Kind::no_op;
+    }
+    RE_ASSERT(change.node != raft::k_no_node);
+    switch (change.type) {
+    case raft::ConfChangeType::add_learner:
+    case raft::ConfChangeType::promote_voter:
+        // A promoted voter keeps its slot; one missing from the roster joins it.
+        add_to_roster(change.node);
+        RE_ASSERT(m_roster.count(change.node) == 1);
+        break;
+    case raft::ConfChangeType::remove_node:
+        remove_from_roster(change.node);
+        RE_ASSERT(m_roster.count(change.node) == 0);
+        break;
+    }
+    return Kind::roster;
+}
+
+ApplyResult::Kind Escort::apply_normal_entry(const raft::Entry& entry)
+{
+    RE_ASSERT(entry.type == raft::EntryType::normal);
+    util::Result<Command> decoded = decode_command(entry.data);
+    if (!decoded.ok()) {
+        return Kind::no_op;
+    }
+    const Command& command = decoded.value();
+    if (is_duplicate(command)) {
+        return Kind::duplicate;
+    }
+    // The sequence is recorded whatever the outcome: a retry of a request that
+    // was stale or a no-op must not run again later, when it might not be.
+    record_client(command, entry.index);
+    switch (command.kind) {
+    case CommandKind::step: return apply_step(command);
+    case CommandKind::move: return apply_move(command);
+    case CommandKind::mission: return apply_mission(command);
+    }
+    RE_ASSERT(false);
+    return Kind::no_op;
+}
+
+ApplyResult::Kind Escort::apply_step(const Command& command)
+{
+    RE_ASSERT(command.kind == CommandKind::step);
+    if (!m_mission.running) {
+        return Kind::no_op;
+    }
+    // A step names the lead point it was proposed from, so a step from a deposed
+    // leader that is committed after its successor's steps never lands twice.
+    if (command.from != m_lead_point) {
+        return Kind::stale;
+    }
+    const Point target = m_mission.target;
+    if (m_lead_point == target) {
+        return Kind::no_op;
+    }
+    // Along x first, then y: the path is the same on every node and easy to read.
+    if (m_lead_point.x != target.x) {
+        m_lead_point.x += unit_toward(m_lead_point.x, target.x);
+    } else {
+        m_lead_point.y += unit_toward(m_lead_point.y, target.y);
+    }
+    ++m_mission.steps_taken;
+    if (m_lead_point == target) {
+        m_mission.running = false;
+    }
+    RE_ASSERT(within_bounds(m_lead_point.x));
+    RE_ASSERT(within_bounds(m_lead_point.y));
+    return Kind::stepped;
+}
+
+ApplyResult::Kind Escort::apply_move(const Command& command)
+{
+    RE_ASSERT(command.kind == CommandKind::move);
+    // Bounded state: a move is a nudge, and the lead point stays where int64
+    // arithmetic on positions cannot overflow.
+    if (command.dx < -k_move_delta_max || command.dx > k_move_delta_max) {
+        return Kind::no_op;
+    }
+    if (command.dy < -k_move_delta_max || command.dy > k_move_delta_max) {
+        return Kind::no_op;
+    }
+    Point moved{m_lead_point.x + command.dx, m_lead_point.y + command.dy};
+    if (!within_bounds(moved.x) || !within_bounds(moved.y)) {
+        return Kind::no_op;
+    }
+    m_lead_point = moved;
+    return Kind::moved;
+}
+
+ApplyResult::Kind Escort::apply_mission(const Command& command)
+{
+    RE_ASSERT(command.kind == CommandKind::mission);
+    // A target out of bounds could never be reached by steps that stay in bounds.
+    if (!within_bounds(command.target.x) || !within_bounds(command.target.y)) {
+        return Kind::no_op;
+    }
+    m_mission.target = command.target;
+    m_mission.running = command.running;
+    RE_ASSERT(within_bounds(m_mission.target.x));
+    RE_ASSERT(within_bounds(m_mission.target.y));
+    return Kind::mission_set;
+}
+
+} // namespace raftescort::escort

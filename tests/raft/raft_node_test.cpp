@@ -1,0 +1,682 @@
+// Unit tests of RaftNode, one rule of the Raft paper's Figure 2 (and the
+// extensions we build) per test. Each test cites its section.
+
+#include "raft/raft_harness.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace raftescort::raft;
+using raftescort::raft::testing::Harness;
+
+namespace {
+
+Message make_message(MessageType type, std::uint64_t from, std::uint64_t to, std::uint64_t term)
+{
+    Message message;
+    message.type = type;
+    message.from = NodeId{from};
+    message.to = NodeId{to};
+    message.term = Term{term};
+    return message;
+}
+
+std::vector<Message> drain(RaftNode& node)
+{
+    Ready ready = node.ready();
+    std::vector<Message> messages = ready.messages;
+    node.advance(ready);
+    return messages;
+}
+
+Entry make_entry(std::uint64_t term, std::uint64_t index, std::string data = "x")
+{
+    return Entry{Term{term}, Index{index}, EntryType::normal, std::move(data)};
+}
+
+RaftNode make_follower(std::uint64_t id, std::uint64_t term, std::vector<Entry> entries,
+                       std::uint64_t voters = 3)
+{
+    Config config;
+    config.id = NodeId{id};
+    config.election_ticks = 10;
+    PersistedState state;
+    state.hard_state.term = Term{term};
+    state.entries = std::move(entries);
+    // A snapshot at index 0 carries the membership without bootstrap entries,
+    // so the test's own entries keep their indexes.
+    Snapshot membership;
+    for (std::uint64_t v = 1; v <= voters; ++v) {
+        membership.metadata.conf.voters.insert(NodeId{v});
+    }
+    state.snapshot = membership;
+    return RaftNode(config, std::move(state));
+}
+
+} // namespace
+
+TEST_CASE("a cluster elects exactly one leader [raft][5.2]")
+{
+    // Goal: from a cold start, one node becomes leader and the others follow it in its term.
+    Harness cluster(5);
+    NodeId leader = cluster.elect();
+    REQUIRE(leader != k_no_node);
+    int leaders = 0;
+    for (std::uint64_t id = 1; id <= 5; ++id) {
+        leaders += cluster.node(id).role() == Role::leader;
+        REQUIRE(cluster.node(id).term() == cluster.node(leader).term());
+        REQUIRE(cluster.node(id).leader() == leader);
+    }
+    REQUIRE(leaders == 1);
+}
+
+TEST_CASE("a new leader commits a no-op entry of its term first [raft][8]")
+{
+    // Goal: the first committed entry of a term is the leader's no-op carrying its id.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    cluster.tick_all(2);
+    // Entries 1..3 are the bootstrap membership, committed at term 1.
+    const std::vector<Entry>& applied = cluster.applied(leader.value);
+    REQUIRE(applied.size() == 4);
+    for (std::size_t i = 0; i < 3; ++i) {
+        REQUIRE(applied[i].type == EntryType::conf_change);
+        REQUIRE(applied[i].term == Term{1});
+    }
+    REQUIRE(applied[3].type == EntryType::leader_noop);
+    REQUIRE(applied[3].data == std::to_string(leader.value));
+    REQUIRE(applied[3].term == cluster.node(leader).term());
+}
+
+TEST_CASE("a node with a higher term makes a candidate step down [raft][5.1]")
+{
+    // Goal: any message with a higher term turns the receiver into a follower of that term.
+    RaftNode node = make_follower(1, 1, {});
+    node.campaign(); // pre-vote
+    REQUIRE(node.role() == Role::pre_candidate);
+    Message append = make_message(MessageType::append, 2, 1, 5);
+    node.step(append);
+    REQUIRE(node.role() == Role::follower);
+    REQUIRE(node.term() == Term{5});
+    REQUIRE(node.leader() == NodeId{2});
+}
+
+TEST_CASE("a message from an older term is refused [raft][5.1]")
+{
+    // Goal: an append from a stale leader is rejected and tells it the newer term.
+    RaftNode node = make_follower(1, 4, {make_entry(1, 1)});
+    Message append = make_message(MessageType::append, 2, 1, 3);
+    append.index = Index{1};
+    append.log_term = Term{1};
+    append.entries = {make_entry(3, 2)};
+    node.step(append);
+    REQUIRE(node.last_index() == Index{1});
+    std::vector<Message> out = drain(node);
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].type == MessageType::append_response);
+    REQUIRE(out[0].term == Term{4});
+    REQUIRE(out[0].reject);
+}
+
+TEST_CASE("a node votes at most once per term [raft][5.2]")
+{
+    // Goal: the second candidate of a term is refused and told why.
+    RaftNode node = make_follower(1, 1, {});
+    Message vote = make_message(MessageType::vote, 2, 1, 2);
+    node.step(vote);
+    REQUIRE(node.voted_for() == NodeId{2});
+    std::vector<Message> first = drain(node);
+    REQUIRE(first.size() == 1);
+    REQUIRE_FALSE(first[0].reject);
+    Message other = make_message(MessageType::vote, 3, 1, 2);
+    node.step(other);
+    std::vector<Message> second = drain(node);
+    REQUIRE(second.size() == 1);
+    REQUIRE(second[0].reject);
+    REQUIRE(second[0].refusal == VoteRefusal::already_voted);
+    REQUIRE(node.voted_for() == NodeId{2});
+}
+
+TEST_CASE("a vote is refused to a candidate with a stale log [raft][5.4.1]")
+{
+    // Goal: the up-to-date check compares last term first, then last index.
+    RaftNode node = make_follower(1, 2, {make_entry(1, 1), make_entry(2, 2)});
+    Message vote = make_message(MessageType::vote, 2, 1, 3);
+    vote.index = Index{5};
+    vote.log_term = Term{1}; // longer log but older last term
+    node.step(vote);
+    std::vector<Message> out = drain(node);
+    REQUIRE(out[0].reject);
+    REQUIRE(out[0].refusal == VoteRefusal::stale_log);
+
+    Message fresh = make_message(MessageType::vote, 3, 1, 3);
+    fresh.index = Index{2};
+    fresh.log_term = Term{2};
+    node.step(fresh);
+    out = drain(node);
+    REQUIRE_FALSE(out[0].reject);
+}
+
+TEST_CASE("a follower rejects an append whose previous entry does not match [raft][5.3]")
+{
+    // Goal: the consistency check refuses, with a hint at the conflicting term's first index.
+    RaftNode node = make_follower(1, 3, {make_entry(1, 1), make_entry(2, 2), make_entry(2, 3)});
+    Message append = make_message(MessageType::append, 2, 1, 3);
+    append.index = Index{3};
+    append.log_term = Term{3};
+    append.entries = {make_entry(3, 4)};
+    node.step(append);
+    std::vector<Message> out = drain(node);
+    REQUIRE(out[0].reject);
+    REQUIRE(out[0].conflict_term == Term{2});
+    REQUIRE(out[0].conflict_index == Index{2});
+    REQUIRE(node.last_index() == Index{3});
+}
+
+TEST_CASE("a follower replaces a conflicting suffix with the leader's entries [raft][5.3]")
+{
+    // Goal: entries after the first conflict are deleted, matching ones kept.
+    RaftNode node = make_follower(1, 3, {make_entry(1, 1), make_entry(2, 2), make_entry(2, 3)});
+    Message append = make_message(MessageType::append, 2, 1, 3);
+    append.index = Index{1};
+    append.log_term = Term{1};
+    append.entries = {make_entry(3, 2, "a"), make_entry(3, 3, "b"), make_entry(3, 4, "c")};
+    append.commit = Index{3};
+    node.step(append);
+    REQUIRE(node.last_index() == Index{4});
+    REQUIRE(node.term_at(Index{2}) == Term{3});
+    REQUIRE(node.entries(Index{4}, Index{4})[0].data == "c");
+    // Raft §5.3: commitIndex = min(leaderCommit, index of last new entry).
+    REQUIRE(node.commit_index() == Index{3});
+}
+
+TEST_CASE("the commit index follows min(leader commit, last new entry) [raft][5.3]")
+{
+    // Goal: a follower never commits beyond what the leader's message proves it holds.
+    RaftNode node = make_follower(1, 1, {});
+    Message append = make_message(MessageType::append, 2, 1, 1);
+    append.entries = {make_entry(1, 1), make_entry(1, 2)};
+    append.commit = Index{10};
+    node.step(append);
+    REQUIRE(node.commit_index() == Index{2});
+}
+
+TEST_CASE("a leader commits on a majority and every node applies in order [raft][5.3]")
+{
+    // Goal: a proposal is committed once a majority holds it, then applied everywhere once.
+    Harness cluster(5);
+    NodeId leader = cluster.elect();
+    auto position = cluster.node(leader).propose("move 1 0");
+    REQUIRE(position.ok());
+    cluster.stabilize();
+    cluster.tick_all(2);
+    for (std::uint64_t id = 1; id <= 5; ++id) {
+        const std::vector<Entry>& applied = cluster.applied(id);
+        REQUIRE(applied.size() == 7); // 5 bootstrap entries, the no-op, the move
+        REQUIRE(applied.back().index == position.value().index);
+        REQUIRE(applied.back().data == "move 1 0");
+    }
+}
+
+TEST_CASE("a minority cannot commit [raft][5.3]")
+{
+    // Goal: a leader cut off with one follower of five appends but never commits.
+    Harness cluster(5, [](Config& config) { config.check_quorum = false; });
+    NodeId leader = cluster.elect();
+    cluster.tick_all(2);
+    Index committed = cluster.node(leader).commit_index();
+    NodeId friend_node = NodeId{leader.value % 5 + 1};
+    for (std::uint64_t id = 1; id <= 5; ++id) {
+        if (NodeId{id} != leader && NodeId{id} != friend_node) {
+            cluster.isolate(NodeId{id});
+        }
+    }
+    REQUIRE(cluster.node(leader).propose("move 1 0").ok());
+    cluster.stabilize();
+    REQUIRE(cluster.node(leader).last_index() > committed);
+    REQUIRE(cluster.node(leader).commit_index() == committed);
+}
+
+TEST_CASE("an entry of an earlier term is not committed by counting replicas [raft][5.4.2]")
+{
+    // Goal: Figure 8: a new leader replicating an old-term entry to a majority does
+    // not commit it until an entry of its own term is replicated too.
+    Config config;
+    config.id = NodeId{1};
+    PersistedState state;
+    state.hard_state.term = Term{2};
+    state.entries = {make_entry(1, 1), make_entry(2, 2)};
+    state.snapshot = Snapshot{};
+    state.snapshot->metadata.conf.voters = {NodeId{1}, NodeId{2}, NodeId{3}};
+    config.pre_vote = false;
+    RaftNode leader(config, std::move(state));
+    leader.campaign();
+    drain(leader);
+    Message grant = make_message(MessageType::vote_response, 2, 1, 3);
+    leader.step(grant);
+    REQUIRE(leader.role() == Role::leader);
+    Ready ready = leader.ready(); // persists the no-op at index 3
+    leader.advance(ready);
+    // Node 2 acknowledges up to index 2 (old term) only.
+    Message ack = make_message(MessageType::append_response, 2, 1, 3);
+    ack.index = Index{2};
+    leader.step(ack);
+    REQUIRE(leader.commit_index() == Index{0});
+    ack.index = Index{3};
+    leader.step(ack);
+    REQUIRE(leader.commit_index() == Index{3});
+}
+
+TEST_CASE("a pre-vote does not raise anyone's term [raft][9.6]")
+{
+    // Goal: a partitioned node keeps campaigning without inflating terms, and
+    // rejoins without deposing the leader.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    Term term = cluster.node(leader).term();
+    NodeId lonely = NodeId{leader.value % 3 + 1};
+    cluster.isolate(lonely);
+    cluster.tick_all(100);
+    REQUIRE(cluster.node(lonely).term() == term);
+    cluster.heal();
+    cluster.tick_all(30);
+    REQUIRE(cluster.current_leader() == leader);
+    REQUIRE(cluster.node(leader).term() == term);
+}
+
+TEST_CASE("a leader without a majority steps down after an election timeout [raft][6.2]")
+{
+    // Goal: check-quorum: a leader that has not heard from a majority stops leading.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    cluster.isolate(leader);
+    cluster.tick_all(25);
+    REQUIRE(cluster.node(leader).role() != Role::leader);
+}
+
+TEST_CASE("voters ignore a candidate while their leader is alive [raft][6]")
+{
+    // Goal: with check-quorum, a vote request in a healthy term is refused as "leader alive".
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    NodeId follower = NodeId{leader.value % 3 + 1};
+    Term term = cluster.node(follower).term();
+    Message vote = make_message(MessageType::vote, 99, follower.value, term.value + 5);
+    vote.index = Index{100};
+    vote.log_term = Term{100};
+    cluster.node(follower).step(vote);
+    REQUIRE(cluster.node(follower).term() == term);
+    std::vector<Message> out = drain(cluster.node(follower));
+    REQUIRE(out.back().refusal == VoteRefusal::leader_alive);
+}
+
+TEST_CASE("proposals made together travel in one append per follower [raft][batching]")
+{
+    // Goal: batching: 50 proposals before one Ready make one append per follower.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    cluster.tick_all(2);
+    cluster.sent().clear();
+    for (int i = 0; i < 50; ++i) {
+        REQUIRE(cluster.node(leader).propose("move 0 1").ok());
+    }
+    cluster.process_readies();
+    std::size_t appends = 0;
+    for (const Message& message : cluster.sent()) {
+        if (message.type == MessageType::append && message.from == leader) {
+            ++appends;
+            REQUIRE(message.entries.size() == 50);
+        }
+    }
+    REQUIRE(appends == 2);
+}
+
+TEST_CASE("a leader stops sending when a follower's inflight window is full [raft][pipelining]")
+{
+    // Goal: with no answers, at most inflight_messages_max appends are outstanding.
+    Harness cluster(3, [](Config& config) {
+        config.inflight_messages_max = 4;
+        config.entries_per_message_max = 1;
+    });
+    NodeId leader = cluster.elect();
+    cluster.tick_all(2);
+    NodeId follower = NodeId{leader.value % 3 + 1};
+    cluster.cut(leader, follower);
+    cluster.sent().clear();
+    for (int i = 0; i < 20; ++i) {
+        REQUIRE(cluster.node(leader).propose("step").ok());
+    }
+    cluster.stabilize();
+    std::size_t appends = 0;
+    for (const Message& message : cluster.sent()) {
+        appends += message.type == MessageType::append && message.to == follower
+                   && !message.entries.empty();
+    }
+    REQUIRE(appends == 4);
+}
+
+TEST_CASE("a diverged follower is repaired in few round trips [raft][5.3]")
+{
+    // Goal: fast backtracking skips a whole conflicting term per round trip.
+    Harness cluster(3, [](Config& config) { config.check_quorum = false; });
+    NodeId leader = cluster.elect();
+    cluster.tick_all(2);
+    // The old leader, isolated, appends 100 entries that will never commit.
+    cluster.isolate(leader);
+    for (int i = 0; i < 100; ++i) {
+        REQUIRE(cluster.node(leader).propose("lost").ok());
+    }
+    cluster.stabilize();
+    cluster.heal();
+    NodeId old_leader = leader;
+    for (std::uint64_t id = 1; id <= 3; ++id) {
+        if (NodeId{id} != old_leader) {
+            cluster.cut(old_leader, NodeId{id});
+        }
+    }
+    // The other two elect a new leader and commit 100 entries of their own.
+    NodeId new_leader = k_no_node;
+    for (int i = 0; i < 200 && new_leader == k_no_node; ++i) {
+        cluster.tick_all();
+        for (std::uint64_t id = 1; id <= 3; ++id) {
+            if (NodeId{id} != old_leader && cluster.node(id).role() == Role::leader) {
+                new_leader = NodeId{id};
+            }
+        }
+    }
+    REQUIRE(new_leader != k_no_node);
+    for (int i = 0; i < 100; ++i) {
+        REQUIRE(cluster.node(new_leader).propose("kept").ok());
+    }
+    cluster.stabilize();
+    cluster.heal();
+    cluster.sent().clear();
+    cluster.tick_all(5);
+    std::size_t rejections = 0;
+    for (const Message& message : cluster.sent()) {
+        rejections += message.type == MessageType::append_response && message.reject
+                      && message.from == old_leader;
+    }
+    REQUIRE(rejections <= 3);
+    REQUIRE(cluster.node(old_leader).last_index() == cluster.node(new_leader).last_index());
+    REQUIRE(cluster.node(old_leader).commit_index() == cluster.node(new_leader).commit_index());
+}
+
+TEST_CASE("a follower behind the compaction point catches up by snapshot chunks [raft][7]")
+{
+    // Goal: InstallSnapshot in several chunks brings a lagging follower up to date.
+    Harness cluster(3, [](Config& config) { config.snapshot_chunk_bytes = 7; });
+    NodeId leader = cluster.elect();
+    cluster.tick_all(2);
+    NodeId lagging = NodeId{leader.value % 3 + 1};
+    cluster.isolate(lagging);
+    for (int i = 0; i < 30; ++i) {
+        REQUIRE(cluster.node(leader).propose("move 1 1").ok());
+    }
+    cluster.stabilize();
+    RaftNode& leader_node = cluster.node(leader);
+    REQUIRE(leader_node.applied_index() == leader_node.last_index());
+    leader_node.compact(leader_node.applied_index(), "escort state at this point, 40 bytes.");
+    cluster.heal();
+    cluster.sent().clear();
+    cluster.tick_all(40);
+    std::size_t chunks = 0;
+    for (const Message& message : cluster.sent()) {
+        chunks += message.type == MessageType::snapshot;
+    }
+    REQUIRE(chunks >= 6);
+    REQUIRE(cluster.durable(lagging.value).snapshot.has_value());
+    REQUIRE(cluster.durable(lagging.value).snapshot->data == "escort state at this point, 40 bytes.");
+    REQUIRE(cluster.node(lagging).commit_index() == leader_node.commit_index());
+}
+
+TEST_CASE("a learner is added, promoted once caught up, and a removed leader steps down [raft][6]")
+{
+    // Goal: single-server membership changes: learner -> voter, then removal of the leader.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    cluster.tick_all(2);
+    cluster.start(NodeId{4}, ConfState{});
+    auto added = cluster.node(leader).propose_conf_change(
+        ConfChange{ConfChangeType::add_learner, NodeId{4}, "127.0.0.14:5000"});
+    REQUIRE(added.ok());
+    // A second change is refused while the first is in flight.
+    REQUIRE_FALSE(cluster.node(leader)
+                      .propose_conf_change(ConfChange{ConfChangeType::remove_node, NodeId{2}, ""})
+                      .ok());
+    cluster.tick_all(10);
+    REQUIRE(cluster.node(leader).conf().voters.count(NodeId{4}) == 1);
+    REQUIRE(cluster.node(4).conf().voters.size() == 4);
+
+    auto removed = cluster.node(leader).propose_conf_change(
+        ConfChange{ConfChangeType::remove_node, leader, ""});
+    REQUIRE(removed.ok());
+    cluster.tick_all(3);
+    REQUIRE(cluster.node(leader).role() != Role::leader);
+    NodeId next_leader = k_no_node;
+    for (int i = 0; i < 100 && next_leader == k_no_node; ++i) {
+        cluster.tick_all();
+        NodeId current = cluster.current_leader();
+        if (current != k_no_node && current != leader) {
+            next_leader = current;
+        }
+    }
+    REQUIRE(next_leader != k_no_node);
+    REQUIRE(cluster.node(next_leader).conf().voters.count(leader) == 0);
+}
+
+TEST_CASE("leadership moves to a chosen voter with TimeoutNow [raft][3.10]")
+{
+    // Goal: transfer_leadership makes the target leader at once, in the next term.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    cluster.tick_all(2);
+    NodeId target = NodeId{leader.value % 3 + 1};
+    Term term = cluster.node(leader).term();
+    REQUIRE(cluster.node(leader).transfer_leadership(target).ok());
+    cluster.stabilize();
+    REQUIRE(cluster.node(target).role() == Role::leader);
+    REQUIRE(cluster.node(target).term() == next(term));
+}
+
+TEST_CASE("a read index is answered only after a quorum confirms leadership [raft][8]")
+{
+    // Goal: ReadIndex returns the commit index once a majority acknowledged a heartbeat.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    cluster.tick_all(2);
+    for (std::uint64_t id = 1; id <= 3; ++id) {
+        if (NodeId{id} != leader) {
+            cluster.cut(leader, NodeId{id});
+        }
+    }
+    REQUIRE(cluster.node(leader).read_index(7).ok());
+    cluster.stabilize();
+    REQUIRE(cluster.read_states()[leader].empty());
+    cluster.heal();
+    REQUIRE(cluster.node(leader).read_index(8).ok());
+    cluster.stabilize();
+    // The later round confirms the earlier read too; answers come in order.
+    REQUIRE(cluster.read_states()[leader].size() == 2);
+    REQUIRE(cluster.read_states()[leader][0].request_id == 7);
+    REQUIRE(cluster.read_states()[leader][1].request_id == 8);
+    REQUIRE(cluster.read_states()[leader][1].index == cluster.node(leader).commit_index());
+}
+
+TEST_CASE("term and vote survive a restart [raft][5.1]")
+{
+    // Goal: a restarted node remembers its term and vote from durable state.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    cluster.tick_all(2);
+    NodeId follower = NodeId{leader.value % 3 + 1};
+    Term term = cluster.node(follower).term();
+    NodeId vote = cluster.node(follower).voted_for();
+    Index last = cluster.node(follower).last_index();
+    cluster.crash(follower);
+    cluster.start(follower);
+    REQUIRE(cluster.node(follower).term() == term);
+    REQUIRE(cluster.node(follower).voted_for() == vote);
+    REQUIRE(cluster.node(follower).last_index() == last);
+}
+
+TEST_CASE("the configuration is validated [raft]")
+{
+    // Goal: settings that cannot work are refused with a reason.
+    Config config;
+    config.id = NodeId{1};
+    config.heartbeat_ticks = 5;
+    config.election_ticks = 10;
+    auto status = config.validate();
+    REQUIRE_FALSE(status.ok());
+    REQUIRE(status.error().message.find("3 x heartbeat") != std::string::npos);
+    config.election_ticks = 15;
+    REQUIRE(config.validate().ok());
+    config.id = k_no_node;
+    REQUIRE_FALSE(config.validate().ok());
+}
+
+TEST_CASE("a follower that hears nothing for an election timeout campaigns [raft][5.2]")
+{
+    // Goal: Figure 2, followers: no AppendEntries and no vote granted -> become a candidate.
+    Config config;
+    config.id = NodeId{1};
+    config.pre_vote = false;
+    PersistedState state;
+    state.initial_conf.voters = {NodeId{1}, NodeId{2}, NodeId{3}};
+    RaftNode node(config, std::move(state));
+    drain(node); // persists and applies the bootstrap membership
+    Term before = node.term();
+    for (std::uint32_t i = 0; i < 2 * config.election_ticks && node.role() == Role::follower; ++i) {
+        node.tick();
+    }
+    REQUIRE(node.role() == Role::candidate);
+    REQUIRE(node.term() == next(before));
+    REQUIRE(node.voted_for() == NodeId{1});
+    std::vector<Message> out = drain(node);
+    std::size_t votes = 0;
+    for (const Message& message : out) {
+        votes += message.type == MessageType::vote && message.term == node.term();
+    }
+    REQUIRE(votes == 2);
+}
+
+TEST_CASE("a candidate whose election times out starts a new one [raft][5.2]")
+{
+    // Goal: Figure 2, candidates: on election timeout, start a new election in a new term.
+    Config config;
+    config.id = NodeId{1};
+    config.pre_vote = false;
+    PersistedState state;
+    state.initial_conf.voters = {NodeId{1}, NodeId{2}, NodeId{3}};
+    RaftNode node(config, std::move(state));
+    drain(node);
+    node.campaign();
+    Term first = node.term();
+    for (std::uint32_t i = 0; i < 2 * config.election_ticks && node.term() == first; ++i) {
+        node.tick();
+    }
+    REQUIRE(node.role() == Role::candidate);
+    REQUIRE(node.term() == next(first));
+}
+
+TEST_CASE("granting a vote resets the election timer [raft][5.2]")
+{
+    // Goal: a follower that just voted does not start its own election right away.
+    Config config;
+    config.id = NodeId{1};
+    config.pre_vote = false;
+    PersistedState state;
+    state.snapshot = Snapshot{};
+    state.snapshot->metadata.conf.voters = {NodeId{1}, NodeId{2}, NodeId{3}};
+    RaftNode node(config, std::move(state));
+    for (std::uint32_t i = 0; i + 1 < config.election_ticks; ++i) {
+        node.tick();
+    }
+    Message vote = make_message(MessageType::vote, 2, 1, 1);
+    node.step(vote);
+    REQUIRE(node.voted_for() == NodeId{2});
+    for (std::uint32_t i = 0; i + 1 < config.election_ticks; ++i) {
+        node.tick();
+    }
+    REQUIRE(node.role() == Role::follower);
+}
+
+TEST_CASE("a vote request from an older term is refused [raft][5.1]")
+{
+    // Goal: Figure 2, RequestVote receiver rule 1: reply false if term < currentTerm.
+    RaftNode node = make_follower(1, 5, {});
+    Message vote = make_message(MessageType::vote, 2, 1, 4);
+    node.step(vote);
+    std::vector<Message> out = drain(node);
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].reject);
+    REQUIRE(out[0].refusal == VoteRefusal::lower_term);
+    REQUIRE(out[0].term == Term{5});
+    REQUIRE(node.voted_for() == k_no_node);
+}
+
+TEST_CASE("a granted vote goes out in the same Ready that persists it [raft][5.1]")
+{
+    // Goal: Figure 2, persistent state: votedFor is on stable storage before the
+    // response leaves, so the runtime's persist-then-send order makes it durable.
+    RaftNode node = make_follower(1, 1, {});
+    Message vote = make_message(MessageType::vote, 2, 1, 2);
+    node.step(vote);
+    Ready ready = node.ready();
+    REQUIRE(ready.hard_state.has_value());
+    REQUIRE(ready.hard_state->voted_for == NodeId{2});
+    REQUIRE(ready.hard_state->term == Term{2});
+    REQUIRE(ready.messages.size() == 1);
+    REQUIRE_FALSE(ready.messages[0].reject);
+    node.advance(ready);
+}
+
+TEST_CASE("an append acknowledgement goes out with the entries it acknowledges [raft][5.3]")
+{
+    // Goal: the follower's success reply is in the Ready whose entries it promises are durable.
+    RaftNode node = make_follower(1, 1, {});
+    Message append = make_message(MessageType::append, 2, 1, 1);
+    append.entries = {make_entry(1, 1), make_entry(1, 2)};
+    node.step(append);
+    Ready ready = node.ready();
+    REQUIRE(ready.entries.size() == 2);
+    REQUIRE(ready.messages.size() == 1);
+    REQUIRE(ready.messages[0].index == Index{2});
+    node.advance(ready);
+    REQUIRE_FALSE(node.has_ready());
+}
+
+TEST_CASE("a new leader sends heartbeats at once and on every heartbeat tick [raft][5.2]")
+{
+    // Goal: Figure 2, leaders: upon election send initial empty AppendEntries, repeat when idle.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    cluster.sent().clear();
+    cluster.tick_all(1);
+    std::size_t heartbeats = 0;
+    for (const Message& message : cluster.sent()) {
+        heartbeats += message.type == MessageType::heartbeat && message.from == leader;
+    }
+    REQUIRE(heartbeats == 2);
+}
+
+TEST_CASE("a leader counts itself only for entries it has persisted [raft][5.3]")
+{
+    // Goal: the leader's own acknowledgement waits for its fsync, like a follower's.
+    Config config;
+    config.id = NodeId{1};
+    PersistedState state;
+    state.initial_conf.voters = {NodeId{1}};
+    RaftNode node(config, std::move(state));
+    node.advance(node.ready());
+    node.campaign();
+    REQUIRE(node.role() == Role::leader);
+    auto position = node.propose("move 1 0");
+    REQUIRE(position.ok());
+    // Not yet persisted: a single-node cluster must not commit it.
+    REQUIRE(node.commit_index() < position.value().index);
+    Ready ready = node.ready();
+    REQUIRE_FALSE(ready.entries.empty());
+    node.advance(ready);
+    REQUIRE(node.commit_index() == position.value().index);
+}

@@ -1,0 +1,270 @@
+#include "sim/sim_node.hpp"
+
+#include "sim/sim_hash.hpp"
+
+#include <raftescort/util/assert.hpp>
+
+#include <utility>
+
+namespace raftescort::sim {
+
+namespace {
+
+/// Readies handled per event at most; the core settles in a few rounds.
+constexpr int k_ready_rounds_max = 64;
+
+} // namespace
+
+void SimNode::CoreLogger::log(util::LogLevel level, std::string_view message)
+{
+    m_node.m_listener.on_core_log(m_node.id(), level, message);
+}
+
+SimNode::SimNode(NodeSetup setup, SimNetwork& network, Checker& checker, NodeListener& listener,
+                 const std::uint64_t& now, bool core_logging)
+    : m_setup(std::move(setup)),
+      m_network(network),
+      m_checker(checker),
+      m_listener(listener),
+      m_now(now),
+      m_core_logger(*this),
+      m_core_logging(core_logging),
+      m_storage(m_setup.initial_conf)
+{
+    RE_ASSERT(m_setup.id != raft::k_no_node);
+}
+
+raft::RaftNode& SimNode::raft()
+{
+    RE_ASSERT(live());
+    return *m_raft;
+}
+
+const raft::RaftNode& SimNode::raft() const
+{
+    RE_ASSERT(live());
+    return *m_raft;
+}
+
+const escort::Escort& SimNode::escort() const
+{
+    RE_ASSERT(m_escort != nullptr);
+    return *m_escort;
+}
+
+void SimNode::start()
+{
+    RE_ASSERT(!live());
+    RE_ASSERT(!m_stopped);
+    const DurableState& durable = m_storage.durable();
+    // The core rightly refuses a commit index past its log; report it as the
+    // durability failure it is instead of letting the core abort the run.
+    if (durable.hard_state.commit > durable.last_index()) {
+        m_checker.fail("durability: n" + std::to_string(id().value) + " restarted with commit "
+                       + std::to_string(durable.hard_state.commit.value)
+                       + " beyond its durable log end " + std::to_string(durable.last_index().value));
+        return;
+    }
+    if (durable.snapshot) {
+        auto restored = escort::Escort::deserialize(durable.snapshot->data);
+        if (!restored.ok()) {
+            m_checker.fail("snapshot decode: n" + std::to_string(id().value) + ": "
+                           + restored.error().message);
+            return;
+        }
+        m_escort = std::make_unique<escort::Escort>(std::move(restored.value()));
+    } else {
+        m_escort = std::make_unique<escort::Escort>(m_setup.founding_roster);
+    }
+    raft::Config config;
+    config.id = id();
+    config.election_ticks = m_setup.election_ticks;
+    config.heartbeat_ticks = m_setup.heartbeat_ticks;
+    config.entries_per_message_max = m_setup.entries_per_message_max;
+    // A new jitter stream per incarnation, still fixed by the run seed.
+    config.seed = derive_seed(m_setup.run_seed, hash_combine(id().value, m_incarnation));
+    config.mutations = m_setup.mutations.core;
+    config.logger = m_core_logging ? &m_core_logger : nullptr;
+    m_raft = std::make_unique<raft::RaftNode>(
+        config, m_storage.load(m_setup.mutations.forget_voted_for_on_restart));
+    ++m_incarnation;
+    m_paused = false;
+    m_last_compacted = durable.snapshot_index();
+    pending_step.reset();
+    if (m_setup.core_workarounds && durable.hard_state.term.value == 0) {
+        raft::HardState bootstrap = m_raft->hard_state();
+        bootstrap.commit = raft::Index{0};
+        m_storage.write_hard_state(bootstrap);
+        m_storage.sync();
+    }
+    m_checker.on_start(id(), durable, *m_raft, *m_escort);
+    // The core hands committed entries after `applied` out again to apply.
+    process_ready();
+}
+
+void SimNode::crash(util::Rng* torn_rng)
+{
+    m_storage.crash(torn_rng);
+    m_raft.reset();
+    m_escort.reset();
+    m_paused = false;
+    m_crash_pending = false;
+    m_crash_torn_rng = nullptr;
+    pending_step.reset();
+    m_checker.on_crash(id());
+}
+
+void SimNode::crash_during_next_write(util::Rng* torn_rng)
+{
+    RE_ASSERT(live());
+    m_crash_pending = true;
+    m_crash_torn_rng = torn_rng;
+}
+
+void SimNode::stop()
+{
+    if (live()) {
+        crash(nullptr);
+    }
+    m_stopped = true;
+}
+
+void SimNode::tick()
+{
+    if (!active()) {
+        return;
+    }
+    m_raft->tick();
+    process_ready();
+}
+
+void SimNode::step(const raft::Message& message)
+{
+    if (!active()) {
+        return;
+    }
+    m_raft->step(message);
+    process_ready();
+}
+
+util::Result<raft::LogPosition> SimNode::propose(std::string data)
+{
+    RE_ASSERT(active());
+    auto position = m_raft->propose(std::move(data));
+    process_ready();
+    return position;
+}
+
+util::Result<raft::LogPosition> SimNode::propose_conf_change(const raft::ConfChange& change)
+{
+    RE_ASSERT(active());
+    auto position = m_raft->propose_conf_change(change);
+    process_ready();
+    return position;
+}
+
+void SimNode::process_ready()
+{
+    for (int round = 0; round < k_ready_rounds_max && live() && m_raft->has_ready(); ++round) {
+        raft::Ready ready = m_raft->ready();
+        if (ready.soft_state) {
+            m_listener.on_role_change(id(), *ready.soft_state);
+        }
+        if (m_setup.mutations.ack_before_persist) {
+            // Mutant (d): the previous Ready's entries reach the disk only now.
+            m_storage.sync();
+        }
+        // 1. Persist snapshot, entries, hard state; then fsync.
+        persist(ready);
+        m_checker.on_persist(id(), *m_raft, ready);
+        const bool wrote = ready.snapshot || !ready.entries.empty() || ready.hard_state;
+        if (m_crash_pending && wrote) {
+            // Killed between write() and fsync(): nothing below happens.
+            crash(m_crash_torn_rng);
+            return;
+        }
+        if (m_setup.mutations.ack_before_persist) {
+            m_storage.sync_except_entries();
+        } else {
+            m_storage.sync();
+        }
+        // 2. Only now send: votes and acks promise that step 1 is durable.
+        m_checker.on_send(id(), ready.messages);
+        for (const raft::Message& message : ready.messages) {
+            m_network.send(message, m_now);
+        }
+        // 3. Install the snapshot, then apply committed entries in order.
+        apply(ready);
+        // 4. Hand the Ready back.
+        m_raft->advance(ready);
+        maybe_compact();
+    }
+}
+
+void SimNode::persist(const raft::Ready& ready)
+{
+    if (ready.snapshot) {
+        m_storage.write_snapshot(*ready.snapshot);
+    }
+    if (m_setup.core_workarounds && ready.hard_state && !ready.entries.empty()) {
+        raft::HardState term_first = *ready.hard_state;
+        term_first.commit = m_storage.durable().hard_state.commit;
+        m_storage.write_hard_state(term_first);
+    }
+    if (!ready.entries.empty()) {
+        m_storage.write_entries(ready.entries);
+    }
+    if (ready.hard_state) {
+        m_storage.write_hard_state(*ready.hard_state);
+    }
+}
+
+void SimNode::apply(const raft::Ready& ready)
+{
+    if (ready.snapshot) {
+        auto restored = escort::Escort::deserialize(ready.snapshot->data);
+        if (!restored.ok()) {
+            m_checker.fail("snapshot decode: n" + std::to_string(id().value) + ": "
+                           + restored.error().message);
+            return;
+        }
+        *m_escort = std::move(restored.value());
+        m_last_compacted = std::max(m_last_compacted, ready.snapshot->metadata.index);
+        m_checker.on_install_snapshot(id(), *ready.snapshot, *m_escort);
+        m_listener.on_snapshot_installed(id(), *ready.snapshot);
+    }
+    for (const raft::Entry& entry : ready.committed_entries) {
+        if (!m_checker.before_apply(id(), *m_raft, entry)) {
+            return;
+        }
+        const escort::ApplyResult result = m_escort->apply(entry);
+        m_checker.on_apply(id(), entry, result, *m_escort);
+        m_listener.on_applied(id(), entry, result);
+    }
+}
+
+void SimNode::maybe_compact()
+{
+    if (m_setup.snapshot_interval_entries == 0 || !live()) {
+        return;
+    }
+    const raft::Index applied = m_escort->last_applied_index();
+    if (applied.value < m_last_compacted.value + m_setup.snapshot_interval_entries) {
+        return;
+    }
+    m_raft->compact(applied, m_escort->serialize());
+    const std::optional<raft::Snapshot>& snapshot = m_raft->snapshot();
+    RE_ASSERT(snapshot.has_value());
+    RE_ASSERT(snapshot->metadata.index == applied);
+    // Snapshot files are written, fsynced and renamed before the log is cut.
+    m_storage.write_snapshot(*snapshot);
+    if (m_setup.mutations.ack_before_persist) {
+        m_storage.sync_except_entries();
+    } else {
+        m_storage.sync();
+    }
+    m_checker.on_compact(id(), applied);
+    m_last_compacted = applied;
+}
+
+} // namespace raftescort::sim
