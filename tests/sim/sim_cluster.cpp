@@ -86,14 +86,12 @@ SimCluster::SimCluster(const ClusterOptions& options)
         NodeSetup setup;
         setup.id = raft::NodeId{i};
         setup.initial_conf = i <= options.voter_count ? founders : raft::ConfState{};
-        setup.founding_roster = founders;
         setup.run_seed = options.seed;
         setup.election_ticks = options.election_ticks;
         setup.heartbeat_ticks = options.heartbeat_ticks;
         setup.entries_per_message_max = options.entries_per_message_max;
         setup.snapshot_interval_entries = options.snapshot_interval_entries;
         setup.mutations = options.mutations;
-        setup.core_workarounds = options.core_workarounds;
         m_ids.push_back(setup.id);
         NodeListener& listener = *this;
         m_nodes.push_back(std::make_unique<SimNode>(std::move(setup), m_network, m_checker, listener,

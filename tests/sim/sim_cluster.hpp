@@ -63,8 +63,6 @@ struct ClusterOptions {
     SimMutations mutations;
     /// The leader proposes a mission step whenever it has none pending.
     bool autopilot = false;
-    /// See NodeSetup::core_workarounds.
-    bool core_workarounds = false;
     /// When set, a readable event trace (and the core's log) goes here.
     std::ostream* trace = nullptr;
 };

@@ -170,7 +170,6 @@ TEST_CASE("a seed replays exactly [sim]")
 {
     // Goal: determinism: the same seed gives the same run, event for event.
     RunSettings settings;
-    settings.core_workarounds = true;
     const RunResult first = run_seed(42, settings);
     const RunResult second = run_seed(42, settings);
     CHECK(first.events == second.events);
@@ -183,7 +182,6 @@ TEST_CASE("the checker catches apply-before-commit [sim]")
 {
     // Goal: a deliberate bug in the core turns into a named invariant failure.
     RunSettings settings;
-    settings.core_workarounds = true;
     settings.mutations = *mutations_for('f');
     const RunResult result = run_seed(1, settings);
     CHECK_FALSE(result.passed);

@@ -42,7 +42,6 @@ struct CliOptions {
     bool check_mutants = false;
     std::optional<char> mutant;
     unsigned jobs = 2;
-    bool core_workarounds = false;
 };
 
 const char* const k_usage =
@@ -56,9 +55,6 @@ const char* const k_usage =
     "      for each deliberate bug (a)-(f), run seeds 1..N until one fails;\n"
     "      exit 1 if some bug is not caught\n"
     "  --jobs J                 worker threads (default 2)\n"
-    "  --core-workarounds       work around two known core issues (bootstrap hard\n"
-    "                           state never in a Ready; constructor aborts when a\n"
-    "                           torn write kept entries newer than the term)\n"
     "mutants: (a) vote_without_log_check (b) commit_old_term_by_count\n"
     "         (c) forget_voted_for_on_restart (d) ack_before_persist\n"
     "         (e) leader_ignores_higher_term (f) apply_before_commit\n";
@@ -152,8 +148,6 @@ std::optional<CliOptions> parse(int argc, char** argv)
             std::exit(0);
         } else if (arg == "--trace") {
             options.trace = true;
-        } else if (arg == "--core-workarounds") {
-            options.core_workarounds = true;
         } else if (arg == "--check-mutants") {
             options.check_mutants = true;
         } else if (arg == "--mutant" && has_value && std::strlen(argv[i + 1]) == 1
@@ -235,13 +229,12 @@ SweepResult sweep(std::uint64_t first, std::uint64_t count, unsigned jobs,
     return sweep_result;
 }
 
-RunSettings settings_of(const CliOptions& options, std::optional<char> mutant)
+RunSettings settings_of(std::optional<char> mutant)
 {
     RunSettings settings;
     if (mutant) {
         settings.mutations = *raftescort::sim::mutations_for(*mutant);
     }
-    settings.core_workarounds = options.core_workarounds;
     return settings;
 }
 
@@ -254,7 +247,7 @@ int run_seeds(const CliOptions& options)
 {
     const auto start = std::chrono::steady_clock::now();
     const SweepResult result =
-        sweep(options.start, options.seeds, options.jobs, settings_of(options, options.mutant), false);
+        sweep(options.start, options.seeds, options.jobs, settings_of(options.mutant), false);
     std::uint64_t failed = 0;
     std::uint64_t ticks = 0;
     std::uint64_t events = 0;
@@ -276,7 +269,7 @@ int run_seeds(const CliOptions& options)
 
 int run_one(const CliOptions& options)
 {
-    RunSettings settings = settings_of(options, options.mutant);
+    RunSettings settings = settings_of(options.mutant);
     settings.trace = options.trace ? &std::cout : nullptr;
     const RunResult result = run_guarded(*options.seed, settings);
     if (!result.passed) {
@@ -291,7 +284,7 @@ int check_mutants(const CliOptions& options)
     const auto start = std::chrono::steady_clock::now();
     int missed = 0;
     for (char letter : raftescort::sim::k_mutant_letters) {
-        const SweepResult result = sweep(1, options.seeds, options.jobs, settings_of(options, letter), true);
+        const SweepResult result = sweep(1, options.seeds, options.jobs, settings_of(letter), true);
         std::cout << "mutant (" << letter << ") " << raftescort::sim::mutant_name(letter) << " ";
         const RunResult* caught = nullptr;
         for (const RunResult& run : result.runs) {

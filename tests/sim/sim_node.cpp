@@ -74,7 +74,9 @@ void SimNode::start()
         }
         m_escort = std::make_unique<escort::Escort>(std::move(restored.value()));
     } else {
-        m_escort = std::make_unique<escort::Escort>(m_setup.founding_roster);
+        // As in the runtime: the founding roster arrives with the bootstrap
+        // membership entries of the log, on founders and late joiners alike.
+        m_escort = std::make_unique<escort::Escort>();
     }
     raft::Config config;
     config.id = id();
@@ -91,12 +93,6 @@ void SimNode::start()
     m_paused = false;
     m_last_compacted = durable.snapshot_index();
     pending_step.reset();
-    if (m_setup.core_workarounds && durable.hard_state.term.value == 0) {
-        raft::HardState bootstrap = m_raft->hard_state();
-        bootstrap.commit = raft::Index{0};
-        m_storage.write_hard_state(bootstrap);
-        m_storage.sync();
-    }
     m_checker.on_start(id(), durable, *m_raft, *m_escort);
     // The core hands committed entries after `applied` out again to apply.
     process_ready();
@@ -205,11 +201,6 @@ void SimNode::persist(const raft::Ready& ready)
 {
     if (ready.snapshot) {
         m_storage.write_snapshot(*ready.snapshot);
-    }
-    if (m_setup.core_workarounds && ready.hard_state && !ready.entries.empty()) {
-        raft::HardState term_first = *ready.hard_state;
-        term_first.commit = m_storage.durable().hard_state.commit;
-        m_storage.write_hard_state(term_first);
     }
     if (!ready.entries.empty()) {
         m_storage.write_entries(ready.entries);

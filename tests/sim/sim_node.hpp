@@ -35,10 +35,6 @@ struct NodeSetup {
     raft::NodeId id;
     /// The Raft bootstrap membership: all voters for founding nodes, empty for spares.
     raft::ConfState initial_conf;
-    /// The convoy's founding roster, known to every node (like etcd's
-    /// --initial-cluster), so a spare that replays the log from index 1
-    /// builds the same escort state as everyone else.
-    raft::ConfState founding_roster;
     std::uint64_t run_seed = 1;
     std::uint32_t election_ticks = 10;
     std::uint32_t heartbeat_ticks = 1;
@@ -46,15 +42,6 @@ struct NodeSetup {
     /// Compact after this many applied entries; 0 = never.
     std::uint32_t snapshot_interval_entries = 0;
     SimMutations mutations;
-    /// Workarounds for two known core issues, off by default:
-    /// 1. right after booting a new cluster, write the core's bootstrap hard
-    ///    state (term 1), which the core puts in no Ready, so a node that
-    ///    crashes before its first term change restarts with term-1 entries
-    ///    under term 0 and the core's constructor aborts;
-    /// 2. write the Ready's term and vote before its entries, so a torn
-    ///    write never keeps entries of a term the hard state lacks (the
-    ///    constructor aborts on last_term > term).
-    bool core_workarounds = false;
 };
 
 /// Callbacks from a node's Ready handling to the cluster (client acks, trace).

@@ -123,7 +123,6 @@ RunResult run_seed(std::uint64_t seed, const RunSettings& settings)
     cluster_options.mutations = options.mutations;
     cluster_options.autopilot = true;
     cluster_options.trace = trace;
-    cluster_options.core_workarounds = settings.core_workarounds;
     SimCluster cluster(cluster_options);
 
     ClientOptions client_options;

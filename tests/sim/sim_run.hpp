@@ -27,8 +27,6 @@ struct RunResult {
 struct RunSettings {
     /// Deliberate bugs to switch on (normally none).
     SimMutations mutations;
-    /// See NodeSetup::core_workarounds.
-    bool core_workarounds = false;
     /// When set, the options and a readable event trace go here.
     std::ostream* trace = nullptr;
 };
