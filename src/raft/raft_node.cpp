@@ -428,15 +428,7 @@ bool RaftNode::step_term(const Message& message)
 {
     if (message.term > m_term) {
         if (is_vote_request(message.type) && !message.transfer && in_lease()) {
-            Message response;
-            response.type = message.type == MessageType::pre_vote
-                                ? MessageType::pre_vote_response
-                                : MessageType::vote_response;
-            response.to = message.from;
-            response.term = m_term;
-            response.reject = true;
-            response.refusal = VoteRefusal::leader_alive;
-            send(std::move(response));
+            refuse_vote(message, VoteRefusal::leader_alive);
             return false;
         }
         if (m_role == Role::leader && m_config.mutations.leader_ignores_higher_term) {
@@ -468,19 +460,27 @@ bool RaftNode::step_term(const Message& message)
             response.conflict_index = next(m_log->last_index());
             send(std::move(response));
         } else if (is_vote_request(message.type)) {
-            Message response;
-            response.type = message.type == MessageType::pre_vote
-                                ? MessageType::pre_vote_response
-                                : MessageType::vote_response;
-            response.to = message.from;
-            response.term = m_term;
-            response.reject = true;
-            response.refusal = VoteRefusal::lower_term;
-            send(std::move(response));
+            refuse_vote(message, VoteRefusal::lower_term);
         }
         return false;
     }
     return true;
+}
+
+// Refusals carry our own term: a candidate with a newer term ignores them,
+// one with an older term steps down; either way the reason is on record.
+void RaftNode::refuse_vote(const Message& request, VoteRefusal refusal)
+{
+    RE_ASSERT(is_vote_request(request.type));
+    RE_ASSERT(refusal != VoteRefusal::none);
+    Message response;
+    response.type = request.type == MessageType::pre_vote ? MessageType::pre_vote_response
+                                                          : MessageType::vote_response;
+    response.to = request.from;
+    response.term = m_term;
+    response.reject = true;
+    response.refusal = refusal;
+    send(std::move(response));
 }
 
 void RaftNode::handle_vote_request(const Message& message)
@@ -495,23 +495,22 @@ void RaftNode::handle_vote_request(const Message& message)
     bool log_ok = m_log->is_up_to_date(message.index, message.log_term)
                   || m_config.mutations.vote_without_log_check;
 
+    log(util::LogLevel::debug, std::string(can_vote && log_ok ? "grants " : "refuses ")
+                                   + message_type_name(message.type) + " to "
+                                   + std::to_string(message.from.value));
+    if (!can_vote || !log_ok) {
+        refuse_vote(message, !can_vote ? VoteRefusal::already_voted : VoteRefusal::stale_log);
+        return;
+    }
+    if (!pre_vote) {
+        m_election_elapsed = 0;
+        m_voted_for = message.from;
+    }
     Message response;
     response.type = pre_vote ? MessageType::pre_vote_response : MessageType::vote_response;
     response.to = message.from;
-    if (can_vote && log_ok) {
-        response.term = message.term;
-        if (!pre_vote) {
-            m_election_elapsed = 0;
-            m_voted_for = message.from;
-        }
-    } else {
-        response.term = m_term;
-        response.reject = true;
-        response.refusal = !can_vote ? VoteRefusal::already_voted : VoteRefusal::stale_log;
-    }
-    log(util::LogLevel::debug, std::string(response.reject ? "refuses " : "grants ")
-                                   + message_type_name(message.type) + " to "
-                                   + std::to_string(message.from.value));
+    // A grant carries the candidate's term: for a pre-vote, the term it would campaign in.
+    response.term = message.term;
     send(std::move(response));
 }
 

@@ -145,7 +145,7 @@ Figure8Outcome run_figure8(bool commit_old_term_by_count)
 
 } // namespace
 
-TEST_CASE("Figure 8: the old-term entry is never committed by counting [raft][5.4.2]")
+TEST_CASE("Figure 8: the old-term entry is never committed by counting", "[raft][5.4.2]")
 {
     // Goal: with the correct rule, all nodes that applied the contested index
     // applied the same entry.
@@ -153,7 +153,7 @@ TEST_CASE("Figure 8: the old-term entry is never committed by counting [raft][5.
     REQUIRE(outcome.applied_at_contested.size() == 1);
 }
 
-TEST_CASE("Figure 8: committing an old-term entry by counting loses it [raft][5.4.2][mutant]")
+TEST_CASE("Figure 8: committing an old-term entry by counting loses it", "[raft][5.4.2][mutant]")
 {
     // Goal: the deliberate bug (b) reproduces the paper's anomaly: S1 applies
     // the entry it committed, then S5 overwrites it and others apply S5's.

@@ -15,7 +15,7 @@ Entry entry(std::uint64_t term, std::uint64_t index)
 
 } // namespace
 
-TEST_CASE("RaftLog knows terms of its entries and its snapshot point [raft_log]")
+TEST_CASE("RaftLog knows terms of its entries and its snapshot point", "[raft_log]")
 {
     // Goal: term() answers for the snapshot point and entries, nothing else.
     RaftLog log(Index{5}, Term{2}, {entry(2, 6), entry(3, 7)});
@@ -28,7 +28,7 @@ TEST_CASE("RaftLog knows terms of its entries and its snapshot point [raft_log]"
     REQUIRE(log.stable() == Index{7});
 }
 
-TEST_CASE("RaftLog up-to-date check compares last term, then length [raft_log][5.4.1]")
+TEST_CASE("RaftLog up-to-date check compares last term, then length", "[raft_log][5.4.1]")
 {
     // Goal: §5.4.1 exactly.
     RaftLog log(Index{0}, Term{0}, {entry(1, 1), entry(3, 2)});
@@ -38,7 +38,7 @@ TEST_CASE("RaftLog up-to-date check compares last term, then length [raft_log][5
     REQUIRE_FALSE(log.is_up_to_date(Index{1}, Term{3}));
 }
 
-TEST_CASE("RaftLog merge keeps matching entries and truncates at a conflict [raft_log][5.3]")
+TEST_CASE("RaftLog merge keeps matching entries and truncates at a conflict", "[raft_log][5.3]")
 {
     // Goal: maybe_append deletes only from the first conflicting entry, and
     // moves the stable index back when durable entries are replaced.
@@ -57,7 +57,7 @@ TEST_CASE("RaftLog merge keeps matching entries and truncates at a conflict [raf
     REQUIRE_FALSE(log.maybe_append(Index{4}, Term{1}, {}).has_value());
 }
 
-TEST_CASE("RaftLog conflict hints name a term's first index [raft_log][5.3]")
+TEST_CASE("RaftLog conflict hints name a term's first index", "[raft_log][5.3]")
 {
     // Goal: the hints fast backtracking relies on.
     RaftLog log(Index{0}, Term{0}, {entry(1, 1), entry(2, 2), entry(2, 3), entry(2, 4), entry(4, 5)});
@@ -67,7 +67,7 @@ TEST_CASE("RaftLog conflict hints name a term's first index [raft_log][5.3]")
     REQUIRE_FALSE(log.last_index_of_term(Term{3}, Index{5}).has_value());
 }
 
-TEST_CASE("RaftLog compaction drops applied entries and keeps the snapshot term [raft_log][7]")
+TEST_CASE("RaftLog compaction drops applied entries and keeps the snapshot term", "[raft_log][7]")
 {
     // Goal: after compact, the log starts after the snapshot point and still knows its term.
     RaftLog log(Index{0}, Term{0}, {entry(1, 1), entry(1, 2), entry(2, 3)});
@@ -84,7 +84,7 @@ TEST_CASE("RaftLog compaction drops applied entries and keeps the snapshot term 
     REQUIRE(log.last_term() == Term{4});
 }
 
-TEST_CASE("RaftLog hands out committed entries once, in order [raft_log][5.3]")
+TEST_CASE("RaftLog hands out committed entries once, in order", "[raft_log][5.3]")
 {
     // Goal: entries_to_apply starts after what was already handed out.
     RaftLog log(Index{0}, Term{0}, {entry(1, 1), entry(1, 2), entry(1, 3)});

@@ -54,7 +54,7 @@ RaftNode make_follower(std::uint64_t id, std::uint64_t term, std::vector<Entry> 
 
 } // namespace
 
-TEST_CASE("a cluster elects exactly one leader [raft][5.2]")
+TEST_CASE("a cluster elects exactly one leader", "[raft][5.2]")
 {
     // Goal: from a cold start, one node becomes leader and the others follow it in its term.
     Harness cluster(5);
@@ -69,7 +69,7 @@ TEST_CASE("a cluster elects exactly one leader [raft][5.2]")
     REQUIRE(leaders == 1);
 }
 
-TEST_CASE("a new leader commits a no-op entry of its term first [raft][8]")
+TEST_CASE("a new leader commits a no-op entry of its term first", "[raft][8]")
 {
     // Goal: the first committed entry of a term is the leader's no-op carrying its id.
     Harness cluster(3);
@@ -87,7 +87,7 @@ TEST_CASE("a new leader commits a no-op entry of its term first [raft][8]")
     REQUIRE(applied[3].term == cluster.node(leader).term());
 }
 
-TEST_CASE("a node with a higher term makes a candidate step down [raft][5.1]")
+TEST_CASE("a node with a higher term makes a candidate step down", "[raft][5.1]")
 {
     // Goal: any message with a higher term turns the receiver into a follower of that term.
     RaftNode node = make_follower(1, 1, {});
@@ -100,7 +100,7 @@ TEST_CASE("a node with a higher term makes a candidate step down [raft][5.1]")
     REQUIRE(node.leader() == NodeId{2});
 }
 
-TEST_CASE("a message from an older term is refused [raft][5.1]")
+TEST_CASE("a message from an older term is refused", "[raft][5.1]")
 {
     // Goal: an append from a stale leader is rejected and tells it the newer term.
     RaftNode node = make_follower(1, 4, {make_entry(1, 1)});
@@ -117,7 +117,7 @@ TEST_CASE("a message from an older term is refused [raft][5.1]")
     REQUIRE(out[0].reject);
 }
 
-TEST_CASE("a node votes at most once per term [raft][5.2]")
+TEST_CASE("a node votes at most once per term", "[raft][5.2]")
 {
     // Goal: the second candidate of a term is refused and told why.
     RaftNode node = make_follower(1, 1, {});
@@ -136,7 +136,7 @@ TEST_CASE("a node votes at most once per term [raft][5.2]")
     REQUIRE(node.voted_for() == NodeId{2});
 }
 
-TEST_CASE("a vote is refused to a candidate with a stale log [raft][5.4.1]")
+TEST_CASE("a vote is refused to a candidate with a stale log", "[raft][5.4.1]")
 {
     // Goal: the up-to-date check compares last term first, then last index.
     RaftNode node = make_follower(1, 2, {make_entry(1, 1), make_entry(2, 2)});
@@ -156,7 +156,7 @@ TEST_CASE("a vote is refused to a candidate with a stale log [raft][5.4.1]")
     REQUIRE_FALSE(out[0].reject);
 }
 
-TEST_CASE("a follower rejects an append whose previous entry does not match [raft][5.3]")
+TEST_CASE("a follower rejects an append whose previous entry does not match", "[raft][5.3]")
 {
     // Goal: the consistency check refuses, with a hint at the conflicting term's first index.
     RaftNode node = make_follower(1, 3, {make_entry(1, 1), make_entry(2, 2), make_entry(2, 3)});
@@ -172,7 +172,7 @@ TEST_CASE("a follower rejects an append whose previous entry does not match [raf
     REQUIRE(node.last_index() == Index{3});
 }
 
-TEST_CASE("a follower replaces a conflicting suffix with the leader's entries [raft][5.3]")
+TEST_CASE("a follower replaces a conflicting suffix with the leader's entries", "[raft][5.3]")
 {
     // Goal: entries after the first conflict are deleted, matching ones kept.
     RaftNode node = make_follower(1, 3, {make_entry(1, 1), make_entry(2, 2), make_entry(2, 3)});
@@ -189,7 +189,7 @@ TEST_CASE("a follower replaces a conflicting suffix with the leader's entries [r
     REQUIRE(node.commit_index() == Index{3});
 }
 
-TEST_CASE("the commit index follows min(leader commit, last new entry) [raft][5.3]")
+TEST_CASE("the commit index follows min(leader commit, last new entry)", "[raft][5.3]")
 {
     // Goal: a follower never commits beyond what the leader's message proves it holds.
     RaftNode node = make_follower(1, 1, {});
@@ -200,7 +200,7 @@ TEST_CASE("the commit index follows min(leader commit, last new entry) [raft][5.
     REQUIRE(node.commit_index() == Index{2});
 }
 
-TEST_CASE("a leader commits on a majority and every node applies in order [raft][5.3]")
+TEST_CASE("a leader commits on a majority and every node applies in order", "[raft][5.3]")
 {
     // Goal: a proposal is committed once a majority holds it, then applied everywhere once.
     Harness cluster(5);
@@ -217,7 +217,7 @@ TEST_CASE("a leader commits on a majority and every node applies in order [raft]
     }
 }
 
-TEST_CASE("a minority cannot commit [raft][5.3]")
+TEST_CASE("a minority cannot commit", "[raft][5.3]")
 {
     // Goal: a leader cut off with one follower of five appends but never commits.
     Harness cluster(5, [](Config& config) { config.check_quorum = false; });
@@ -236,7 +236,7 @@ TEST_CASE("a minority cannot commit [raft][5.3]")
     REQUIRE(cluster.node(leader).commit_index() == committed);
 }
 
-TEST_CASE("an entry of an earlier term is not committed by counting replicas [raft][5.4.2]")
+TEST_CASE("an entry of an earlier term is not committed by counting replicas", "[raft][5.4.2]")
 {
     // Goal: Figure 8: a new leader replicating an old-term entry to a majority does
     // not commit it until an entry of its own term is replicated too.
@@ -266,7 +266,7 @@ TEST_CASE("an entry of an earlier term is not committed by counting replicas [ra
     REQUIRE(leader.commit_index() == Index{3});
 }
 
-TEST_CASE("a pre-vote does not raise anyone's term [raft][9.6]")
+TEST_CASE("a pre-vote does not raise anyone's term", "[raft][9.6]")
 {
     // Goal: a partitioned node keeps campaigning without inflating terms, and
     // rejoins without deposing the leader.
@@ -283,7 +283,7 @@ TEST_CASE("a pre-vote does not raise anyone's term [raft][9.6]")
     REQUIRE(cluster.node(leader).term() == term);
 }
 
-TEST_CASE("a leader without a majority steps down after an election timeout [raft][6.2]")
+TEST_CASE("a leader without a majority steps down after an election timeout", "[raft][6.2]")
 {
     // Goal: check-quorum: a leader that has not heard from a majority stops leading.
     Harness cluster(3);
@@ -293,7 +293,7 @@ TEST_CASE("a leader without a majority steps down after an election timeout [raf
     REQUIRE(cluster.node(leader).role() != Role::leader);
 }
 
-TEST_CASE("voters ignore a candidate while their leader is alive [raft][6]")
+TEST_CASE("voters ignore a candidate while their leader is alive", "[raft][6]")
 {
     // Goal: with check-quorum, a vote request in a healthy term is refused as "leader alive".
     Harness cluster(3);
@@ -309,7 +309,7 @@ TEST_CASE("voters ignore a candidate while their leader is alive [raft][6]")
     REQUIRE(out.back().refusal == VoteRefusal::leader_alive);
 }
 
-TEST_CASE("proposals made together travel in one append per follower [raft][batching]")
+TEST_CASE("proposals made together travel in one append per follower", "[raft][batching]")
 {
     // Goal: batching: 50 proposals before one Ready make one append per follower.
     Harness cluster(3);
@@ -330,7 +330,7 @@ TEST_CASE("proposals made together travel in one append per follower [raft][batc
     REQUIRE(appends == 2);
 }
 
-TEST_CASE("a leader stops sending when a follower's inflight window is full [raft][pipelining]")
+TEST_CASE("a leader stops sending when a follower's inflight window is full", "[raft][pipelining]")
 {
     // Goal: with no answers, at most inflight_messages_max appends are outstanding.
     Harness cluster(3, [](Config& config) {
@@ -354,7 +354,7 @@ TEST_CASE("a leader stops sending when a follower's inflight window is full [raf
     REQUIRE(appends == 4);
 }
 
-TEST_CASE("a diverged follower is repaired in few round trips [raft][5.3]")
+TEST_CASE("a diverged follower is repaired in few round trips", "[raft][5.3]")
 {
     // Goal: fast backtracking skips a whole conflicting term per round trip.
     Harness cluster(3, [](Config& config) { config.check_quorum = false; });
@@ -401,7 +401,7 @@ TEST_CASE("a diverged follower is repaired in few round trips [raft][5.3]")
     REQUIRE(cluster.node(old_leader).commit_index() == cluster.node(new_leader).commit_index());
 }
 
-TEST_CASE("a follower behind the compaction point catches up by snapshot chunks [raft][7]")
+TEST_CASE("a follower behind the compaction point catches up by snapshot chunks", "[raft][7]")
 {
     // Goal: InstallSnapshot in several chunks brings a lagging follower up to date.
     Harness cluster(3, [](Config& config) { config.snapshot_chunk_bytes = 7; });
@@ -429,7 +429,7 @@ TEST_CASE("a follower behind the compaction point catches up by snapshot chunks 
     REQUIRE(cluster.node(lagging).commit_index() == leader_node.commit_index());
 }
 
-TEST_CASE("a learner is added, promoted once caught up, and a removed leader steps down [raft][6]")
+TEST_CASE("a learner is added, promoted once caught up, and a removed leader steps down", "[raft][6]")
 {
     // Goal: single-server membership changes: learner -> voter, then removal of the leader.
     Harness cluster(3);
@@ -464,7 +464,7 @@ TEST_CASE("a learner is added, promoted once caught up, and a removed leader ste
     REQUIRE(cluster.node(next_leader).conf().voters.count(leader) == 0);
 }
 
-TEST_CASE("leadership moves to a chosen voter with TimeoutNow [raft][3.10]")
+TEST_CASE("leadership moves to a chosen voter with TimeoutNow", "[raft][3.10]")
 {
     // Goal: transfer_leadership makes the target leader at once, in the next term.
     Harness cluster(3);
@@ -478,7 +478,7 @@ TEST_CASE("leadership moves to a chosen voter with TimeoutNow [raft][3.10]")
     REQUIRE(cluster.node(target).term() == next(term));
 }
 
-TEST_CASE("a read index is answered only after a quorum confirms leadership [raft][8]")
+TEST_CASE("a read index is answered only after a quorum confirms leadership", "[raft][8]")
 {
     // Goal: ReadIndex returns the commit index once a majority acknowledged a heartbeat.
     Harness cluster(3);
@@ -502,7 +502,7 @@ TEST_CASE("a read index is answered only after a quorum confirms leadership [raf
     REQUIRE(cluster.read_states()[leader][1].index == cluster.node(leader).commit_index());
 }
 
-TEST_CASE("term and vote survive a restart [raft][5.1]")
+TEST_CASE("term and vote survive a restart", "[raft][5.1]")
 {
     // Goal: a restarted node remembers its term and vote from durable state.
     Harness cluster(3);
@@ -519,7 +519,7 @@ TEST_CASE("term and vote survive a restart [raft][5.1]")
     REQUIRE(cluster.node(follower).last_index() == last);
 }
 
-TEST_CASE("the configuration is validated [raft]")
+TEST_CASE("the configuration is validated", "[raft]")
 {
     // Goal: settings that cannot work are refused with a reason.
     Config config;
@@ -535,7 +535,7 @@ TEST_CASE("the configuration is validated [raft]")
     REQUIRE_FALSE(config.validate().ok());
 }
 
-TEST_CASE("a follower that hears nothing for an election timeout campaigns [raft][5.2]")
+TEST_CASE("a follower that hears nothing for an election timeout campaigns", "[raft][5.2]")
 {
     // Goal: Figure 2, followers: no AppendEntries and no vote granted -> become a candidate.
     Config config;
@@ -560,7 +560,7 @@ TEST_CASE("a follower that hears nothing for an election timeout campaigns [raft
     REQUIRE(votes == 2);
 }
 
-TEST_CASE("a candidate whose election times out starts a new one [raft][5.2]")
+TEST_CASE("a candidate whose election times out starts a new one", "[raft][5.2]")
 {
     // Goal: Figure 2, candidates: on election timeout, start a new election in a new term.
     Config config;
@@ -579,7 +579,7 @@ TEST_CASE("a candidate whose election times out starts a new one [raft][5.2]")
     REQUIRE(node.term() == next(first));
 }
 
-TEST_CASE("granting a vote resets the election timer [raft][5.2]")
+TEST_CASE("granting a vote resets the election timer", "[raft][5.2]")
 {
     // Goal: a follower that just voted does not start its own election right away.
     Config config;
@@ -601,7 +601,7 @@ TEST_CASE("granting a vote resets the election timer [raft][5.2]")
     REQUIRE(node.role() == Role::follower);
 }
 
-TEST_CASE("a vote request from an older term is refused [raft][5.1]")
+TEST_CASE("a vote request from an older term is refused", "[raft][5.1]")
 {
     // Goal: Figure 2, RequestVote receiver rule 1: reply false if term < currentTerm.
     RaftNode node = make_follower(1, 5, {});
@@ -615,7 +615,7 @@ TEST_CASE("a vote request from an older term is refused [raft][5.1]")
     REQUIRE(node.voted_for() == k_no_node);
 }
 
-TEST_CASE("a granted vote goes out in the same Ready that persists it [raft][5.1]")
+TEST_CASE("a granted vote goes out in the same Ready that persists it", "[raft][5.1]")
 {
     // Goal: Figure 2, persistent state: votedFor is on stable storage before the
     // response leaves, so the runtime's persist-then-send order makes it durable.
@@ -631,7 +631,7 @@ TEST_CASE("a granted vote goes out in the same Ready that persists it [raft][5.1
     node.advance(ready);
 }
 
-TEST_CASE("an append acknowledgement goes out with the entries it acknowledges [raft][5.3]")
+TEST_CASE("an append acknowledgement goes out with the entries it acknowledges", "[raft][5.3]")
 {
     // Goal: the follower's success reply is in the Ready whose entries it promises are durable.
     RaftNode node = make_follower(1, 1, {});
@@ -646,7 +646,7 @@ TEST_CASE("an append acknowledgement goes out with the entries it acknowledges [
     REQUIRE_FALSE(node.has_ready());
 }
 
-TEST_CASE("a new leader sends heartbeats at once and on every heartbeat tick [raft][5.2]")
+TEST_CASE("a new leader sends heartbeats at once and on every heartbeat tick", "[raft][5.2]")
 {
     // Goal: Figure 2, leaders: upon election send initial empty AppendEntries, repeat when idle.
     Harness cluster(3);
@@ -660,7 +660,7 @@ TEST_CASE("a new leader sends heartbeats at once and on every heartbeat tick [ra
     REQUIRE(heartbeats == 2);
 }
 
-TEST_CASE("a leader counts itself only for entries it has persisted [raft][5.3]")
+TEST_CASE("a leader counts itself only for entries it has persisted", "[raft][5.3]")
 {
     // Goal: the leader's own acknowledgement waits for its fsync, like a follower's.
     Config config;

@@ -7,7 +7,7 @@
 
 using namespace raftescort::raft;
 
-TEST_CASE("conf changes round-trip through their encoding [raft][types]")
+TEST_CASE("conf changes round-trip through their encoding", "[raft][types]")
 {
     // Goal: every change type survives encode/decode, context included.
     for (ConfChangeType type : {ConfChangeType::add_learner, ConfChangeType::promote_voter,
@@ -19,7 +19,7 @@ TEST_CASE("conf changes round-trip through their encoding [raft][types]")
     }
 }
 
-TEST_CASE("malformed conf changes are refused [raft][types]")
+TEST_CASE("malformed conf changes are refused", "[raft][types]")
 {
     // Goal: decode never accepts garbage (committed data may come from a bad peer).
     ConfChange change;
@@ -29,7 +29,7 @@ TEST_CASE("malformed conf changes are refused [raft][types]")
     }
 }
 
-TEST_CASE("applying conf changes moves nodes between learners and voters [raft][types][6]")
+TEST_CASE("applying conf changes moves nodes between learners and voters", "[raft][types][6]")
 {
     // Goal: learner -> voter -> removed; re-adding a voter as learner keeps it a voter.
     ConfState conf;
@@ -45,7 +45,7 @@ TEST_CASE("applying conf changes moves nodes between learners and voters [raft][
     REQUIRE_FALSE(conf.contains(NodeId{4}));
 }
 
-TEST_CASE("bootstrap entries describe the founding membership [raft][types]")
+TEST_CASE("bootstrap entries describe the founding membership", "[raft][types]")
 {
     // Goal: every founding member writes the same committed membership entries.
     ConfState conf;

@@ -67,7 +67,7 @@ Index leader_last_index(SimCluster& cluster, NodeId leader)
 
 } // namespace
 
-TEST_CASE("6.824 InitialElection: one leader, a stable term [sim][6.824]")
+TEST_CASE("6.824 InitialElection: one leader, a stable term", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(11, 3));
     REQUIRE(cluster.check_one_leader());
@@ -82,7 +82,7 @@ TEST_CASE("6.824 InitialElection: one leader, a stable term [sim][6.824]")
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 ReElection: new leaders after failures, none without a quorum [sim][6.824]")
+TEST_CASE("6.824 ReElection: new leaders after failures, none without a quorum", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(12, 3));
     auto leader1 = cluster.check_one_leader();
@@ -111,7 +111,7 @@ TEST_CASE("6.824 ReElection: new leaders after failures, none without a quorum [
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 ManyElections: 7 servers, 3 random ones cut each round [sim][6.824]")
+TEST_CASE("6.824 ManyElections: 7 servers, 3 random ones cut each round", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(13, 7));
     REQUIRE(cluster.check_one_leader());
@@ -137,7 +137,7 @@ TEST_CASE("6.824 ManyElections: 7 servers, 3 random ones cut each round [sim][6.
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 BasicAgree: commands land at consecutive indexes on all [sim][6.824]")
+TEST_CASE("6.824 BasicAgree: commands land at consecutive indexes on all", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(14, 3));
     auto leader = cluster.check_one_leader();
@@ -155,7 +155,7 @@ TEST_CASE("6.824 BasicAgree: commands land at consecutive indexes on all [sim][6
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 FollowerFailure: two of three commit, one alone does not [sim][6.824]")
+TEST_CASE("6.824 FollowerFailure: two of three commit, one alone does not", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(15, 3));
     REQUIRE(cluster.one(command(101), 3).ok());
@@ -177,7 +177,7 @@ TEST_CASE("6.824 FollowerFailure: two of three commit, one alone does not [sim][
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 LeaderFailure: the survivors elect and commit; one alone does not [sim][6.824]")
+TEST_CASE("6.824 LeaderFailure: the survivors elect and commit; one alone does not", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(16, 3));
     REQUIRE(cluster.one(command(101), 3).ok());
@@ -205,7 +205,7 @@ TEST_CASE("6.824 LeaderFailure: the survivors elect and commit; one alone does n
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 FailAgree: a reconnected follower catches up [sim][6.824]")
+TEST_CASE("6.824 FailAgree: a reconnected follower catches up", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(17, 3));
     REQUIRE(cluster.one(command(101), 3).ok());
@@ -224,7 +224,7 @@ TEST_CASE("6.824 FailAgree: a reconnected follower catches up [sim][6.824]")
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 FailNoAgree: no commit without a majority, then recovery [sim][6.824]")
+TEST_CASE("6.824 FailNoAgree: no commit without a majority, then recovery", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(18, 5));
     REQUIRE(cluster.one(command(10), 5).ok());
@@ -249,7 +249,7 @@ TEST_CASE("6.824 FailNoAgree: no commit without a majority, then recovery [sim][
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 ConcurrentStarts: five proposals in one term all commit [sim][6.824]")
+TEST_CASE("6.824 ConcurrentStarts: five proposals in one term all commit", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(19, 3));
     bool success = false;
@@ -275,7 +275,7 @@ TEST_CASE("6.824 ConcurrentStarts: five proposals in one term all commit [sim][6
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 Rejoin: a partitioned leader's stale entries are discarded [sim][6.824]")
+TEST_CASE("6.824 Rejoin: a partitioned leader's stale entries are discarded", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(20, 3));
     REQUIRE(cluster.one(command(101), 3).ok());
@@ -297,7 +297,7 @@ TEST_CASE("6.824 Rejoin: a partitioned leader's stale entries are discarded [sim
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 Backup: diverged logs of 50 entries are repaired quickly [sim][6.824]")
+TEST_CASE("6.824 Backup: diverged logs of 50 entries are repaired quickly", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(21, 5));
     util::Rng rng(21);
@@ -355,7 +355,7 @@ TEST_CASE("6.824 Backup: diverged logs of 50 entries are repaired quickly [sim][
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 Count: elections and agreement cost few messages [sim][6.824]")
+TEST_CASE("6.824 Count: elections and agreement cost few messages", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(22, 3));
     REQUIRE(cluster.check_one_leader());
@@ -382,7 +382,7 @@ TEST_CASE("6.824 Count: elections and agreement cost few messages [sim][6.824]")
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 Persist1: state survives restarts of all, the leader, a follower [sim][6.824]")
+TEST_CASE("6.824 Persist1: state survives restarts of all, the leader, a follower", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(23, 3));
     REQUIRE(cluster.one(command(11), 3).ok());
@@ -416,7 +416,7 @@ TEST_CASE("6.824 Persist1: state survives restarts of all, the leader, a followe
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 Persist2: committed entries survive moving majorities of restarts [sim][6.824]")
+TEST_CASE("6.824 Persist2: committed entries survive moving majorities of restarts", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(24, 5));
     std::uint64_t index = 1;
@@ -449,7 +449,7 @@ TEST_CASE("6.824 Persist2: committed entries survive moving majorities of restar
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 Persist3: a partitioned leader and a follower crash and come back [sim][6.824]")
+TEST_CASE("6.824 Persist3: a partitioned leader and a follower crash and come back", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(25, 3));
     REQUIRE(cluster.one(command(101), 3).ok());
@@ -537,17 +537,17 @@ void run_figure8(std::uint64_t seed, bool unreliable, int iterations)
 
 } // namespace
 
-TEST_CASE("6.824 Figure8: leaders crash right after proposing [sim][6.824]")
+TEST_CASE("6.824 Figure8: leaders crash right after proposing", "[sim][6.824]")
 {
     run_figure8(26, false, 400);
 }
 
-TEST_CASE("6.824 Figure8Unreliable: the same on a lossy, reordering network [sim][6.824]")
+TEST_CASE("6.824 Figure8Unreliable: the same on a lossy, reordering network", "[sim][6.824]")
 {
     run_figure8(27, true, 400);
 }
 
-TEST_CASE("6.824 UnreliableAgree: concurrent commands on a lossy network [sim][6.824]")
+TEST_CASE("6.824 UnreliableAgree: concurrent commands on a lossy network", "[sim][6.824]")
 {
     SimCluster cluster(lab_options(28, 5));
     cluster.set_unreliable(true);
@@ -647,12 +647,12 @@ void run_churn(std::uint64_t seed, bool unreliable)
 
 } // namespace
 
-TEST_CASE("6.824 ReliableChurn: nothing acknowledged is lost [sim][6.824]")
+TEST_CASE("6.824 ReliableChurn: nothing acknowledged is lost", "[sim][6.824]")
 {
     run_churn(29, false);
 }
 
-TEST_CASE("6.824 UnreliableChurn: nothing acknowledged is lost on a lossy network [sim][6.824]")
+TEST_CASE("6.824 UnreliableChurn: nothing acknowledged is lost on a lossy network", "[sim][6.824]")
 {
     run_churn(30, true);
 }
@@ -723,32 +723,32 @@ void run_snapshot_install(std::uint64_t seed, bool disconnect, bool unreliable, 
 
 } // namespace
 
-TEST_CASE("6.824 SnapshotBasic: the log stays small and all agree [sim][6.824]")
+TEST_CASE("6.824 SnapshotBasic: the log stays small and all agree", "[sim][6.824]")
 {
     run_snapshot_install(31, false, false, false);
 }
 
-TEST_CASE("6.824 SnapshotInstall: a cut-off victim catches up by snapshot [sim][6.824]")
+TEST_CASE("6.824 SnapshotInstall: a cut-off victim catches up by snapshot", "[sim][6.824]")
 {
     run_snapshot_install(32, true, false, false);
 }
 
-TEST_CASE("6.824 SnapshotInstallUnreliable: the same on a lossy network [sim][6.824]")
+TEST_CASE("6.824 SnapshotInstallUnreliable: the same on a lossy network", "[sim][6.824]")
 {
     run_snapshot_install(33, true, true, false);
 }
 
-TEST_CASE("6.824 SnapshotInstallCrash: a crashed victim restarts from snapshot and tail [sim][6.824]")
+TEST_CASE("6.824 SnapshotInstallCrash: a crashed victim restarts from snapshot and tail", "[sim][6.824]")
 {
     run_snapshot_install(34, false, false, true);
 }
 
-TEST_CASE("6.824 SnapshotInstallUnCrash: crashed victim on a lossy network [sim][6.824]")
+TEST_CASE("6.824 SnapshotInstallUnCrash: crashed victim on a lossy network", "[sim][6.824]")
 {
     run_snapshot_install(35, false, true, true);
 }
 
-TEST_CASE("6.824 SnapshotAllCrash: commits do not regress after crashing everyone [sim][6.824]")
+TEST_CASE("6.824 SnapshotAllCrash: commits do not regress after crashing everyone", "[sim][6.824]")
 {
     SimCluster cluster(snapshot_options(36));
     std::uint64_t value = 1;
@@ -772,7 +772,7 @@ TEST_CASE("6.824 SnapshotAllCrash: commits do not regress after crashing everyon
     require_healthy(cluster);
 }
 
-TEST_CASE("6.824 SnapshotInit: a restarted node starts from its snapshot [sim][6.824]")
+TEST_CASE("6.824 SnapshotInit: a restarted node starts from its snapshot", "[sim][6.824]")
 {
     SimCluster cluster(snapshot_options(37));
     std::uint64_t value = 1;

@@ -15,6 +15,7 @@ void Chaos::before_tick(SimCluster& cluster)
     step_crashes(cluster);
     step_pauses(cluster);
     step_membership(cluster);
+    step_transfer(cluster);
 }
 
 std::vector<raft::NodeId> Chaos::live_members(SimCluster& cluster) const
@@ -309,6 +310,31 @@ void Chaos::step_membership(SimCluster& cluster)
         m_removed.insert(victim);
         m_stop_tick[victim] = now + m_rng.between(30, 150);
     }
+}
+
+void Chaos::step_transfer(SimCluster& cluster)
+{
+    if (!m_options.transfer || !m_rng.chance(m_options.transfer_probability)) {
+        return;
+    }
+    const std::optional<raft::NodeId> leader = cluster.leader();
+    if (!leader) {
+        return;
+    }
+    // Any other voter, even a down or lagging one: the transfer then times
+    // out after an election timeout, which is a case worth running too.
+    const raft::ConfState& conf = cluster.node(*leader).raft().conf();
+    std::vector<raft::NodeId> targets;
+    for (raft::NodeId id : conf.voters) {
+        if (id != *leader) {
+            targets.push_back(id);
+        }
+    }
+    if (targets.empty()) {
+        return;
+    }
+    ++m_transfers;
+    (void)cluster.transfer_leadership(*leader, targets[m_rng.uniform(targets.size())]);
 }
 
 void Chaos::heal(SimCluster& cluster)

@@ -3,7 +3,8 @@
 // Chaos: the random fault schedule of a run's chaos phase, drawn tick by
 // tick from the seed: partitions of each enabled shape (steady or
 // flapping), crashes (clean, or between write and fsync with torn writes)
-// with a later restart, pauses, and single-server membership changes. A
+// with a later restart, pauses, single-server membership changes, and
+// leadership transfers to a random other voter. A
 // crash budget keeps a majority of the voters up, so the cluster can always
 // recover once the faults stop.
 
@@ -33,6 +34,7 @@ public:
 
     std::uint64_t crashes() const { return m_crashes; }
     std::uint64_t partitions() const { return m_partitions; }
+    std::uint64_t transfers() const { return m_transfers; }
 
 private:
     void step_partition(SimCluster& cluster);
@@ -40,6 +42,7 @@ private:
     void step_crashes(SimCluster& cluster);
     void step_pauses(SimCluster& cluster);
     void step_membership(SimCluster& cluster);
+    void step_transfer(SimCluster& cluster);
     /// Voters of the current configuration that are crashed, paused or arming a crash.
     std::size_t voters_down(SimCluster& cluster, const raft::ConfState& conf) const;
     bool may_take_down(SimCluster& cluster, raft::NodeId id);
@@ -64,6 +67,7 @@ private:
 
     std::uint64_t m_crashes = 0;
     std::uint64_t m_partitions = 0;
+    std::uint64_t m_transfers = 0;
 };
 
 } // namespace raftescort::sim

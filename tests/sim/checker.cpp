@@ -4,6 +4,7 @@
 
 #include <raftescort/util/assert.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -141,6 +142,8 @@ void Checker::on_crash(raft::NodeId node)
     NodeTrack& t = track(node);
     t.live = false;
     t.role = raft::Role::follower;
+    // The core that held these reads is gone; none of them can be answered.
+    std::erase_if(m_reads, [node](const auto& read) { return read.second.node == node; });
 }
 
 void Checker::on_persist(raft::NodeId node, const raft::RaftNode& raft, const raft::Ready& ready)
@@ -436,6 +439,25 @@ void Checker::on_compact(raft::NodeId node, raft::Index index)
     }
 }
 
+void Checker::on_delivered(raft::NodeId node, const raft::RaftNode& raft,
+                           const raft::Message& message)
+{
+    // Figure 2, all servers: a message with a higher term makes the receiver
+    // adopt it (and a leader step down, §5.1). Exempt: pre-vote requests and
+    // granted pre-vote answers, whose term is only a proposal (§9.6), and vote
+    // requests, which a node refuses without a term change while it hears a
+    // live leader (§6, check-quorum).
+    const bool exempt = message.type == raft::MessageType::pre_vote
+                        || message.type == raft::MessageType::vote
+                        || (message.type == raft::MessageType::pre_vote_response && !message.reject);
+    if (!exempt && message.term > raft.term()) {
+        fail("term adoption: " + n(node) + " stayed in term " + std::to_string(raft.term().value)
+             + " as " + raft::role_name(raft.role()) + " after a "
+             + raft::message_type_name(message.type) + " of term "
+             + std::to_string(message.term.value) + " from " + n(message.from));
+    }
+}
+
 void Checker::after_event(raft::NodeId node, const raft::RaftNode& raft)
 {
     ++m_checks;
@@ -541,6 +563,102 @@ void Checker::check_leader_completeness(raft::NodeId node, const NodeTrack& t, r
              + " holds a log that differs from the committed one up to index "
              + std::to_string(top.value));
     }
+}
+
+
+void Checker::on_write_acked(raft::Index index)
+{
+    m_acked_max = std::max(m_acked_max, index);
+}
+
+void Checker::on_read_index(raft::NodeId node, const raft::RaftNode& raft,
+                            std::uint64_t request_id)
+{
+    ++m_checks;
+    const raft::Term term = raft.term();
+    // Only a leader may take a read (§8); and the one this run saw lead the term.
+    if (raft.role() != raft::Role::leader || leader_of(term) != node) {
+        fail("linearizable read: " + n(node) + " took read " + std::to_string(request_id)
+             + " in term " + std::to_string(term.value) + " without leading it");
+        return;
+    }
+    ReadTrack read;
+    read.node = node;
+    read.term = term;
+    read.acked_floor = m_acked_max;
+    read.served_floor = m_served_max;
+    const bool inserted = m_reads.try_emplace(request_id, read).second;
+    RE_ASSERT(inserted); // Request ids are unique in a run.
+}
+
+void Checker::on_read_state(raft::NodeId node, const raft::RaftNode& raft,
+                            const raft::ReadState& read_state)
+{
+    ++m_checks;
+    const std::string what = "linearizable read: " + n(node) + " read "
+                             + std::to_string(read_state.request_id) + " at index "
+                             + std::to_string(read_state.index.value);
+    auto found = m_reads.find(read_state.request_id);
+    if (found == m_reads.end() || found->second.node != node || found->second.confirmed) {
+        fail(what + " confirmed a read it has no open request for");
+        return;
+    }
+    ReadTrack& read = found->second;
+    // The core drops pending reads when it leaves the term (§8): a read
+    // confirmed in another term was confirmed by a quorum of the wrong leader.
+    if (raft.term() != read.term) {
+        fail(what + " confirmed in term " + std::to_string(raft.term().value)
+             + " though taken as leader of term " + std::to_string(read.term.value));
+        return;
+    }
+    // Linearizability: every write acknowledged before the read began is visible.
+    if (read_state.index < read.acked_floor) {
+        fail(what + " is below index " + std::to_string(read.acked_floor.value)
+             + " of a write acknowledged before the read began (term "
+             + std::to_string(read.term.value) + ")");
+        return;
+    }
+    // ...and so is every state an earlier completed read returned.
+    if (read_state.index < read.served_floor) {
+        fail(what + " is below index " + std::to_string(read.served_floor.value)
+             + " that a read answered before this one began (term "
+             + std::to_string(read.term.value) + ")");
+        return;
+    }
+    // The read index is the leader's commit index, never more.
+    if (read_state.index > raft.commit_index()) {
+        fail(what + " is past the node's commit index "
+             + std::to_string(raft.commit_index().value));
+        return;
+    }
+    read.confirmed = true;
+    read.read_index = read_state.index;
+}
+
+void Checker::on_read_served(raft::NodeId node, const ServedRead& served)
+{
+    ++m_checks;
+    const std::string what = "linearizable read: " + n(node) + " answered read "
+                             + std::to_string(served.request_id) + " at applied index "
+                             + std::to_string(served.applied.value);
+    auto found = m_reads.find(served.request_id);
+    if (found == m_reads.end() || found->second.node != node || !found->second.confirmed) {
+        fail(what + " without a confirmed read index");
+        return;
+    }
+    const raft::Index read_index = found->second.read_index;
+    m_reads.erase(found);
+    if (served.applied < read_index) {
+        fail(what + " before applying its read index " + std::to_string(read_index.value));
+        return;
+    }
+    // The answer is a committed state: exactly the one every node had after that index.
+    const AppliedRecord* record = served.applied.value == 0 ? nullptr : applied(served.applied);
+    if (record == nullptr || record->state_hash != served.state_hash) {
+        fail(what + " returned a state no node had after applying that index");
+        return;
+    }
+    m_served_max = std::max(m_served_max, served.applied);
 }
 
 } // namespace raftescort::sim

@@ -12,6 +12,7 @@
 // contract order; SimCluster calls after_event() once an event is done.
 
 #include "sim/log_mirror.hpp"
+#include "sim/served_read.hpp"
 #include "sim/sim_storage.hpp"
 
 #include <raftescort/escort/escort.hpp>
@@ -69,8 +70,21 @@ public:
     /// The node compacted its log up to `index`.
     void on_compact(raft::NodeId node, raft::Index index);
 
+    /// `node` (still live) just stepped `message`.
+    void on_delivered(raft::NodeId node, const raft::RaftNode& raft, const raft::Message& message);
     /// After every event that touched `node` (delivery, tick, restart).
     void after_event(raft::NodeId node, const raft::RaftNode& raft);
+
+    // --- linearizable reads (Raft §8 ReadIndex) ----------------------------
+    /// A client saw the write at `index` acknowledged (now, before any later read).
+    void on_write_acked(raft::Index index);
+    /// `node` accepted read `request_id` (read_index returned ok).
+    void on_read_index(raft::NodeId node, const raft::RaftNode& raft, std::uint64_t request_id);
+    /// `node`'s Ready confirmed a read at `read_state.index`.
+    void on_read_state(raft::NodeId node, const raft::RaftNode& raft,
+                       const raft::ReadState& read_state);
+    /// `node` answered a read with its escort state.
+    void on_read_served(raft::NodeId node, const ServedRead& read);
 
     // --- queries -------------------------------------------------------------
     /// The record of index `index`, if some node applied it.
@@ -135,6 +149,25 @@ private:
     std::unordered_map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t, IndexTermHash>
         m_chains;
     std::map<std::pair<std::string, std::uint64_t>, raft::Index> m_moves;
+
+    /// A read between read_index() and its answer.
+    struct ReadTrack {
+        raft::NodeId node;
+        /// The term the node led when it accepted the read.
+        raft::Term term;
+        /// Highest index of a write acknowledged before the read began.
+        raft::Index acked_floor;
+        /// Highest index a read answered before this one began.
+        raft::Index served_floor;
+        bool confirmed = false;
+        /// The confirmed read index (ReadState::index).
+        raft::Index read_index;
+    };
+    /// Reads in flight by request id. Reads the core drops (its leader stepped
+    /// down) stay until their node crashes: at most a few thousand per run.
+    std::unordered_map<std::uint64_t, ReadTrack> m_reads;
+    raft::Index m_acked_max;
+    raft::Index m_served_max;
 };
 
 } // namespace raftescort::sim

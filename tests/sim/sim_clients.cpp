@@ -33,6 +33,9 @@ void SimClients::attach(SimCluster& cluster)
         [this, &cluster](raft::NodeId node, const raft::Entry& entry, const escort::ApplyResult&) {
             on_applied(cluster, node, entry);
         });
+    cluster.set_read_observer([this, &cluster](raft::NodeId node, const ServedRead& read) {
+        on_read_served(cluster, node, read);
+    });
 }
 
 bool SimClients::idle() const
@@ -48,10 +51,14 @@ bool SimClients::idle() const
 void SimClients::next_request(std::size_t index)
 {
     Client& client = m_clients[index];
+    client.has_request = true;
+    client.read = m_options.read_share > 0.0 && m_rng.chance(m_options.read_share);
+    if (client.read) {
+        return;
+    }
     client.command.dx = static_cast<std::int64_t>(m_rng.uniform(5)) - 2;
     client.command.dy = static_cast<std::int64_t>(m_rng.uniform(5)) - 2;
     ++client.command.sequence;
-    client.has_request = true;
 }
 
 raft::NodeId SimClients::choose_node(SimCluster& cluster, const Client& client)
@@ -69,11 +76,19 @@ void SimClients::tick(SimCluster& cluster)
     for (std::size_t i = 0; i < m_clients.size(); ++i) {
         Client& client = m_clients[i];
         if (client.in_flight && now >= client.deadline_tick) {
-            // Unknown outcome: retry the same request, maybe at another node.
+            // Unknown outcome: retry the same move, maybe at another node. A
+            // read changes nothing, so it is simply abandoned.
             ++m_stats.timeouts;
             client.in_flight = false;
             client.believed_leader = raft::k_no_node;
             client.next_attempt_tick = now + m_rng.between(1, 5);
+            if (client.read) {
+                ++m_stats.reads_abandoned;
+                cluster.trace("client " + client.command.client_id + " abandoned read "
+                              + std::to_string(client.read_id));
+                client.has_request = false;
+                client.read = false;
+            }
         }
         if (client.in_flight || client.finished || now < client.next_attempt_tick) {
             continue;
@@ -88,9 +103,65 @@ void SimClients::tick(SimCluster& cluster)
     }
 }
 
+void SimClients::follow_hint(SimCluster& cluster, Client& client, raft::NodeId refused_by)
+{
+    const SimNode& node = cluster.node(refused_by);
+    const raft::NodeId hint = node.live() ? node.raft().leader() : raft::k_no_node;
+    client.believed_leader = hint != refused_by ? hint : raft::k_no_node;
+    client.next_attempt_tick = cluster.now() + 1;
+}
+
+void SimClients::attempt_read(SimCluster& cluster, std::size_t index)
+{
+    Client& client = m_clients[index];
+    RE_ASSERT(client.read);
+    const raft::NodeId target = choose_node(cluster, client);
+    if (!cluster.node(target).active()) {
+        client.believed_leader = raft::k_no_node;
+        client.next_attempt_tick = cluster.now() + m_rng.between(1, 5);
+        return;
+    }
+    // Named before the call: a lone voter answers inside read_index().
+    client.read_id = m_next_read_id++;
+    client.node = target;
+    ++m_stats.reads;
+    const util::Status status = cluster.read_index(target, client.read_id);
+    if (!status.ok()) {
+        follow_hint(cluster, client, target);
+        return;
+    }
+    client.believed_leader = target;
+    client.deadline_tick = cluster.now() + m_options.timeout_ticks;
+    cluster.trace("client " + client.command.client_id + " read " + std::to_string(client.read_id)
+                  + " at n" + std::to_string(target.value));
+    // Unless the observer already finished it (see above), the read is in flight.
+    client.in_flight = client.has_request;
+}
+
+void SimClients::on_read_served(SimCluster& cluster, raft::NodeId node, const ServedRead& read)
+{
+    for (Client& client : m_clients) {
+        if (!client.read || !client.has_request || client.read_id != read.request_id) {
+            continue;
+        }
+        // Answered by the node asked; an abandoned read's id is never reused.
+        RE_ASSERT(client.node == node || !client.in_flight);
+        ++m_stats.reads_served;
+        client.in_flight = false;
+        client.has_request = false;
+        client.read = false;
+        client.next_attempt_tick = cluster.now() + m_rng.between(1, m_options.think_ticks_max);
+        return;
+    }
+}
+
 void SimClients::attempt(SimCluster& cluster, std::size_t index)
 {
     Client& client = m_clients[index];
+    if (client.read) {
+        attempt_read(cluster, index);
+        return;
+    }
     const raft::NodeId target = choose_node(cluster, client);
     SimNode& node = cluster.node(target);
     if (!node.active()) {
@@ -102,10 +173,8 @@ void SimClients::attempt(SimCluster& cluster, std::size_t index)
     auto position = cluster.propose(target, escort::encode_command(client.command));
     ++m_stats.proposals;
     if (!position.ok()) {
-        // Not the leader: follow its hint, if it has one.
-        const raft::NodeId hint = node.live() ? node.raft().leader() : raft::k_no_node;
-        client.believed_leader = hint != target ? hint : raft::k_no_node;
-        client.next_attempt_tick = cluster.now() + 1;
+        // Not the leader (or a transfer is under way): follow its hint, if it has one.
+        follow_hint(cluster, client, target);
         return;
     }
     client.in_flight = true;
@@ -144,6 +213,7 @@ void SimClients::on_applied(SimCluster& cluster, raft::NodeId node, const raft::
         return;
     }
     ++m_stats.acks;
+    cluster.checker().on_write_acked(entry.index);
     m_acked.push_back(AckedRequest{client.command.client_id, client.command.sequence, node,
                                    client.position});
     cluster.trace("client " + client.command.client_id + " seq "

@@ -27,6 +27,8 @@ struct ClientOptions {
     std::size_t client_count = 2;
     std::uint32_t timeout_ticks = 30;
     std::uint32_t think_ticks_max = 10;
+    /// Probability that a move client's next request is a read.
+    double read_share = 0.0;
 };
 
 /// A request some client saw acknowledged.
@@ -42,6 +44,10 @@ struct ClientStats {
     std::uint64_t acks = 0;
     std::uint64_t timeouts = 0;
     std::uint64_t lost = 0;
+    /// read_index calls, refused ones included.
+    std::uint64_t reads = 0;
+    std::uint64_t reads_served = 0;
+    std::uint64_t reads_abandoned = 0;
 };
 
 class SimClients {
@@ -71,11 +77,18 @@ private:
         raft::NodeId believed_leader;
         /// The mission client stops after its one request.
         bool finished = false;
+        /// The request is a read, not `command`; `read_id` names the attempt in flight.
+        bool read = false;
+        std::uint64_t read_id = 0;
     };
 
     void on_applied(SimCluster& cluster, raft::NodeId node, const raft::Entry& entry);
+    void on_read_served(SimCluster& cluster, raft::NodeId node, const ServedRead& read);
     void next_request(std::size_t index);
     void attempt(SimCluster& cluster, std::size_t index);
+    void attempt_read(SimCluster& cluster, std::size_t index);
+    /// After an attempt the node refused: follow its leader hint, if it has one.
+    void follow_hint(SimCluster& cluster, Client& client, raft::NodeId refused_by);
     raft::NodeId choose_node(SimCluster& cluster, const Client& client);
 
     ClientOptions m_options;
@@ -86,6 +99,8 @@ private:
     std::vector<AckedRequest> m_acked;
     ClientStats m_stats;
     bool m_new_requests = true;
+    /// Read request ids, unique in the run (the core echoes them back).
+    std::uint64_t m_next_read_id = 1;
 };
 
 } // namespace raftescort::sim

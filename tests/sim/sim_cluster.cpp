@@ -92,6 +92,8 @@ SimCluster::SimCluster(const ClusterOptions& options)
         setup.entries_per_message_max = options.entries_per_message_max;
         setup.snapshot_interval_entries = options.snapshot_interval_entries;
         setup.mutations = options.mutations;
+        setup.pre_vote = options.pre_vote;
+        setup.check_quorum = options.check_quorum;
         m_ids.push_back(setup.id);
         NodeListener& listener = *this;
         m_nodes.push_back(std::make_unique<SimNode>(std::move(setup), m_network, m_checker, listener,
@@ -192,6 +194,8 @@ void SimCluster::deliver(const raft::Message& message)
     target.step(message);
     if (!target.live()) {
         trace(node_name(target.id()) + " crashed between write and fsync");
+    } else {
+        m_checker.on_delivered(target.id(), target.raft(), message);
     }
     after_event(target);
 }
@@ -531,6 +535,30 @@ util::Result<raft::LogPosition> SimCluster::propose_conf_change(raft::NodeId id,
     return position;
 }
 
+util::Status SimCluster::read_index(raft::NodeId id, std::uint64_t request_id)
+{
+    SimNode& target = node(id);
+    if (!target.active()) {
+        return util::make_error(util::ErrorCode::unavailable, node_name(id) + " is down");
+    }
+    util::Status status = target.read_index(request_id);
+    after_event(target);
+    return status;
+}
+
+util::Status SimCluster::transfer_leadership(raft::NodeId id, raft::NodeId target_id)
+{
+    SimNode& target = node(id);
+    if (!target.active()) {
+        return util::make_error(util::ErrorCode::unavailable, node_name(id) + " is down");
+    }
+    util::Status status = target.transfer_leadership(target_id);
+    trace("transfer leadership " + node_name(id) + " -> " + node_name(target_id)
+          + (status.ok() ? "" : " refused: " + status.error().message));
+    after_event(target);
+    return status;
+}
+
 void SimCluster::on_role_change(raft::NodeId node_id, const raft::SoftState& soft_state)
 {
     if (tracing()) {
@@ -559,6 +587,19 @@ void SimCluster::on_snapshot_installed(raft::NodeId node_id, const raft::Snapsho
 {
     trace(node_name(node_id) + " installed snapshot " + std::to_string(snapshot.metadata.index.value)
           + "/" + std::to_string(snapshot.metadata.term.value));
+}
+
+void SimCluster::on_read_served(raft::NodeId node_id, const ServedRead& read)
+{
+    if (tracing()) {
+        trace(node_name(node_id) + " served read " + std::to_string(read.request_id) + " at "
+              + std::to_string(read.applied.value) + " (read index "
+              + std::to_string(read.read_index.value) + ", lead (" + std::to_string(read.lead.x)
+              + "," + std::to_string(read.lead.y) + "))");
+    }
+    if (m_read_observer) {
+        m_read_observer(node_id, read);
+    }
 }
 
 void SimCluster::on_core_log(raft::NodeId node_id, util::LogLevel, std::string_view line)

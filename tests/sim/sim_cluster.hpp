@@ -24,8 +24,9 @@
 // calls made, so a scenario replays exactly.
 //
 // Node ids are 1..voter_count for the founding voters, then the spares.
-// After a checker failure the cluster keeps running if asked, but the first
-// failure message stays; tests should check failed() / failure().
+// After a checker failure the cluster keeps running if asked, but nodes no
+// longer carry out Readies and the first failure message stays; tests
+// should check failed() / failure().
 
 #include "sim/checker.hpp"
 #include "sim/sim_network.hpp"
@@ -65,6 +66,9 @@ struct ClusterOptions {
     bool autopilot = false;
     /// When set, a readable event trace (and the core's log) goes here.
     std::ostream* trace = nullptr;
+    /// raft::Config::pre_vote and check_quorum of every node.
+    bool pre_vote = true;
+    bool check_quorum = true;
 };
 
 /// How many live nodes applied an index, and what (6.824 nCommitted).
@@ -78,6 +82,7 @@ class SimCluster final : private NodeListener {
 public:
     using ApplyObserver =
         std::function<void(raft::NodeId, const raft::Entry&, const escort::ApplyResult&)>;
+    using ReadObserver = std::function<void(raft::NodeId, const ServedRead&)>;
 
     explicit SimCluster(const ClusterOptions& options);
     ~SimCluster() override;
@@ -154,6 +159,12 @@ public:
     util::Result<raft::LogPosition> propose(raft::NodeId id, std::string data);
     util::Result<raft::LogPosition> propose_conf_change(raft::NodeId id,
                                                         const raft::ConfChange& change);
+    /// Starts linearizable read `request_id` at one node (an event: checked).
+    /// `request_id` must be unique in the run; the answer, if any, comes to
+    /// the read observer once the node has applied up to its read index.
+    util::Status read_index(raft::NodeId id, std::uint64_t request_id);
+    /// Asks the leader `id` to hand leadership to `target` (an event: checked).
+    util::Status transfer_leadership(raft::NodeId id, raft::NodeId target);
 
     // --- checking and observing ------------------------------------------------------
     bool failed() const { return m_checker.failed(); }
@@ -162,6 +173,8 @@ public:
     const Checker& checker() const { return m_checker; }
     /// Called for every entry any node applies (clients use it for acks).
     void set_apply_observer(ApplyObserver observer) { m_apply_observer = std::move(observer); }
+    /// Called for every read a node serves (clients use it for answers).
+    void set_read_observer(ReadObserver observer) { m_read_observer = std::move(observer); }
     void set_autopilot(bool on) { m_options.autopilot = on; }
     std::uint64_t events() const { return m_events; }
     const NetworkStats& network_stats() const { return m_network.stats(); }
@@ -175,6 +188,7 @@ private:
                     const escort::ApplyResult& result) override;
     void on_snapshot_installed(raft::NodeId node, const raft::Snapshot& snapshot) override;
     void on_core_log(raft::NodeId node, util::LogLevel level, std::string_view line) override;
+    void on_read_served(raft::NodeId node, const ServedRead& read) override;
 
     void deliver(const raft::Message& message);
     void after_event(SimNode& node);
@@ -190,6 +204,7 @@ private:
     std::vector<raft::NodeId> m_ids;
     std::vector<std::unique_ptr<SimNode>> m_nodes;
     ApplyObserver m_apply_observer;
+    ReadObserver m_read_observer;
 };
 
 /// A message in one line, for traces.

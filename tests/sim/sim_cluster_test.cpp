@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 
 using namespace raftescort;
@@ -34,7 +35,7 @@ std::string move_command(const std::string& client, std::uint64_t sequence)
 
 } // namespace
 
-TEST_CASE("sim storage loses unsynced writes on a crash [sim]")
+TEST_CASE("sim storage loses unsynced writes on a crash", "[sim]")
 {
     // Goal: only fsynced writes survive a power cut; a later write truncates the suffix.
     SimStorage storage(raft::ConfState{});
@@ -51,7 +52,7 @@ TEST_CASE("sim storage loses unsynced writes on a crash [sim]")
     CHECK(storage.durable().entry_at(raft::Index{2})->term == raft::Term{2});
 }
 
-TEST_CASE("sim storage keeps a prefix of unsynced writes on a torn crash [sim]")
+TEST_CASE("sim storage keeps a prefix of unsynced writes on a torn crash", "[sim]")
 {
     // Goal: a torn crash keeps whole writes in order, never a later one without an earlier one.
     for (std::uint64_t seed = 1; seed <= 20; ++seed) {
@@ -66,7 +67,7 @@ TEST_CASE("sim storage keeps a prefix of unsynced writes on a torn crash [sim]")
     }
 }
 
-TEST_CASE("sim storage compaction keeps the entries after the snapshot [sim]")
+TEST_CASE("sim storage compaction keeps the entries after the snapshot", "[sim]")
 {
     // Goal: Raft §7, a snapshot matching the stored entry keeps the suffix, otherwise drops it.
     SimStorage storage(raft::ConfState{});
@@ -86,7 +87,7 @@ TEST_CASE("sim storage compaction keeps the entries after the snapshot [sim]")
     CHECK(storage.durable().last_index() == raft::Index{3});
 }
 
-TEST_CASE("sim network blocks partitioned links and keeps send order per tick [sim]")
+TEST_CASE("sim network blocks partitioned links and keeps send order per tick", "[sim]")
 {
     // Goal: a blocked link drops; with a fixed delay, messages arrive in send order.
     SimNetwork network(NetworkOptions{}, 1);
@@ -109,7 +110,7 @@ TEST_CASE("sim network blocks partitioned links and keeps send order per tick [s
     }
 }
 
-TEST_CASE("cluster elects one leader and agrees on commands [sim]")
+TEST_CASE("cluster elects one leader and agrees on commands", "[sim]")
 {
     // Goal: 6.824 InitialElection + BasicAgree through the scenario API.
     ClusterOptions options;
@@ -126,7 +127,7 @@ TEST_CASE("cluster elects one leader and agrees on commands [sim]")
     CHECK_FALSE(cluster.failed());
 }
 
-TEST_CASE("cluster re-elects after the leader is disconnected [sim]")
+TEST_CASE("cluster re-elects after the leader is disconnected", "[sim]")
 {
     // Goal: 6.824 ReElection/FailAgree: two of three commit without the old leader.
     ClusterOptions options;
@@ -145,7 +146,7 @@ TEST_CASE("cluster re-elects after the leader is disconnected [sim]")
     CHECK_FALSE(cluster.failed());
 }
 
-TEST_CASE("cluster restarts a crashed follower from its storage [sim]")
+TEST_CASE("cluster restarts a crashed follower from its storage", "[sim]")
 {
     // Goal: 6.824 Persist: a crashed node comes back with its log and catches up.
     ClusterOptions options;
@@ -166,7 +167,7 @@ TEST_CASE("cluster restarts a crashed follower from its storage [sim]")
     CHECK_FALSE(cluster.failed());
 }
 
-TEST_CASE("a seed replays exactly [sim]")
+TEST_CASE("a seed replays exactly", "[sim]")
 {
     // Goal: determinism: the same seed gives the same run, event for event.
     RunSettings settings;
@@ -178,7 +179,7 @@ TEST_CASE("a seed replays exactly [sim]")
     CHECK(first.failure == second.failure);
 }
 
-TEST_CASE("the checker catches apply-before-commit [sim]")
+TEST_CASE("the checker catches apply-before-commit", "[sim]")
 {
     // Goal: a deliberate bug in the core turns into a named invariant failure.
     RunSettings settings;
@@ -186,4 +187,52 @@ TEST_CASE("the checker catches apply-before-commit [sim]")
     const RunResult result = run_seed(1, settings);
     CHECK_FALSE(result.passed);
     CHECK(result.failure.rfind("apply before commit", 0) == 0);
+}
+
+TEST_CASE("cluster serves a linearizable read at the leader only", "[sim]")
+{
+    // Goal: Raft §8 ReadIndex through the scenario API: a read taken after a
+    // write is acknowledged returns a state that includes the write.
+    ClusterOptions options;
+    options.seed = 13;
+    SimCluster cluster(options);
+    REQUIRE(cluster.check_one_leader().has_value());
+    const raft::NodeId leader = *cluster.leader();
+    const auto written = cluster.one(move_command("t", 1), 3);
+    REQUIRE(written.ok());
+    cluster.checker().on_write_acked(written.value());
+    std::optional<ServedRead> answer;
+    cluster.set_read_observer([&](raft::NodeId node, const ServedRead& read) {
+        CHECK(node == leader);
+        answer = read;
+    });
+    const raft::NodeId follower{leader.value % 3 + 1};
+    CHECK_FALSE(cluster.read_index(follower, 1).ok());
+    REQUIRE(cluster.read_index(leader, 2).ok());
+    REQUIRE(cluster.run_until([&] { return answer.has_value(); }, 20));
+    CHECK(answer->request_id == 2);
+    CHECK(answer->read_index >= written.value());
+    CHECK(answer->applied >= answer->read_index);
+    CHECK(answer->lead == escort::Point{1, 0});
+    CHECK_FALSE(cluster.failed());
+}
+
+TEST_CASE("cluster hands leadership to a transfer target", "[sim]")
+{
+    // Goal: dissertation §3.10, with and without pre-vote and check-quorum.
+    for (const bool protections : {true, false}) {
+        ClusterOptions options;
+        options.seed = 17;
+        options.pre_vote = protections;
+        options.check_quorum = protections;
+        SimCluster cluster(options);
+        REQUIRE(cluster.check_one_leader().has_value());
+        const raft::NodeId leader = *cluster.leader();
+        const raft::NodeId target{leader.value % 3 + 1};
+        REQUIRE(cluster.one(move_command("t", 1), 3).ok());
+        REQUIRE(cluster.transfer_leadership(leader, target).ok());
+        CHECK(cluster.run_until([&] { return cluster.leader() == target; }, 30));
+        REQUIRE(cluster.one(move_command("t", 2), 3).ok());
+        CHECK_FALSE(cluster.failed());
+    }
 }

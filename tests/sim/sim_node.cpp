@@ -12,6 +12,8 @@ namespace {
 
 /// Readies handled per event at most; the core settles in a few rounds.
 constexpr int k_ready_rounds_max = 64;
+/// Confirmed reads a node may hold unanswered; clients have one request each.
+constexpr std::size_t k_waiting_reads_max = 1024;
 
 } // namespace
 
@@ -85,6 +87,8 @@ void SimNode::start()
     config.entries_per_message_max = m_setup.entries_per_message_max;
     // A new jitter stream per incarnation, still fixed by the run seed.
     config.seed = derive_seed(m_setup.run_seed, hash_combine(id().value, m_incarnation));
+    config.pre_vote = m_setup.pre_vote;
+    config.check_quorum = m_setup.check_quorum;
     config.mutations = m_setup.mutations.core;
     config.logger = m_core_logging ? &m_core_logger : nullptr;
     m_raft = std::make_unique<raft::RaftNode>(
@@ -92,6 +96,7 @@ void SimNode::start()
     ++m_incarnation;
     m_paused = false;
     m_last_compacted = durable.snapshot_index();
+    m_waiting_reads.clear();
     pending_step.reset();
     m_checker.on_start(id(), durable, *m_raft, *m_escort);
     // The core hands committed entries after `applied` out again to apply.
@@ -106,6 +111,8 @@ void SimNode::crash(util::Rng* torn_rng)
     m_paused = false;
     m_crash_pending = false;
     m_crash_torn_rng = nullptr;
+    // Reads die with the process that held them; their clients time out.
+    m_waiting_reads.clear();
     pending_step.reset();
     m_checker.on_crash(id());
 }
@@ -159,9 +166,35 @@ util::Result<raft::LogPosition> SimNode::propose_conf_change(const raft::ConfCha
     return position;
 }
 
+util::Status SimNode::read_index(std::uint64_t request_id)
+{
+    RE_ASSERT(active());
+    util::Status status = m_raft->read_index(request_id);
+    if (status.ok()) {
+        // Registered before the Ready: a lone voter answers inside this call.
+        m_checker.on_read_index(id(), *m_raft, request_id);
+    }
+    process_ready();
+    return status;
+}
+
+util::Status SimNode::transfer_leadership(raft::NodeId target)
+{
+    RE_ASSERT(active());
+    util::Status status = m_raft->transfer_leadership(target);
+    process_ready();
+    return status;
+}
+
 void SimNode::process_ready()
 {
-    for (int round = 0; round < k_ready_rounds_max && live() && m_raft->has_ready(); ++round) {
+    // After a failed check nothing more is carried out: the check may have
+    // stopped apply() midway, and advancing would then tell the core that
+    // entries the escort never saw are applied, which trips the core's
+    // compaction assert and hides the failure message behind an abort.
+    for (int round = 0; round < k_ready_rounds_max && live() && !m_checker.failed()
+                       && m_raft->has_ready();
+         ++round) {
         raft::Ready ready = m_raft->ready();
         if (ready.soft_state) {
             m_listener.on_role_change(id(), *ready.soft_state);
@@ -191,6 +224,10 @@ void SimNode::process_ready()
         }
         // 3. Install the snapshot, then apply committed entries in order.
         apply(ready);
+        if (!live() || m_checker.failed()) {
+            return;
+        }
+        serve_reads(ready);
         // 4. Hand the Ready back.
         m_raft->advance(ready);
         maybe_compact();
@@ -232,6 +269,37 @@ void SimNode::apply(const raft::Ready& ready)
         m_checker.on_apply(id(), entry, result, *m_escort);
         m_listener.on_applied(id(), entry, result);
     }
+}
+
+void SimNode::serve_reads(const raft::Ready& ready)
+{
+    for (const raft::ReadState& read_state : ready.read_states) {
+        m_checker.on_read_state(id(), *m_raft, read_state);
+        m_waiting_reads.push_back(read_state);
+    }
+    // One read in flight per client bounds the queue; a runaway one is a sim bug.
+    RE_ASSERT(m_waiting_reads.size() <= k_waiting_reads_max);
+    if (m_waiting_reads.empty()) {
+        return;
+    }
+    const raft::Index applied = m_escort->last_applied_index();
+    std::size_t kept = 0;
+    for (const raft::ReadState& read_state : m_waiting_reads) {
+        if (read_state.index > applied) {
+            m_waiting_reads[kept++] = read_state;
+            continue;
+        }
+        ServedRead served;
+        served.request_id = read_state.request_id;
+        served.read_index = read_state.index;
+        served.applied = applied;
+        served.lead = m_escort->lead_point();
+        served.state_hash = m_escort->state_hash();
+        RE_ASSERT(served.applied >= served.read_index);
+        m_checker.on_read_served(id(), served);
+        m_listener.on_read_served(id(), served);
+    }
+    m_waiting_reads.resize(kept);
 }
 
 void SimNode::maybe_compact()

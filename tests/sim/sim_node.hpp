@@ -12,6 +12,7 @@
 // crash that never restarts (a removed member).
 
 #include "sim/checker.hpp"
+#include "sim/served_read.hpp"
 #include "sim/sim_network.hpp"
 #include "sim/sim_options.hpp"
 #include "sim/sim_storage.hpp"
@@ -27,6 +28,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace raftescort::sim {
 
@@ -42,7 +44,11 @@ struct NodeSetup {
     /// Compact after this many applied entries; 0 = never.
     std::uint32_t snapshot_interval_entries = 0;
     SimMutations mutations;
+    /// raft::Config::pre_vote and check_quorum.
+    bool pre_vote = true;
+    bool check_quorum = true;
 };
+
 
 /// Callbacks from a node's Ready handling to the cluster (client acks, trace).
 class NodeListener {
@@ -54,6 +60,7 @@ public:
     virtual void on_snapshot_installed(raft::NodeId node, const raft::Snapshot& snapshot) = 0;
     /// The core wrote a log line (only when tracing).
     virtual void on_core_log(raft::NodeId node, util::LogLevel level, std::string_view line) = 0;
+    virtual void on_read_served(raft::NodeId node, const ServedRead& read) = 0;
 };
 
 class SimNode {
@@ -92,6 +99,9 @@ public:
 
     util::Result<raft::LogPosition> propose(std::string data);
     util::Result<raft::LogPosition> propose_conf_change(const raft::ConfChange& change);
+    /// RaftNode::read_index; a confirmed read is served once applied catches up.
+    util::Status read_index(std::uint64_t request_id);
+    util::Status transfer_leadership(raft::NodeId target);
 
     /// The core; only while live().
     raft::RaftNode& raft();
@@ -116,6 +126,8 @@ private:
     void persist(const raft::Ready& ready);
     void apply(const raft::Ready& ready);
     void maybe_compact();
+    /// Takes the Ready's read states and answers those whose index is applied.
+    void serve_reads(const raft::Ready& ready);
 
     NodeSetup m_setup;
     SimNetwork& m_network;
@@ -134,6 +146,9 @@ private:
     util::Rng* m_crash_torn_rng = nullptr;
     std::uint64_t m_incarnation = 0;
     raft::Index m_last_compacted;
+    /// Confirmed reads waiting for the escort to apply up to their index. At
+    /// most one per client; a crash drops them (the client times out).
+    std::vector<raft::ReadState> m_waiting_reads;
 };
 
 } // namespace raftescort::sim

@@ -100,6 +100,22 @@ void draw_chaos(util::Rng& rng, SimOptions& options)
     }
 }
 
+void draw_reads_transfers_config(util::Rng& rng, SimOptions& options)
+{
+    if (rng.chance(0.5)) {
+        options.read_share = draw_probability(rng, 0.1, 0.6);
+    }
+    // Transfers are a fault of their own (a leader change nobody crashed for),
+    // so fault-free seeds stay fault-free.
+    if (!options.fault_free() && rng.chance(0.4)) {
+        options.chaos.transfer = true;
+        options.chaos.transfer_probability = draw_probability(rng, 0.002, 0.02);
+    }
+    // Each protection is off in about a quarter of the seeds, independently.
+    options.pre_vote = !rng.chance(0.25);
+    options.check_quorum = !rng.chance(0.25);
+}
+
 } // namespace
 
 const char* partition_shape_name(PartitionShape shape)
@@ -165,7 +181,7 @@ bool SimOptions::fault_free() const
     return network.drop_probability == 0.0 && network.duplicate_probability == 0.0
            && network.delay_ticks_max == network.delay_ticks_min
            && network.long_delay_probability == 0.0 && !chaos.partitions_enabled()
-           && !chaos.crash && !chaos.pause && !chaos.membership;
+           && !chaos.crash && !chaos.pause && !chaos.membership && !chaos.transfer;
 }
 
 SimOptions SimOptions::from_seed(std::uint64_t seed)
@@ -208,6 +224,8 @@ SimOptions SimOptions::from_seed(std::uint64_t seed)
     if (options.chaos.membership) {
         options.spare_count = static_cast<std::size_t>(rng.between(1, 2));
     }
+    // Drawn last, so that adding them left the older knobs of every seed as they were.
+    draw_reads_transfers_config(rng, options);
     return options;
 }
 
@@ -254,6 +272,11 @@ std::string SimOptions::describe() const
     out += format_line("pause_ticks", format_range(chaos.pause_ticks_min, chaos.pause_ticks_max));
     out += format_line("membership", chaos.membership ? "on" : "off");
     out += format_line("membership_probability", format_double(chaos.membership_probability));
+    out += format_line("transfer", chaos.transfer ? "on" : "off");
+    out += format_line("transfer_probability", format_double(chaos.transfer_probability));
+    out += format_line("read_share", format_double(read_share));
+    out += format_line("pre_vote", pre_vote ? "on" : "off");
+    out += format_line("check_quorum", check_quorum ? "on" : "off");
     std::string mutants;
     for (char letter : k_mutant_letters) {
         const SimMutations only = *mutations_for(letter);

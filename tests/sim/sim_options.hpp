@@ -68,6 +68,10 @@ struct ChaosOptions {
     bool membership = false;
     double membership_probability = 0.0;
 
+    /// The leader hands leadership to a random other voter (dissertation §3.10).
+    bool transfer = false;
+    double transfer_probability = 0.0;
+
     bool partitions_enabled() const;
 };
 
@@ -113,6 +117,14 @@ struct SimOptions {
     std::uint32_t client_timeout_ticks = 30;
     /// Ticks a client waits between a completed request and the next one.
     std::uint32_t client_think_ticks_max = 10;
+    /// Share of client requests that are linearizable reads (ReadIndex, §8)
+    /// instead of moves; 0 = writes only.
+    double read_share = 0.0;
+
+    /// The core's optional protections (raft::Config). Safety must hold
+    /// without them; they only keep partitioned nodes from disrupting.
+    bool pre_vote = true;
+    bool check_quorum = true;
 
     NetworkOptions network;
     ChaosOptions chaos;

@@ -26,6 +26,11 @@ std::string node_name(raft::NodeId id)
 /// Why the healed cluster has not converged yet; empty once it has.
 std::string convergence_gap(SimCluster& cluster, const SimClients& clients)
 {
+    // "Exactly one leader" holds for check_quorum = false too, with no grace
+    // period: a deposed leader that never stepped down (nothing tells it to
+    // without check-quorum) sends a heartbeat within heartbeat_ticks of the
+    // heal, every follower answers it with the newer term (step_term), and it
+    // steps down. Election Safety (one leader per term) is checked absolutely.
     const std::vector<raft::NodeId> leaders = cluster.leaders();
     if (leaders.size() != 1) {
         return std::to_string(leaders.size()) + " leaders";
@@ -121,6 +126,8 @@ RunResult run_seed(std::uint64_t seed, const RunSettings& settings)
     cluster_options.entries_per_message_max = options.entries_per_message_max;
     cluster_options.network = options.network;
     cluster_options.mutations = options.mutations;
+    cluster_options.pre_vote = options.pre_vote;
+    cluster_options.check_quorum = options.check_quorum;
     cluster_options.autopilot = true;
     cluster_options.trace = trace;
     SimCluster cluster(cluster_options);
@@ -129,6 +136,7 @@ RunResult run_seed(std::uint64_t seed, const RunSettings& settings)
     client_options.client_count = options.client_count;
     client_options.timeout_ticks = options.client_timeout_ticks;
     client_options.think_ticks_max = options.client_think_ticks_max;
+    client_options.read_share = options.read_share;
     SimClients clients(client_options, derive_seed(seed, 4));
     clients.attach(cluster);
     Chaos chaos(options.chaos, derive_seed(seed, 5));
@@ -179,7 +187,10 @@ RunResult run_seed(std::uint64_t seed, const RunSettings& settings)
                << (result.passed ? "passed" : "FAILED: " + result.failure) << "\n"
                << "  events " << cluster.events() << ", client acks " << clients.stats().acks
                << ", timeouts " << clients.stats().timeouts << ", crashes " << chaos.crashes()
-               << ", partitions " << chaos.partitions() << "\n"
+               << ", partitions " << chaos.partitions() << ", transfers " << chaos.transfers()
+               << "\n"
+               << "  read attempts " << clients.stats().reads << ", served " << clients.stats().reads_served
+               << ", abandoned " << clients.stats().reads_abandoned << "\n"
                << "  messages sent " << net.sent << ", delivered " << net.delivered << ", dropped "
                << net.dropped_random << " random / " << net.dropped_partition << " partition / "
                << net.dropped_queue_full << " queue / " << net.dropped_unreachable

@@ -168,6 +168,7 @@ private:
     void step_follower(const Message& message);
 
     void handle_vote_request(const Message& message);
+    void refuse_vote(const Message& request, VoteRefusal refusal);
     void handle_vote_response(const Message& message);
     void handle_append(const Message& message);
     void handle_append_response(const Message& message);
