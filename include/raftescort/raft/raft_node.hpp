@@ -200,25 +200,36 @@ private:
     void log(util::LogLevel level, const std::string& message) const;
 
     Config m_config;
+    /// Election jitter only; seeded from the config, so runs replay.
     util::Rng m_rng;
     util::NullLogger m_null_logger;
+    /// Entries after the snapshot point, commit/applied/stable indexes.
     std::unique_ptr<RaftLog> m_log;
 
     Role m_role = Role::follower;
+    /// Raft §5.1 currentTerm: never decreases; durable via HardState.
     Term m_term;
+    /// Raft §5.2 votedFor in m_term; durable before any vote is sent.
     NodeId m_voted_for;
+    /// The leader of m_term as far as this node knows; k_no_node if none.
     NodeId m_leader;
+    /// Membership after every conf change applied so far (up to m_conf_index).
     ConfState m_conf;
     Index m_conf_index;
 
+    /// Ticks since the leader was last heard from (follower) or since the
+    /// last check-quorum round (leader).
     std::uint32_t m_election_elapsed = 0;
     std::uint32_t m_heartbeat_elapsed = 0;
+    /// This term's timeout, in [election_ticks, 2 * election_ticks).
     std::uint32_t m_randomized_election_ticks = 0;
 
+    /// Leader only: replication state per member, this node included.
     std::map<NodeId, Progress> m_progress;
+    /// (Pre-)candidate only: the answers received, granted or not.
     std::map<NodeId, bool> m_votes;
+    /// Leader only: the voter leadership is being handed to, if any.
     NodeId m_transfer_target;
-    std::uint32_t m_transfer_elapsed = 0;
     /// A conf change is in the log but not yet applied: no new one until it is.
     Index m_pending_conf_index;
 
@@ -230,20 +241,27 @@ private:
     /// A snapshot installed by step() that the runtime has not yet persisted.
     std::optional<Snapshot> m_pending_snapshot;
 
+    /// A ReadIndex request waiting for a quorum to confirm leadership.
     struct PendingRead {
         std::uint64_t request_id;
+        /// The commit index when the read arrived: the read is served at or after it.
         Index index;
+        /// The heartbeat round whose answers confirm it.
         std::uint64_t round;
         std::set<NodeId> acks;
     };
     std::vector<PendingRead> m_pending_reads;
+    /// Reads that arrived before the leader committed an entry of its term.
     std::vector<std::uint64_t> m_reads_before_commit;
     std::uint64_t m_read_round = 0;
+    /// Confirmed reads, handed out in the next Ready.
     std::vector<ReadState> m_read_states;
 
+    /// Messages queued since the last Ready (the outbox).
     std::vector<Message> m_messages;
     /// Proposals were appended since the last Ready: send them in one batch.
     bool m_append_pending = false;
+    /// What the last Ready reported, so the next one carries only changes.
     std::optional<SoftState> m_last_soft_state;
     HardState m_last_hard_state;
 };

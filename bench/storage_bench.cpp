@@ -1,0 +1,176 @@
+// Storage benchmark: how many entries per second the write-ahead log makes
+// durable with batches of 1, 16 and 256 entries per fsync, next to a plain
+// write+fsync loop on the same disk (the physical floor). It prints figures;
+// it never passes or fails on a time.
+//
+// Rounds are interleaved (floor, 1, 16, 256, floor, 1, ...) so that noise
+// from other work on the machine lands on every variant alike; the report
+// quotes medians across rounds.
+
+#include <raftescort/store/disk_storage.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace raftescort;
+
+struct Figures {
+    double batches_per_second = 0;
+    double entries_per_second = 0;
+    double batch_latency_p50_us = 0;
+};
+
+double percentile(std::vector<double> samples, double fraction)
+{
+    if (samples.empty()) {
+        return 0;
+    }
+    std::sort(samples.begin(), samples.end());
+    std::size_t at = std::min(samples.size() - 1,
+                              static_cast<std::size_t>(fraction * static_cast<double>(samples.size())));
+    return samples[at];
+}
+
+double seconds_since(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// The floor: append 64 bytes and fsync, as fast as the disk allows.
+Figures measure_raw(const std::filesystem::path& directory, double seconds)
+{
+    std::filesystem::path path = directory / "raw.bin";
+    int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_APPEND, 0644);
+    if (fd < 0) {
+        std::perror("open");
+        std::exit(1);
+    }
+    char record[64];
+    std::memset(record, 'r', sizeof(record));
+    std::vector<double> latencies;
+    Clock::time_point start = Clock::now();
+    while (seconds_since(start) < seconds) {
+        Clock::time_point begin = Clock::now();
+        if (::write(fd, record, sizeof(record)) != static_cast<ssize_t>(sizeof(record))
+            || ::fsync(fd) != 0) {
+            std::perror("write/fsync");
+            std::exit(1);
+        }
+        latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - begin).count());
+    }
+    double elapsed = seconds_since(start);
+    ::close(fd);
+    std::filesystem::remove(path);
+    Figures figures;
+    figures.batches_per_second = static_cast<double>(latencies.size()) / elapsed;
+    figures.entries_per_second = figures.batches_per_second;
+    figures.batch_latency_p50_us = percentile(latencies, 0.5);
+    return figures;
+}
+
+/// The log: each save is one Ready with `batch` entries and a hard state.
+Figures measure_wal(const std::filesystem::path& directory, std::size_t batch, double seconds)
+{
+    std::filesystem::path data = directory / ("wal-" + std::to_string(batch));
+    std::filesystem::remove_all(data);
+    store::StorageOptions options;
+    options.directory = data.string();
+    auto opened = store::DiskStorage::open(options, store::Identity{"bench", raft::NodeId{1}});
+    if (!opened.ok()) {
+        std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
+        std::exit(1);
+    }
+    store::DiskStorage& storage = *opened.value();
+    std::string payload(64, 'e');
+    std::uint64_t next_index = 1;
+    std::vector<double> latencies;
+    Clock::time_point start = Clock::now();
+    while (seconds_since(start) < seconds) {
+        raft::Ready ready;
+        for (std::size_t i = 0; i < batch; ++i) {
+            ready.entries.push_back(
+                raft::Entry{raft::Term{1}, raft::Index{next_index++}, raft::EntryType::normal, payload});
+        }
+        ready.hard_state = raft::HardState{raft::Term{1}, raft::NodeId{1}, raft::Index{next_index - 1}};
+        Clock::time_point begin = Clock::now();
+        util::Status status = storage.save(ready);
+        if (!status.ok()) {
+            std::fprintf(stderr, "save: %s\n", status.error().message.c_str());
+            std::exit(1);
+        }
+        latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - begin).count());
+    }
+    double elapsed = seconds_since(start);
+    opened.value().reset();
+    std::filesystem::remove_all(data);
+    Figures figures;
+    figures.batches_per_second = static_cast<double>(latencies.size()) / elapsed;
+    figures.entries_per_second = figures.batches_per_second * static_cast<double>(batch);
+    figures.batch_latency_p50_us = percentile(latencies, 0.5);
+    return figures;
+}
+
+double median(std::vector<double> values) { return percentile(std::move(values), 0.5); }
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::filesystem::path directory = argc > 1 ? argv[1] : "bench-data";
+    int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
+    double seconds = argc > 3 ? std::atof(argv[3]) : 1.0;
+    if (rounds < 1 || seconds <= 0) {
+        std::fprintf(stderr, "usage: storage_bench [DIR] [ROUNDS>=1] [SECONDS>0]\n");
+        return 2;
+    }
+    std::filesystem::create_directories(directory);
+
+    const std::vector<std::size_t> batches = {1, 16, 256};
+    std::vector<std::vector<Figures>> wal(batches.size());
+    std::vector<Figures> raw;
+    for (int round = 0; round < rounds; ++round) {
+        raw.push_back(measure_raw(directory, seconds));
+        for (std::size_t b = 0; b < batches.size(); ++b) {
+            wal[b].push_back(measure_wal(directory, batches[b], seconds));
+        }
+        std::fprintf(stderr, "round %d/%d done\n", round + 1, rounds);
+    }
+
+    auto medians = [](const std::vector<Figures>& runs) {
+        std::vector<double> batches_per_second, entries_per_second, latency;
+        for (const Figures& figures : runs) {
+            batches_per_second.push_back(figures.batches_per_second);
+            entries_per_second.push_back(figures.entries_per_second);
+            latency.push_back(figures.batch_latency_p50_us);
+        }
+        return Figures{median(batches_per_second), median(entries_per_second), median(latency)};
+    };
+    Figures floor = medians(raw);
+    std::printf("| variant | fsyncs/s | entries/s | p50 per fsync (us) | entries/s / raw fsyncs/s |\n");
+    std::printf("|---|---:|---:|---:|---:|\n");
+    std::printf("| raw write(64 B)+fsync | %.0f | %.0f | %.0f | 1.00 |\n", floor.batches_per_second,
+                floor.entries_per_second, floor.batch_latency_p50_us);
+    for (std::size_t b = 0; b < batches.size(); ++b) {
+        Figures figures = medians(wal[b]);
+        std::printf("| WAL, %zu entries per save | %.0f | %.0f | %.0f | %.2f |\n", batches[b],
+                    figures.batches_per_second, figures.entries_per_second,
+                    figures.batch_latency_p50_us,
+                    figures.entries_per_second / floor.batches_per_second);
+    }
+    std::printf("\nmedians of %d interleaved rounds of %.1f s each; entries carry 64 bytes of data\n",
+                rounds, seconds);
+    std::filesystem::remove_all(directory);
+    return 0;
+}
