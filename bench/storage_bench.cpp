@@ -38,8 +38,9 @@ double percentile(std::vector<double> samples, double fraction)
         return 0;
     }
     std::sort(samples.begin(), samples.end());
-    std::size_t at = std::min(samples.size() - 1,
-                              static_cast<std::size_t>(fraction * static_cast<double>(samples.size())));
+    std::size_t at =
+        std::min(samples.size() - 1,
+                 static_cast<std::size_t>(fraction * static_cast<double>(samples.size())));
     return samples[at];
 }
 
@@ -68,7 +69,8 @@ Figures measure_raw(const std::filesystem::path& directory, double seconds)
             std::perror("write/fsync");
             std::exit(1);
         }
-        latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - begin).count());
+        latencies.push_back(
+            std::chrono::duration<double, std::micro>(Clock::now() - begin).count());
     }
     double elapsed = seconds_since(start);
     ::close(fd);
@@ -100,17 +102,19 @@ Figures measure_wal(const std::filesystem::path& directory, std::size_t batch, d
     while (seconds_since(start) < seconds) {
         raft::Ready ready;
         for (std::size_t i = 0; i < batch; ++i) {
-            ready.entries.push_back(
-                raft::Entry{raft::Term{1}, raft::Index{next_index++}, raft::EntryType::normal, payload});
+            ready.entries.push_back(raft::Entry{raft::Term{1}, raft::Index{next_index++},
+                                                raft::EntryType::normal, payload});
         }
-        ready.hard_state = raft::HardState{raft::Term{1}, raft::NodeId{1}, raft::Index{next_index - 1}};
+        ready.hard_state =
+            raft::HardState{raft::Term{1}, raft::NodeId{1}, raft::Index{next_index - 1}};
         Clock::time_point begin = Clock::now();
         util::Status status = storage.save(ready);
         if (!status.ok()) {
             std::fprintf(stderr, "save: %s\n", status.error().message.c_str());
             std::exit(1);
         }
-        latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - begin).count());
+        latencies.push_back(
+            std::chrono::duration<double, std::micro>(Clock::now() - begin).count());
     }
     double elapsed = seconds_since(start);
     opened.value().reset();
@@ -158,7 +162,8 @@ int main(int argc, char** argv)
         return Figures{median(batches_per_second), median(entries_per_second), median(latency)};
     };
     Figures floor = medians(raw);
-    std::printf("| variant | fsyncs/s | entries/s | p50 per fsync (us) | entries/s / raw fsyncs/s |\n");
+    std::printf(
+        "| variant | fsyncs/s | entries/s | p50 per fsync (us) | entries/s / raw fsyncs/s |\n");
     std::printf("|---|---:|---:|---:|---:|\n");
     std::printf("| raw write(64 B)+fsync | %.0f | %.0f | %.0f | 1.00 |\n", floor.batches_per_second,
                 floor.entries_per_second, floor.batch_latency_p50_us);
@@ -169,8 +174,9 @@ int main(int argc, char** argv)
                     figures.batch_latency_p50_us,
                     figures.entries_per_second / floor.batches_per_second);
     }
-    std::printf("\nmedians of %d interleaved rounds of %.1f s each; entries carry 64 bytes of data\n",
-                rounds, seconds);
+    std::printf(
+        "\nmedians of %d interleaved rounds of %.1f s each; entries carry 64 bytes of data\n",
+        rounds, seconds);
     std::filesystem::remove_all(directory);
     return 0;
 }

@@ -165,8 +165,8 @@ bool is_valid_client_id(std::string_view client_id)
         return false;
     }
     for (char c : client_id) {
-        bool alphanumeric = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                            (c >= '0' && c <= '9');
+        bool alphanumeric =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
         bool punctuation = c == '_' || c == '.' || c == ':' || c == '-';
         if (!alphanumeric && !punctuation) {
             return false;
@@ -192,8 +192,8 @@ std::string encode_command(const Command& command)
         out = "move " + std::to_string(command.dx) + ' ' + std::to_string(command.dy);
         break;
     case CommandKind::mission:
-        out = "mission " + std::to_string(command.target.x) + ' ' +
-              std::to_string(command.target.y) + (command.running ? " run" : " pause");
+        out = "mission " + std::to_string(command.target.x) + ' ' + std::to_string(command.target.y)
+              + (command.running ? " run" : " pause");
         break;
     }
     RE_ASSERT(!out.empty());
@@ -236,9 +236,7 @@ Result<Command> decode_command(std::string_view data)
     case CommandKind::step:
         parsed = parse_pair(data, fields, command.from.x, command.from.y);
         break;
-    case CommandKind::move:
-        parsed = parse_pair(data, fields, command.dx, command.dy);
-        break;
+    case CommandKind::move: parsed = parse_pair(data, fields, command.dx, command.dy); break;
     case CommandKind::mission:
         parsed = parse_pair(data, fields, command.target.x, command.target.y);
         if (parsed.ok()) {

@@ -65,15 +65,9 @@ ApplyResult Escort::apply(const raft::Entry& entry)
     result.kind = Kind::no_op;
     result.lead_before = m_lead_point;
     switch (entry.type) {
-    case raft::EntryType::normal:
-        result.kind = apply_normal_entry(entry);
-        break;
-    case raft::EntryType::leader_noop:
-        result.kind = apply_leader_noop_entry(entry);
-        break;
-    case raft::EntryType::conf_change:
-        result.kind = apply_conf_change_entry(entry);
-        break;
+    case raft::EntryType::normal: result.kind = apply_normal_entry(entry); break;
+    case raft::EntryType::leader_noop: result.kind = apply_leader_noop_entry(entry); break;
+    case raft::EntryType::conf_change: result.kind = apply_conf_change_entry(entry); break;
     }
     m_last_applied_index = entry.index;
     m_last_applied_term = entry.term;

@@ -64,7 +64,7 @@ bool parse_number(std::string_view field, Number& value)
 // Reads the snapshot one line at a time and splits each line into fields.
 class LineReader {
 public:
-    explicit LineReader(std::string_view data) : m_data(data) {}
+    explicit LineReader(std::string_view data) : m_data(data) { }
 
     /// The next line's fields; `expected_fields` guards against short or long lines.
     Result<std::vector<std::string_view>> next(std::size_t expected_fields)
@@ -89,8 +89,8 @@ public:
             start = space + 1;
         }
         if (fields.size() != expected_fields) {
-            return corrupt("line " + std::to_string(m_line_number) + ": expected " +
-                           std::to_string(expected_fields) + " fields");
+            return corrupt("line " + std::to_string(m_line_number) + ": expected "
+                           + std::to_string(expected_fields) + " fields");
         }
         return fields;
     }
@@ -106,8 +106,7 @@ private:
 
 util::Error bad_field(const LineReader& reader, std::string_view what)
 {
-    return corrupt("line " + std::to_string(reader.line_number()) + ": bad " +
-                   std::string(what));
+    return corrupt("line " + std::to_string(reader.line_number()) + ": bad " + std::string(what));
 }
 
 // Counts are not trusted for allocation: each member must still be read from a
@@ -148,8 +147,8 @@ Result<std::map<std::string, ClientRecord>> read_clients(LineReader& reader)
     for (std::uint64_t i = 0; i < count; ++i) {
         RE_TRY(client, reader.next(3));
         ClientRecord record;
-        if (!is_valid_client_id(client[0]) || !parse_number(client[1], record.sequence) ||
-            !parse_number(client[2], record.applied_index.value)) {
+        if (!is_valid_client_id(client[0]) || !parse_number(client[1], record.sequence)
+            || !parse_number(client[2], record.applied_index.value)) {
             return bad_field(reader, "client record");
         }
         std::string client_id(client[0]);
@@ -177,8 +176,8 @@ void append_fields(std::string& out, std::initializer_list<std::string> fields)
 
 bool within_bounds(Point point)
 {
-    return point.x >= -k_coordinate_max && point.x <= k_coordinate_max &&
-           point.y >= -k_coordinate_max && point.y <= k_coordinate_max;
+    return point.x >= -k_coordinate_max && point.x <= k_coordinate_max
+           && point.y >= -k_coordinate_max && point.y <= k_coordinate_max;
 }
 
 } // namespace
@@ -220,8 +219,7 @@ util::Status Escort::check_invariants() const
         if (!is_valid_client_id(client_id)) {
             return corrupt("bad client id");
         }
-        if (record.applied_index == raft::Index{0} ||
-            record.applied_index > m_last_applied_index) {
+        if (record.applied_index == raft::Index{0} || record.applied_index > m_last_applied_index) {
             return corrupt("client record from an unapplied entry");
         }
     }
@@ -239,8 +237,7 @@ std::string Escort::serialize() const
     append_fields(out, {"lead", std::to_string(m_lead_point.x), std::to_string(m_lead_point.y),
                         std::to_string(m_lead_unit.value)});
     append_fields(out, {"mission", std::to_string(m_mission.target.x),
-                        std::to_string(m_mission.target.y),
-                        m_mission.running ? "run" : "pause",
+                        std::to_string(m_mission.target.y), m_mission.running ? "run" : "pause",
                         std::to_string(m_mission.steps_taken)});
     append_fields(out, {"roster", std::to_string(m_roster.size())});
     for (const auto& [node, slot] : m_roster) {
@@ -267,23 +264,23 @@ util::Result<Escort> Escort::deserialize(std::string_view data)
     }
 
     RE_TRY(applied, reader.next(3));
-    if (applied[0] != "applied" || !parse_number(applied[1], escort.m_last_applied_index.value) ||
-        !parse_number(applied[2], escort.m_last_applied_term.value)) {
+    if (applied[0] != "applied" || !parse_number(applied[1], escort.m_last_applied_index.value)
+        || !parse_number(applied[2], escort.m_last_applied_term.value)) {
         return bad_field(reader, "applied line");
     }
 
     RE_TRY(lead, reader.next(4));
-    if (lead[0] != "lead" || !parse_number(lead[1], escort.m_lead_point.x) ||
-        !parse_number(lead[2], escort.m_lead_point.y) ||
-        !parse_number(lead[3], escort.m_lead_unit.value)) {
+    if (lead[0] != "lead" || !parse_number(lead[1], escort.m_lead_point.x)
+        || !parse_number(lead[2], escort.m_lead_point.y)
+        || !parse_number(lead[3], escort.m_lead_unit.value)) {
         return bad_field(reader, "lead line");
     }
 
     RE_TRY(mission, reader.next(5));
-    if (mission[0] != "mission" || !parse_number(mission[1], escort.m_mission.target.x) ||
-        !parse_number(mission[2], escort.m_mission.target.y) ||
-        (mission[3] != "run" && mission[3] != "pause") ||
-        !parse_number(mission[4], escort.m_mission.steps_taken)) {
+    if (mission[0] != "mission" || !parse_number(mission[1], escort.m_mission.target.x)
+        || !parse_number(mission[2], escort.m_mission.target.y)
+        || (mission[3] != "run" && mission[3] != "pause")
+        || !parse_number(mission[4], escort.m_mission.steps_taken)) {
         return bad_field(reader, "mission line");
     }
     escort.m_mission.running = mission[3] == "run";

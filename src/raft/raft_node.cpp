@@ -171,7 +171,10 @@ std::vector<Entry> RaftNode::entries(Index low, Index high) const
     return m_log->slice(low, high, UINT64_MAX, UINT64_MAX);
 }
 
-HardState RaftNode::hard_state() const { return HardState{m_term, m_voted_for, m_log->committed()}; }
+HardState RaftNode::hard_state() const
+{
+    return HardState{m_term, m_voted_for, m_log->committed()};
+}
 
 void RaftNode::log(util::LogLevel level, const std::string& message) const
 {
@@ -179,8 +182,8 @@ void RaftNode::log(util::LogLevel level, const std::string& message) const
         return;
     }
     m_config.logger->log(level, "node " + std::to_string(m_config.id.value) + " term "
-                                    + std::to_string(m_term.value) + " " + role_name(m_role)
-                                    + ": " + message);
+                                    + std::to_string(m_term.value) + " " + role_name(m_role) + ": "
+                                    + message);
 }
 
 // ---------------------------------------------------------------------------
@@ -207,7 +210,8 @@ void RaftNode::reset_randomized_election_ticks()
 {
     // Raft §5.2: randomized timeouts make split votes rare.
     m_randomized_election_ticks =
-        m_config.election_ticks + static_cast<std::uint32_t>(m_rng.uniform(m_config.election_ticks));
+        m_config.election_ticks
+        + static_cast<std::uint32_t>(m_rng.uniform(m_config.election_ticks));
 }
 
 void RaftNode::become_follower(Term term, NodeId leader)
@@ -640,8 +644,8 @@ void RaftNode::handle_append(const Message& message)
         send(std::move(response));
         return;
     }
-    std::optional<Index> last_new = m_log->maybe_append(message.index, message.log_term,
-                                                        message.entries);
+    std::optional<Index> last_new =
+        m_log->maybe_append(message.index, message.log_term, message.entries);
     if (last_new.has_value()) {
         // Raft §5.3: commit up to min(leaderCommit, index of last new entry).
         m_log->commit_to(std::min(message.commit, *last_new));
@@ -678,7 +682,8 @@ void RaftNode::handle_append_response(const Message& message)
         if (progress.state == Progress::State::snapshot) {
             return;
         }
-        if (progress.state == Progress::State::probe && previous(progress.next_index) != message.index) {
+        if (progress.state == Progress::State::probe
+            && previous(progress.next_index) != message.index) {
             return; // Stale answer to an earlier probe.
         }
         Index hint = message.conflict_index;
@@ -859,8 +864,8 @@ void RaftNode::handle_snapshot_chunk(const Message& message)
         send(std::move(response));
         return;
     }
-    if (!message.chunk_last || message.chunk_offset + message.chunk_data.size()
-                                   != m_incoming_snapshot_data.size()) {
+    if (!message.chunk_last
+        || message.chunk_offset + message.chunk_data.size() != m_incoming_snapshot_data.size()) {
         response.chunk_offset = m_incoming_snapshot_data.size();
         send(std::move(response));
         return;
@@ -873,7 +878,8 @@ void RaftNode::handle_snapshot_chunk(const Message& message)
         // Our log already holds the snapshot's last entry: keep the log, commit.
         m_log->commit_to(metadata.index);
     } else {
-        log(util::LogLevel::info, "installs snapshot at index " + std::to_string(metadata.index.value));
+        log(util::LogLevel::info,
+            "installs snapshot at index " + std::to_string(metadata.index.value));
         m_log->restore(metadata.index, metadata.term);
         m_conf = metadata.conf;
         m_conf_index = metadata.index;
@@ -969,9 +975,9 @@ void RaftNode::send_append(NodeId to, bool send_if_empty)
         send_snapshot_chunk(to);
         return;
     }
-    std::vector<Entry> entries = m_log->slice(progress.next_index, m_log->last_index(),
-                                              m_config.entries_per_message_max,
-                                              m_config.bytes_per_message_max);
+    std::vector<Entry> entries =
+        m_log->slice(progress.next_index, m_log->last_index(), m_config.entries_per_message_max,
+                     m_config.bytes_per_message_max);
     if (entries.empty() && !send_if_empty) {
         return;
     }
@@ -1354,8 +1360,8 @@ bool RaftNode::has_ready() const
     if (!m_last_soft_state.has_value() || !(*m_last_soft_state == SoftState{m_role, m_leader})) {
         return true;
     }
-    Index apply_limit = m_config.mutations.apply_before_commit ? m_log->last_index()
-                                                               : m_log->committed();
+    Index apply_limit =
+        m_config.mutations.apply_before_commit ? m_log->last_index() : m_log->committed();
     return m_log->applying() < apply_limit;
 }
 
@@ -1387,8 +1393,8 @@ Ready RaftNode::ready()
     ready.messages = std::move(m_messages);
     m_messages.clear();
     // The deliberate bug (f) hands out entries that are not yet committed.
-    Index apply_limit = m_config.mutations.apply_before_commit ? m_log->last_index()
-                                                               : m_log->committed();
+    Index apply_limit =
+        m_config.mutations.apply_before_commit ? m_log->last_index() : m_log->committed();
     ready.committed_entries = m_log->entries_to_apply(apply_limit);
     if (!ready.committed_entries.empty()) {
         m_log->applying_to(ready.committed_entries.back().index);

@@ -78,7 +78,8 @@ ConfState apply_conf_change(const ConfState& conf, const ConfChange& change)
         next_conf.voters.erase(change.node);
         break;
     }
-    RE_ASSERT(!(next_conf.voters.count(change.node) > 0 && next_conf.learners.count(change.node) > 0));
+    RE_ASSERT(
+        !(next_conf.voters.count(change.node) > 0 && next_conf.learners.count(change.node) > 0));
     return next_conf;
 }
 

@@ -38,7 +38,7 @@ ConfState three_voters()
 // Feeds entries with consecutive indexes, as Raft delivers committed entries.
 class Feeder {
 public:
-    explicit Feeder(Escort& escort) : m_escort(escort) {}
+    explicit Feeder(Escort& escort) : m_escort(escort) { }
 
     raftescort::escort::ApplyResult command(const Command& command)
     {
@@ -237,8 +237,15 @@ TEST_CASE("malformed command data is a no-op", "[escort]")
 {
     // Goal: committed garbage changes only the applied index, never throws or asserts.
     const std::vector<std::string> garbage = {
-        "", "step", "step 1", "move 1 x", "jump 1 2", "move 1 2 c=bad!id s=1",
-        std::string("move 1 2\0", 9), std::string(10'000, 'x'), "move 1 2 s=1",
+        "",
+        "step",
+        "step 1",
+        "move 1 x",
+        "jump 1 2",
+        "move 1 2 c=bad!id s=1",
+        std::string("move 1 2\0", 9),
+        std::string(10'000, 'x'),
+        "move 1 2 s=1",
     };
     Escort escort(three_voters());
     Feeder feed(escort);

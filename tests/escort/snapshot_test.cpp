@@ -103,32 +103,31 @@ TEST_CASE("garbled snapshots are rejected, never loaded or crashed on", "[escort
 TEST_CASE("snapshots that break an invariant are rejected", "[escort]")
 {
     // Goal: well-formed text describing an impossible state does not load.
-    auto with = [](const std::string& lead, const std::string& roster,
-                   const std::string& clients) {
-        return "escort 1\napplied 5 1\n" + lead + "\nmission 100 0 pause 0\n" + roster +
-               clients + "end\n";
+    auto with = [](const std::string& lead, const std::string& roster, const std::string& clients) {
+        return "escort 1\napplied 5 1\n" + lead + "\nmission 100 0 pause 0\n" + roster + clients
+               + "end\n";
     };
     const std::string good_roster = "roster 2\n1 0\n2 1\n";
     const std::string no_clients = "clients 0\n";
     REQUIRE(Escort::deserialize(with("lead 0 0 1", good_roster, no_clients)).ok());
     const std::vector<std::string> bad = {
-        with("lead 0 0 2", good_roster, no_clients),                      // lead not at slot 0
-        with("lead 0 0 7", good_roster, no_clients),                      // lead off roster
-        with("lead 0 0 0", good_roster, no_clients),                      // slot 0 without lead
-        with("lead 0 0 1", "roster 2\n1 0\n2 0\n", no_clients),           // slot twice
-        with("lead 0 0 1", "roster 2\n2 1\n1 0\n", no_clients),           // not ascending
-        with("lead 0 0 1", "roster 2\n1 0\n1 1\n", no_clients),           // node twice
-        with("lead 0 0 0", "roster 1\n0 1\n", no_clients),                // node 0
-        with("lead 1000000001 0 1", good_roster, no_clients),             // out of bounds
-        with("lead 0 0 1", good_roster, "clients 1\nc 1 6\n"),            // future index
-        with("lead 0 0 1", good_roster, "clients 1\nc 1 0\n"),            // index 0
-        with("lead 0 0 1", good_roster, "clients 1\nbad!id 1 2\n"),       // bad client id
-        with("lead 0 0 1", good_roster, "clients 2\nb 1 2\na 1 3\n"),     // not ascending
-        with("lead 0 0 1", good_roster, "clients 1025\n"),                // over the bound
-        with("lead 0 0 1", "roster 99999999999999\n", no_clients),        // huge count
-        with("lead 0 0 1", good_roster, no_clients) + "x",                // trailing data
-        with("lead 00 0 1", good_roster, no_clients),                     // non-canonical
-        "escort 2\n",                                                     // unknown version
+        with("lead 0 0 2", good_roster, no_clients),                  // lead not at slot 0
+        with("lead 0 0 7", good_roster, no_clients),                  // lead off roster
+        with("lead 0 0 0", good_roster, no_clients),                  // slot 0 without lead
+        with("lead 0 0 1", "roster 2\n1 0\n2 0\n", no_clients),       // slot twice
+        with("lead 0 0 1", "roster 2\n2 1\n1 0\n", no_clients),       // not ascending
+        with("lead 0 0 1", "roster 2\n1 0\n1 1\n", no_clients),       // node twice
+        with("lead 0 0 0", "roster 1\n0 1\n", no_clients),            // node 0
+        with("lead 1000000001 0 1", good_roster, no_clients),         // out of bounds
+        with("lead 0 0 1", good_roster, "clients 1\nc 1 6\n"),        // future index
+        with("lead 0 0 1", good_roster, "clients 1\nc 1 0\n"),        // index 0
+        with("lead 0 0 1", good_roster, "clients 1\nbad!id 1 2\n"),   // bad client id
+        with("lead 0 0 1", good_roster, "clients 2\nb 1 2\na 1 3\n"), // not ascending
+        with("lead 0 0 1", good_roster, "clients 1025\n"),            // over the bound
+        with("lead 0 0 1", "roster 99999999999999\n", no_clients),    // huge count
+        with("lead 0 0 1", good_roster, no_clients) + "x",            // trailing data
+        with("lead 00 0 1", good_roster, no_clients),                 // non-canonical
+        "escort 2\n",                                                 // unknown version
         "",
     };
     for (const std::string& data : bad) {

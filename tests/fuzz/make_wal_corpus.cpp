@@ -33,9 +33,9 @@ int main(int argc, char** argv)
         for (int save = 0; save < 3 + variant; ++save) {
             raft::Ready ready;
             for (int i = 0; i <= variant; ++i) {
-                ready.entries.push_back(raft::Entry{raft::Term{1 + static_cast<std::uint64_t>(save)},
-                                                    raft::Index{index++}, raft::EntryType::normal,
-                                                    "move 1 0 c=f s=" + std::to_string(index)});
+                ready.entries.push_back(raft::Entry{
+                    raft::Term{1 + static_cast<std::uint64_t>(save)}, raft::Index{index++},
+                    raft::EntryType::normal, "move 1 0 c=f s=" + std::to_string(index)});
             }
             if (variant == 3 && save == 2) {
                 index -= 2; // a truncation: the next save rewrites two entries
@@ -51,7 +51,8 @@ int main(int argc, char** argv)
         for (const auto& file : std::filesystem::recursive_directory_iterator(data / "wal")) {
             if (file.is_regular_file()) {
                 std::filesystem::copy_file(
-                    file.path(), corpus / ("seed-" + std::to_string(variant) + "-" + std::to_string(copied++)),
+                    file.path(),
+                    corpus / ("seed-" + std::to_string(variant) + "-" + std::to_string(copied++)),
                     std::filesystem::copy_options::overwrite_existing);
             }
         }

@@ -60,7 +60,8 @@ TEST_CASE("RaftLog merge keeps matching entries and truncates at a conflict", "[
 TEST_CASE("RaftLog conflict hints name a term's first index", "[raft_log][5.3]")
 {
     // Goal: the hints fast backtracking relies on.
-    RaftLog log(Index{0}, Term{0}, {entry(1, 1), entry(2, 2), entry(2, 3), entry(2, 4), entry(4, 5)});
+    RaftLog log(Index{0}, Term{0},
+                {entry(1, 1), entry(2, 2), entry(2, 3), entry(2, 4), entry(4, 5)});
     REQUIRE(log.first_index_of_term_at(Index{4}) == Index{2});
     REQUIRE(log.first_index_of_term_at(Index{1}) == Index{1});
     REQUIRE(log.last_index_of_term(Term{2}, Index{5}) == Index{4});

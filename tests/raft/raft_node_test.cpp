@@ -425,11 +425,13 @@ TEST_CASE("a follower behind the compaction point catches up by snapshot chunks"
     }
     REQUIRE(chunks >= 6);
     REQUIRE(cluster.durable(lagging.value).snapshot.has_value());
-    REQUIRE(cluster.durable(lagging.value).snapshot->data == "escort state at this point, 40 bytes.");
+    REQUIRE(cluster.durable(lagging.value).snapshot->data
+            == "escort state at this point, 40 bytes.");
     REQUIRE(cluster.node(lagging).commit_index() == leader_node.commit_index());
 }
 
-TEST_CASE("a learner is added, promoted once caught up, and a removed leader steps down", "[raft][6]")
+TEST_CASE("a learner is added, promoted once caught up, and a removed leader steps down",
+          "[raft][6]")
 {
     // Goal: single-server membership changes: learner -> voter, then removal of the leader.
     Harness cluster(3);

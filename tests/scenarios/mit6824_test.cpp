@@ -35,10 +35,7 @@ ClusterOptions lab_options(std::uint64_t seed, std::size_t servers)
 }
 
 /// A distinct client move per value, so every command is a real escort entry.
-std::string command(std::uint64_t value)
-{
-    return "move 1 0 c=lab s=" + std::to_string(value);
-}
+std::string command(std::uint64_t value) { return "move 1 0 c=lab s=" + std::to_string(value); }
 
 NodeId server(std::uint64_t zero_based_index) { return NodeId{zero_based_index + 1}; }
 
@@ -738,7 +735,8 @@ TEST_CASE("6.824 SnapshotInstallUnreliable: the same on a lossy network", "[sim]
     run_snapshot_install(33, true, true, false);
 }
 
-TEST_CASE("6.824 SnapshotInstallCrash: a crashed victim restarts from snapshot and tail", "[sim][6.824]")
+TEST_CASE("6.824 SnapshotInstallCrash: a crashed victim restarts from snapshot and tail",
+          "[sim][6.824]")
 {
     run_snapshot_install(34, false, false, true);
 }

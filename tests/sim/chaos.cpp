@@ -7,7 +7,7 @@
 
 namespace raftescort::sim {
 
-Chaos::Chaos(const ChaosOptions& options, std::uint64_t seed) : m_options(options), m_rng(seed) {}
+Chaos::Chaos(const ChaosOptions& options, std::uint64_t seed) : m_options(options), m_rng(seed) { }
 
 void Chaos::before_tick(SimCluster& cluster)
 {
@@ -86,9 +86,7 @@ void Chaos::apply_partition(SimCluster& cluster)
     }
     cluster.trace(std::string("partition shape ") + partition_shape_name(*m_shape));
     switch (*m_shape) {
-    case PartitionShape::isolate_leader:
-        cluster.partition({{focus}, others});
-        break;
+    case PartitionShape::isolate_leader: cluster.partition({{focus}, others}); break;
     case PartitionShape::isolate_follower: {
         if (others.empty()) {
             break;
@@ -104,7 +102,8 @@ void Chaos::apply_partition(SimCluster& cluster)
         break;
     }
     case PartitionShape::minority_split: {
-        const std::size_t minority = m_rng.between(1, std::max<std::size_t>(1, (nodes.size() - 1) / 2));
+        const std::size_t minority =
+            m_rng.between(1, std::max<std::size_t>(1, (nodes.size() - 1) / 2));
         cluster.partition({std::vector<raft::NodeId>(nodes.begin(), nodes.begin() + minority),
                            std::vector<raft::NodeId>(nodes.begin() + minority, nodes.end())});
         break;

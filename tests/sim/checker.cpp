@@ -12,10 +12,7 @@ namespace raftescort::sim {
 
 namespace {
 
-std::string n(raft::NodeId node)
-{
-    return "n" + std::to_string(node.value);
-}
+std::string n(raft::NodeId node) { return "n" + std::to_string(node.value); }
 
 std::string point(escort::Point p)
 {
@@ -34,8 +31,8 @@ std::int64_t manhattan(escort::Point a, escort::Point b)
 
 } // namespace
 
-std::size_t Checker::IndexTermHash::operator()(
-    const std::pair<std::uint64_t, std::uint64_t>& key) const
+std::size_t
+Checker::IndexTermHash::operator()(const std::pair<std::uint64_t, std::uint64_t>& key) const
 {
     return static_cast<std::size_t>(hash_combine(key.first, key.second));
 }
@@ -47,10 +44,7 @@ void Checker::fail(const std::string& message)
     }
 }
 
-Checker::NodeTrack& Checker::track(raft::NodeId node)
-{
-    return m_nodes[node];
-}
+Checker::NodeTrack& Checker::track(raft::NodeId node) { return m_nodes[node]; }
 
 const AppliedRecord* Checker::applied(raft::Index index) const
 {
@@ -69,8 +63,8 @@ const AppliedRecord* Checker::applied_or_fail(raft::Index index, raft::NodeId no
     const AppliedRecord* record = applied(index);
     if (record == nullptr) {
         // A snapshot is only ever taken of applied state, so some node applied its index.
-        fail(std::string("snapshot provenance: ") + n(node) + " holds a " + what
-             + " at index " + std::to_string(index.value) + " that no node applied");
+        fail(std::string("snapshot provenance: ") + n(node) + " holds a " + what + " at index "
+             + std::to_string(index.value) + " that no node applied");
     }
     return record;
 }
@@ -102,8 +96,9 @@ void Checker::on_start(raft::NodeId node, const DurableState& durable, const raf
     t.live = true;
     // Invariant 6: a restart never takes a node below a term it has shown to others.
     if (raft.term() < t.term_exposed) {
-        fail("term monotonic: " + n(node) + " restarted at term " + std::to_string(raft.term().value)
-             + " after sending messages of term " + std::to_string(t.term_exposed.value));
+        fail("term monotonic: " + n(node) + " restarted at term "
+             + std::to_string(raft.term().value) + " after sending messages of term "
+             + std::to_string(t.term_exposed.value));
     }
     // Invariant 7: what is durable must be self-consistent; a commit index past the
     // durable log means acknowledged entries were not durable.
@@ -210,8 +205,9 @@ void Checker::mirror_entries(raft::NodeId node, NodeTrack& t, const raft::RaftNo
             continue;
         }
         if (entry.index > raft::next(t.mirror.last())) {
-            fail("log contiguity: " + n(node) + " persisted index " + std::to_string(entry.index.value)
-                 + " after a log ending at " + std::to_string(t.mirror.last().value));
+            fail("log contiguity: " + n(node) + " persisted index "
+                 + std::to_string(entry.index.value) + " after a log ending at "
+                 + std::to_string(t.mirror.last().value));
             return;
         }
         // Committed entries never change (invariant 7): an overwrite of a
@@ -303,8 +299,9 @@ bool Checker::before_apply(raft::NodeId node, const raft::RaftNode& raft, const 
     NodeTrack& t = track(node);
     // Invariant 7: lastApplied <= commitIndex; only committed entries reach the application.
     if (entry.index > raft.commit_index()) {
-        fail("apply before commit: " + n(node) + " applied index " + std::to_string(entry.index.value)
-             + " with commit index " + std::to_string(raft.commit_index().value));
+        fail("apply before commit: " + n(node) + " applied index "
+             + std::to_string(entry.index.value) + " with commit index "
+             + std::to_string(raft.commit_index().value));
         return false;
     }
     // 6.824's applier: apply i only right after i-1.
@@ -356,9 +353,9 @@ void Checker::check_apply_record(raft::NodeId node, NodeTrack& t, const raft::En
     // State Machine Safety (Figure 3): every node applies the same entry at an index.
     const AppliedRecord& record = m_applied[entry.index.value];
     if (record.entry_hash != hash || record.chain != *chain) {
-        fail("state machine safety: " + n(node) + " applied term " + std::to_string(entry.term.value)
-             + " where " + n(record.first_node) + " applied term " + std::to_string(record.term.value)
-             + at(entry.term, entry.index));
+        fail("state machine safety: " + n(node) + " applied term "
+             + std::to_string(entry.term.value) + " where " + n(record.first_node)
+             + " applied term " + std::to_string(record.term.value) + at(entry.term, entry.index));
         return;
     }
     if (record.state_hash != state) {
@@ -447,9 +444,9 @@ void Checker::on_delivered(raft::NodeId node, const raft::RaftNode& raft,
     // granted pre-vote answers, whose term is only a proposal (§9.6), and vote
     // requests, which a node refuses without a term change while it hears a
     // live leader (§6, check-quorum).
-    const bool exempt = message.type == raft::MessageType::pre_vote
-                        || message.type == raft::MessageType::vote
-                        || (message.type == raft::MessageType::pre_vote_response && !message.reject);
+    const bool exempt =
+        message.type == raft::MessageType::pre_vote || message.type == raft::MessageType::vote
+        || (message.type == raft::MessageType::pre_vote_response && !message.reject);
     if (!exempt && message.term > raft.term()) {
         fail("term adoption: " + n(node) + " stayed in term " + std::to_string(raft.term().value)
              + " as " + raft::role_name(raft.role()) + " after a "
@@ -525,7 +522,8 @@ void Checker::check_leader(raft::NodeId node, NodeTrack& t, const raft::RaftNode
                    && *raft.term_at(t.leader_last_index) != t.leader_last_term)) {
         // Leader Append-Only (Figure 3), seen from the in-memory log.
         fail("leader append-only: leader " + n(node) + " lost or changed index "
-             + std::to_string(t.leader_last_index.value) + " in term " + std::to_string(term.value));
+             + std::to_string(t.leader_last_index.value) + " in term "
+             + std::to_string(term.value));
         return;
     }
     t.leader_last_index = raft.last_index();
@@ -565,14 +563,9 @@ void Checker::check_leader_completeness(raft::NodeId node, const NodeTrack& t, r
     }
 }
 
+void Checker::on_write_acked(raft::Index index) { m_acked_max = std::max(m_acked_max, index); }
 
-void Checker::on_write_acked(raft::Index index)
-{
-    m_acked_max = std::max(m_acked_max, index);
-}
-
-void Checker::on_read_index(raft::NodeId node, const raft::RaftNode& raft,
-                            std::uint64_t request_id)
+void Checker::on_read_index(raft::NodeId node, const raft::RaftNode& raft, std::uint64_t request_id)
 {
     ++m_checks;
     const raft::Term term = raft.term();

@@ -91,7 +91,8 @@ public:
     const AppliedRecord* applied(raft::Index index) const;
     raft::Index max_applied() const { return raft::Index{m_applied.size() - 1}; }
     /// Where (client_id, sequence) was applied as a move, if it was.
-    std::optional<raft::Index> move_index(const std::string& client_id, std::uint64_t sequence) const;
+    std::optional<raft::Index> move_index(const std::string& client_id,
+                                          std::uint64_t sequence) const;
     /// The leader recorded for `term`, if any.
     std::optional<raft::NodeId> leader_of(raft::Term term) const;
     std::uint64_t checks() const { return m_checks; }

@@ -67,7 +67,8 @@ void LogMirror::compact(raft::Index index)
         return;
     }
     const Slot slot = m_slots[index.value - m_base.value - 1];
-    m_slots.erase(m_slots.begin(), m_slots.begin() + static_cast<std::ptrdiff_t>(index.value - m_base.value));
+    m_slots.erase(m_slots.begin(),
+                  m_slots.begin() + static_cast<std::ptrdiff_t>(index.value - m_base.value));
     m_base = index;
     m_base_term = slot.term;
     m_base_chain = slot.chain;

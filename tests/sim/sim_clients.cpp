@@ -63,7 +63,8 @@ void SimClients::next_request(std::size_t index)
 
 raft::NodeId SimClients::choose_node(SimCluster& cluster, const Client& client)
 {
-    if (client.believed_leader != raft::k_no_node && cluster.node(client.believed_leader).active()) {
+    if (client.believed_leader != raft::k_no_node
+        && cluster.node(client.believed_leader).active()) {
         return client.believed_leader;
     }
     const auto& ids = cluster.node_ids();
@@ -185,8 +186,9 @@ void SimClients::attempt(SimCluster& cluster, std::size_t index)
     m_pending[target][client.position.index] = index;
     cluster.trace("client " + client.command.client_id + " seq "
                   + std::to_string(client.command.sequence) + " proposed at n"
-                  + std::to_string(target.value) + " -> " + std::to_string(client.position.index.value)
-                  + "/" + std::to_string(client.position.term.value));
+                  + std::to_string(target.value) + " -> "
+                  + std::to_string(client.position.index.value) + "/"
+                  + std::to_string(client.position.term.value));
 }
 
 void SimClients::on_applied(SimCluster& cluster, raft::NodeId node, const raft::Entry& entry)
@@ -214,8 +216,8 @@ void SimClients::on_applied(SimCluster& cluster, raft::NodeId node, const raft::
     }
     ++m_stats.acks;
     cluster.checker().on_write_acked(entry.index);
-    m_acked.push_back(AckedRequest{client.command.client_id, client.command.sequence, node,
-                                   client.position});
+    m_acked.push_back(
+        AckedRequest{client.command.client_id, client.command.sequence, node, client.position});
     cluster.trace("client " + client.command.client_id + " seq "
                   + std::to_string(client.command.sequence) + " acknowledged by n"
                   + std::to_string(node.value) + " at " + std::to_string(entry.index.value));

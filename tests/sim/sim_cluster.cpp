@@ -12,10 +12,7 @@ namespace raftescort::sim {
 
 namespace {
 
-std::string node_name(raft::NodeId id)
-{
-    return "n" + std::to_string(id.value);
-}
+std::string node_name(raft::NodeId id) { return "n" + std::to_string(id.value); }
 
 } // namespace
 
@@ -36,8 +33,8 @@ std::string describe_message(const raft::Message& message)
         out += " commit=" + std::to_string(message.commit.value);
         break;
     case raft::MessageType::append_response:
-        out += std::string(message.reject ? " reject" : " ok") + " index="
-               + std::to_string(message.index.value);
+        out += std::string(message.reject ? " reject" : " ok")
+               + " index=" + std::to_string(message.index.value);
         if (message.reject) {
             out += " hint=" + std::to_string(message.conflict_index.value) + "/"
                    + std::to_string(message.conflict_term.value);
@@ -50,8 +47,9 @@ std::string describe_message(const raft::Message& message)
         break;
     case raft::MessageType::pre_vote_response:
     case raft::MessageType::vote_response:
-        out += message.reject ? std::string(" refused (") + raft::vote_refusal_name(message.refusal) + ")"
-                              : std::string(" granted");
+        out += message.reject
+                   ? std::string(" refused (") + raft::vote_refusal_name(message.refusal) + ")"
+                   : std::string(" granted");
         break;
     case raft::MessageType::heartbeat:
         out += " commit=" + std::to_string(message.commit.value);
@@ -62,18 +60,16 @@ std::string describe_message(const raft::Message& message)
                + std::to_string(message.chunk_offset) + (message.chunk_last ? " last" : "");
         break;
     case raft::MessageType::snapshot_response:
-        out += std::string(message.reject ? " reject" : " ok") + " index="
-               + std::to_string(message.index.value);
+        out += std::string(message.reject ? " reject" : " ok")
+               + " index=" + std::to_string(message.index.value);
         break;
-    default:
-        break;
+    default: break;
     }
     return out;
 }
 
 SimCluster::SimCluster(const ClusterOptions& options)
-    : m_options(options),
-      m_network(options.network, derive_seed(options.seed, 2)),
+    : m_options(options), m_network(options.network, derive_seed(options.seed, 2)),
       m_torn_rng(derive_seed(options.seed, 3))
 {
     RE_ASSERT(options.voter_count >= 1);
@@ -96,8 +92,8 @@ SimCluster::SimCluster(const ClusterOptions& options)
         setup.check_quorum = options.check_quorum;
         m_ids.push_back(setup.id);
         NodeListener& listener = *this;
-        m_nodes.push_back(std::make_unique<SimNode>(std::move(setup), m_network, m_checker, listener,
-                                                    m_now, options.trace != nullptr));
+        m_nodes.push_back(std::make_unique<SimNode>(std::move(setup), m_network, m_checker,
+                                                    listener, m_now, options.trace != nullptr));
     }
     for (auto& node : m_nodes) {
         node->start();
@@ -318,15 +314,9 @@ void SimCluster::connect(raft::NodeId id)
     m_network.set_connected(id, true);
 }
 
-void SimCluster::block_link(raft::NodeId from, raft::NodeId to)
-{
-    m_network.block(from, to);
-}
+void SimCluster::block_link(raft::NodeId from, raft::NodeId to) { m_network.block(from, to); }
 
-void SimCluster::unblock_link(raft::NodeId from, raft::NodeId to)
-{
-    m_network.unblock(from, to);
-}
+void SimCluster::unblock_link(raft::NodeId from, raft::NodeId to) { m_network.unblock(from, to); }
 
 void SimCluster::partition(const std::vector<std::vector<raft::NodeId>>& groups)
 {
@@ -369,15 +359,9 @@ void SimCluster::heal_network()
     m_network.connect_all();
 }
 
-void SimCluster::set_network(const NetworkOptions& options)
-{
-    m_network.set_options(options);
-}
+void SimCluster::set_network(const NetworkOptions& options) { m_network.set_options(options); }
 
-const NetworkOptions& SimCluster::network_options() const
-{
-    return m_network.options();
-}
+const NetworkOptions& SimCluster::network_options() const { return m_network.options(); }
 
 void SimCluster::set_unreliable(bool unreliable)
 {
@@ -528,8 +512,8 @@ util::Result<raft::LogPosition> SimCluster::propose_conf_change(raft::NodeId id,
     }
     auto position = target.propose_conf_change(change);
     if (position.ok()) {
-        trace("propose conf change " + raft::encode_conf_change(change) + " at "
-              + node_name(id) + " -> index " + std::to_string(position.value().index.value));
+        trace("propose conf change " + raft::encode_conf_change(change) + " at " + node_name(id)
+              + " -> index " + std::to_string(position.value().index.value));
     }
     after_event(target);
     return position;
@@ -585,8 +569,9 @@ void SimCluster::on_applied(raft::NodeId node_id, const raft::Entry& entry,
 
 void SimCluster::on_snapshot_installed(raft::NodeId node_id, const raft::Snapshot& snapshot)
 {
-    trace(node_name(node_id) + " installed snapshot " + std::to_string(snapshot.metadata.index.value)
-          + "/" + std::to_string(snapshot.metadata.term.value));
+    trace(node_name(node_id) + " installed snapshot "
+          + std::to_string(snapshot.metadata.index.value) + "/"
+          + std::to_string(snapshot.metadata.term.value));
 }
 
 void SimCluster::on_read_served(raft::NodeId node_id, const ServedRead& read)

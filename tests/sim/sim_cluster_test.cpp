@@ -20,7 +20,8 @@ namespace {
 
 raft::Entry entry(std::uint64_t term, std::uint64_t index, std::string data = "x")
 {
-    return raft::Entry{raft::Term{term}, raft::Index{index}, raft::EntryType::normal, std::move(data)};
+    return raft::Entry{raft::Term{term}, raft::Index{index}, raft::EntryType::normal,
+                       std::move(data)};
 }
 
 std::string move_command(const std::string& client, std::uint64_t sequence)

@@ -13,17 +13,17 @@
 #include "sim/sim_run.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <csetjmp>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cerrno>
 #include <cstring>
 #include <iostream>
 #include <optional>
 #include <string>
-#include <csetjmp>
 #include <thread>
 #include <unistd.h>
 #include <vector>

@@ -9,8 +9,7 @@ namespace raftescort::sim {
 
 SimNetwork::SimNetwork(const NetworkOptions& options, std::uint64_t seed)
     : m_options(options), m_rng(seed)
-{
-}
+{ }
 
 bool SimNetwork::later(const Envelope& left, const Envelope& right)
 {
@@ -103,15 +102,9 @@ void SimNetwork::release(raft::NodeId node, std::uint64_t now)
     }
 }
 
-void SimNetwork::block(raft::NodeId from, raft::NodeId to)
-{
-    m_blocked.insert(Link{from, to});
-}
+void SimNetwork::block(raft::NodeId from, raft::NodeId to) { m_blocked.insert(Link{from, to}); }
 
-void SimNetwork::unblock(raft::NodeId from, raft::NodeId to)
-{
-    m_blocked.erase(Link{from, to});
-}
+void SimNetwork::unblock(raft::NodeId from, raft::NodeId to) { m_blocked.erase(Link{from, to}); }
 
 void SimNetwork::isolate(raft::NodeId node, const std::vector<raft::NodeId>& nodes)
 {
@@ -142,7 +135,8 @@ void SimNetwork::set_connected(raft::NodeId node, bool connected)
 
 bool SimNetwork::blocked(raft::NodeId from, raft::NodeId to) const
 {
-    if (!m_disconnected.empty() && (m_disconnected.count(from) > 0 || m_disconnected.count(to) > 0)) {
+    if (!m_disconnected.empty()
+        && (m_disconnected.count(from) > 0 || m_disconnected.count(to) > 0)) {
         return true;
     }
     return !m_blocked.empty() && m_blocked.count(Link{from, to}) > 0;

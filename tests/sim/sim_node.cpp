@@ -24,13 +24,8 @@ void SimNode::CoreLogger::log(util::LogLevel level, std::string_view message)
 
 SimNode::SimNode(NodeSetup setup, SimNetwork& network, Checker& checker, NodeListener& listener,
                  const std::uint64_t& now, bool core_logging)
-    : m_setup(std::move(setup)),
-      m_network(network),
-      m_checker(checker),
-      m_listener(listener),
-      m_now(now),
-      m_core_logger(*this),
-      m_core_logging(core_logging),
+    : m_setup(std::move(setup)), m_network(network), m_checker(checker), m_listener(listener),
+      m_now(now), m_core_logger(*this), m_core_logging(core_logging),
       m_storage(m_setup.initial_conf)
 {
     RE_ASSERT(m_setup.id != raft::k_no_node);
@@ -64,7 +59,8 @@ void SimNode::start()
     if (durable.hard_state.commit > durable.last_index()) {
         m_checker.fail("durability: n" + std::to_string(id().value) + " restarted with commit "
                        + std::to_string(durable.hard_state.commit.value)
-                       + " beyond its durable log end " + std::to_string(durable.last_index().value));
+                       + " beyond its durable log end "
+                       + std::to_string(durable.last_index().value));
         return;
     }
     if (durable.snapshot) {
@@ -192,8 +188,8 @@ void SimNode::process_ready()
     // stopped apply() midway, and advancing would then tell the core that
     // entries the escort never saw are applied, which trips the core's
     // compaction assert and hides the failure message behind an abort.
-    for (int round = 0; round < k_ready_rounds_max && live() && !m_checker.failed()
-                       && m_raft->has_ready();
+    for (int round = 0;
+         round < k_ready_rounds_max && live() && !m_checker.failed() && m_raft->has_ready();
          ++round) {
         raft::Ready ready = m_raft->ready();
         if (ready.soft_state) {

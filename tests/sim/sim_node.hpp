@@ -49,7 +49,6 @@ struct NodeSetup {
     bool check_quorum = true;
 };
 
-
 /// Callbacks from a node's Ready handling to the cluster (client acks, trace).
 class NodeListener {
 public:
@@ -115,7 +114,7 @@ public:
 private:
     class CoreLogger final : public util::Logger {
     public:
-        CoreLogger(SimNode& node) : m_node(node) {}
+        CoreLogger(SimNode& node) : m_node(node) { }
         void log(util::LogLevel level, std::string_view message) override;
 
     private:

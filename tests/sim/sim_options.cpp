@@ -180,8 +180,8 @@ bool SimOptions::fault_free() const
 {
     return network.drop_probability == 0.0 && network.duplicate_probability == 0.0
            && network.delay_ticks_max == network.delay_ticks_min
-           && network.long_delay_probability == 0.0 && !chaos.partitions_enabled()
-           && !chaos.crash && !chaos.pause && !chaos.membership && !chaos.transfer;
+           && network.long_delay_probability == 0.0 && !chaos.partitions_enabled() && !chaos.crash
+           && !chaos.pause && !chaos.membership && !chaos.transfer;
 }
 
 SimOptions SimOptions::from_seed(std::uint64_t seed)
@@ -219,7 +219,8 @@ SimOptions SimOptions::from_seed(std::uint64_t seed)
         chaos.crash_down_ticks_min = 1;
         chaos.crash_down_ticks_max = static_cast<std::uint32_t>(rng.between(5, 30));
         chaos.crash_mid_write_share = draw_probability(rng, 0.0, 0.3);
-        options.network.delay_ticks_max = std::max<std::uint32_t>(options.network.delay_ticks_max, 3);
+        options.network.delay_ticks_max =
+            std::max<std::uint32_t>(options.network.delay_ticks_max, 3);
     }
     if (options.chaos.membership) {
         options.spare_count = static_cast<std::size_t>(rng.between(1, 2));
@@ -244,7 +245,8 @@ std::string SimOptions::describe() const
     out += format_line("client_think_ticks_max", std::to_string(client_think_ticks_max));
     out += format_line("drop_probability", format_double(network.drop_probability));
     out += format_line("duplicate_probability", format_double(network.duplicate_probability));
-    out += format_line("delay_ticks", format_range(network.delay_ticks_min, network.delay_ticks_max));
+    out +=
+        format_line("delay_ticks", format_range(network.delay_ticks_min, network.delay_ticks_max));
     out += format_line("long_delay_probability", format_double(network.long_delay_probability));
     out += format_line("long_delay_ticks_max", std::to_string(network.long_delay_ticks_max));
     out += format_line("link_queue_max", std::to_string(network.link_queue_max));
@@ -280,15 +282,16 @@ std::string SimOptions::describe() const
     std::string mutants;
     for (char letter : k_mutant_letters) {
         const SimMutations only = *mutations_for(letter);
-        const bool on = (only.core.vote_without_log_check && mutations.core.vote_without_log_check)
-                        || (only.core.commit_old_term_by_count && mutations.core.commit_old_term_by_count)
-                        || (only.forget_voted_for_on_restart && mutations.forget_voted_for_on_restart)
-                        || (only.ack_before_persist && mutations.ack_before_persist)
-                        || (only.core.leader_ignores_higher_term
-                            && mutations.core.leader_ignores_higher_term)
-                        || (only.core.apply_before_commit && mutations.core.apply_before_commit);
+        const bool on =
+            (only.core.vote_without_log_check && mutations.core.vote_without_log_check)
+            || (only.core.commit_old_term_by_count && mutations.core.commit_old_term_by_count)
+            || (only.forget_voted_for_on_restart && mutations.forget_voted_for_on_restart)
+            || (only.ack_before_persist && mutations.ack_before_persist)
+            || (only.core.leader_ignores_higher_term && mutations.core.leader_ignores_higher_term)
+            || (only.core.apply_before_commit && mutations.core.apply_before_commit);
         if (on) {
-            mutants += std::string(mutants.empty() ? "" : ",") + "(" + letter + ") " + mutant_name(letter);
+            mutants +=
+                std::string(mutants.empty() ? "" : ",") + "(" + letter + ") " + mutant_name(letter);
         }
     }
     out += format_line("mutations", mutants.empty() ? "none" : mutants);

@@ -18,10 +18,7 @@ namespace {
 constexpr std::uint64_t k_fault_free_ticks_per_step_max = 200;
 constexpr std::uint64_t k_fault_free_steps_min = 3;
 
-std::string node_name(raft::NodeId id)
-{
-    return "n" + std::to_string(id.value);
-}
+std::string node_name(raft::NodeId id) { return "n" + std::to_string(id.value); }
 
 /// Why the healed cluster has not converged yet; empty once it has.
 std::string convergence_gap(SimCluster& cluster, const SimClients& clients)
@@ -54,8 +51,9 @@ std::string convergence_gap(SimCluster& cluster, const SimClients& clients)
                    + " != leader's " + std::to_string(commit.value);
         }
         if (node.escort().last_applied_index() != commit) {
-            return node_name(id) + " applied " + std::to_string(node.escort().last_applied_index().value)
-                   + " != commit " + std::to_string(commit.value);
+            return node_name(id) + " applied "
+                   + std::to_string(node.escort().last_applied_index().value) + " != commit "
+                   + std::to_string(commit.value);
         }
         if (node.escort().state_hash() != state) {
             return node_name(id) + " escort state differs from the leader's";
@@ -99,8 +97,8 @@ void check_mission_progress(SimCluster& cluster, const SimOptions& options)
             steps = std::max(steps, cluster.node(id).escort().mission().steps_taken);
         }
     }
-    const std::uint64_t required =
-        std::max<std::uint64_t>(k_fault_free_steps_min, options.chaos_ticks / k_fault_free_ticks_per_step_max);
+    const std::uint64_t required = std::max<std::uint64_t>(
+        k_fault_free_steps_min, options.chaos_ticks / k_fault_free_ticks_per_step_max);
     if (steps < required) {
         cluster.checker().fail("liveness: the mission took only " + std::to_string(steps)
                                + " steps in " + std::to_string(options.chaos_ticks)
@@ -159,14 +157,15 @@ RunResult run_seed(std::uint64_t seed, const RunSettings& settings)
         cluster.set_autopilot(false);
         clients.set_new_requests(false);
         std::string gap = convergence_gap(cluster, clients);
-        for (std::uint32_t tick = 0; tick < options.heal_ticks_max && !gap.empty() && !cluster.failed();
-             ++tick) {
+        for (std::uint32_t tick = 0;
+             tick < options.heal_ticks_max && !gap.empty() && !cluster.failed(); ++tick) {
             clients.tick(cluster);
             cluster.run_tick();
             gap = convergence_gap(cluster, clients);
         }
         if (!cluster.failed() && !gap.empty()) {
-            cluster.checker().fail("liveness: no convergence " + std::to_string(options.heal_ticks_max)
+            cluster.checker().fail("liveness: no convergence "
+                                   + std::to_string(options.heal_ticks_max)
                                    + " ticks after healing: " + gap);
         }
     }
@@ -189,8 +188,9 @@ RunResult run_seed(std::uint64_t seed, const RunSettings& settings)
                << ", timeouts " << clients.stats().timeouts << ", crashes " << chaos.crashes()
                << ", partitions " << chaos.partitions() << ", transfers " << chaos.transfers()
                << "\n"
-               << "  read attempts " << clients.stats().reads << ", served " << clients.stats().reads_served
-               << ", abandoned " << clients.stats().reads_abandoned << "\n"
+               << "  read attempts " << clients.stats().reads << ", served "
+               << clients.stats().reads_served << ", abandoned " << clients.stats().reads_abandoned
+               << "\n"
                << "  messages sent " << net.sent << ", delivered " << net.delivered << ", dropped "
                << net.dropped_random << " random / " << net.dropped_partition << " partition / "
                << net.dropped_queue_full << " queue / " << net.dropped_unreachable

@@ -37,11 +37,11 @@ enum class CommandKind : std::uint8_t {
 
 struct Command {
     CommandKind kind = CommandKind::step;
-    Point from;             ///< step
-    std::int64_t dx = 0;    ///< move
-    std::int64_t dy = 0;    ///< move
-    Point target;           ///< mission
-    bool running = false;   ///< mission
+    Point from;           ///< step
+    std::int64_t dx = 0;  ///< move
+    std::int64_t dy = 0;  ///< move
+    Point target;         ///< mission
+    bool running = false; ///< mission
     /// Client request id: a retried (client_id, sequence) is applied once.
     /// An empty client_id means no deduplication (autopilot steps).
     std::string client_id;

@@ -18,13 +18,13 @@ struct Strong {
     std::uint64_t value = 0;
 
     constexpr Strong() = default;
-    constexpr explicit Strong(std::uint64_t v) : value(v) {}
+    constexpr explicit Strong(std::uint64_t v) : value(v) { }
     constexpr auto operator<=>(const Strong&) const = default;
 };
 
-struct NodeIdTag {};
-struct TermTag {};
-struct IndexTag {};
+struct NodeIdTag { };
+struct TermTag { };
+struct IndexTag { };
 
 /// A node's identity; 0 means "none".
 using NodeId = Strong<NodeIdTag>;

@@ -17,9 +17,9 @@ namespace raftescort::util {
 
 } // namespace raftescort::util
 
-#define RE_ASSERT(expression)                                                                  \
-    do {                                                                                       \
-        if (!(expression)) {                                                                   \
-            ::raftescort::util::assertion_failed(#expression, __FILE__, __LINE__);             \
-        }                                                                                      \
+#define RE_ASSERT(expression)                                                                      \
+    do {                                                                                           \
+        if (!(expression)) {                                                                       \
+            ::raftescort::util::assertion_failed(#expression, __FILE__, __LINE__);                 \
+        }                                                                                          \
     } while (false)

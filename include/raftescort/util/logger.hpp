@@ -20,7 +20,7 @@ public:
 /// Discards everything; the default when no logger is given.
 class NullLogger final : public Logger {
 public:
-    void log(LogLevel, std::string_view) override {}
+    void log(LogLevel, std::string_view) override { }
     bool enabled(LogLevel) const override { return false; }
 };
 

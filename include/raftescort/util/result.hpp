@@ -28,8 +28,8 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : m_state(std::move(value)) {}
-    Result(Error error) : m_state(std::move(error)) {}
+    Result(T value) : m_state(std::move(value)) { }
+    Result(Error error) : m_state(std::move(error)) { }
 
     bool ok() const { return std::holds_alternative<T>(m_state); }
     explicit operator bool() const { return ok(); }
@@ -55,7 +55,7 @@ private:
 };
 
 /// A result with no value: success or an Error.
-struct Ok {};
+struct Ok { };
 using Status = Result<Ok>;
 
 inline Error make_error(ErrorCode code, std::string message)
@@ -66,9 +66,9 @@ inline Error make_error(ErrorCode code, std::string message)
 } // namespace raftescort::util
 
 /// Evaluates a Result expression; on failure returns its error from the caller.
-#define RE_TRY(target, expression)                                                             \
-    auto target##_result_ = (expression);                                                      \
-    if (!target##_result_.ok()) {                                                              \
-        return target##_result_.error();                                                       \
-    }                                                                                          \
+#define RE_TRY(target, expression)                                                                 \
+    auto target##_result_ = (expression);                                                          \
+    if (!target##_result_.ok()) {                                                                  \
+        return target##_result_.error();                                                           \
+    }                                                                                              \
     auto target = std::move(target##_result_.value())

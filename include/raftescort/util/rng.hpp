@@ -13,7 +13,7 @@ namespace raftescort::util {
 
 class Rng {
 public:
-    explicit Rng(std::uint64_t seed) : m_state(seed) {}
+    explicit Rng(std::uint64_t seed) : m_state(seed) { }
 
     std::uint64_t next()
     {
