@@ -9,6 +9,8 @@
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/runtime/replica.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -28,31 +30,10 @@ namespace raft = raftescort::raft;
 namespace escort = raftescort::escort;
 namespace runtime = raftescort::runtime;
 
-/// A directory from mkdtemp, deleted with everything in it at scope exit.
-class TempDir {
+/// Each test's own directory on disk.
+class TempDir : public raftescort::testing::TempDir {
 public:
-    TempDir()
-    {
-        const char* base = std::getenv("TMPDIR");
-        std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp")
-                              + "/raftescort-runtime-test-XXXXXX";
-        std::vector<char> buffer(pattern.begin(), pattern.end());
-        buffer.push_back('\0');
-        REQUIRE(::mkdtemp(buffer.data()) != nullptr);
-        m_path = buffer.data();
-    }
-    ~TempDir()
-    {
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return m_path; }
-
-private:
-    std::string m_path;
+    TempDir() : raftescort::testing::TempDir("runtime-test") {}
 };
 
 inline const std::string k_cluster_id = "convoy-test";

@@ -7,6 +7,8 @@
 #include <raftescort/raft/ready.hpp>
 #include <raftescort/store/disk_storage.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -23,32 +25,10 @@ namespace store_test {
 namespace raft = raftescort::raft;
 namespace store = raftescort::store;
 
-/// A directory from mkdtemp, deleted with everything in it at scope exit.
-class TempDir {
+/// Each test's own directory on disk.
+class TempDir : public raftescort::testing::TempDir {
 public:
-    TempDir()
-    {
-        const char* base = std::getenv("TMPDIR");
-        std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp")
-                              + "/raftescort-store-test-XXXXXX";
-        std::vector<char> buffer(pattern.begin(), pattern.end());
-        buffer.push_back('\0');
-        REQUIRE(::mkdtemp(buffer.data()) != nullptr);
-        m_path = buffer.data();
-    }
-    ~TempDir()
-    {
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return m_path; }
-    std::string join(const std::string& name) const { return m_path + "/" + name; }
-
-private:
-    std::string m_path;
+    TempDir() : raftescort::testing::TempDir("store-test") {}
 };
 
 inline raft::Entry entry(std::uint64_t term, std::uint64_t index, std::string data = {})
