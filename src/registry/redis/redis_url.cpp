@@ -1,0 +1,241 @@
+// Parsing of redis:// URLs and the names the registry writes into Redis.
+
+#include <raftescort/registry/registry.hpp>
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace raftescort::registry {
+
+namespace {
+
+using util::ErrorCode;
+using util::make_error;
+
+util::Error url_error(std::string_view what)
+{
+    return make_error(ErrorCode::invalid_argument, "bad Redis URL: " + std::string(what));
+}
+
+bool parse_decimal(std::string_view text, std::uint64_t max, std::uint64_t& value)
+{
+    if (text.empty()) {
+        return false;
+    }
+    auto [pointer, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc{} && pointer == text.data() + text.size() && value <= max;
+}
+
+int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+// Credentials may carry '@', ':' or '/' only percent-encoded, as in any URL.
+bool percent_decode(std::string_view text, std::string& out)
+{
+    out.clear();
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out += text[i];
+            continue;
+        }
+        if (i + 2 >= text.size()) {
+            return false;
+        }
+        int high = hex_digit(text[i + 1]);
+        int low = hex_digit(text[i + 2]);
+        if (high < 0 || low < 0) {
+            return false;
+        }
+        out += static_cast<char>(high * 16 + low);
+        i += 2;
+    }
+    return true;
+}
+
+// Splits "host:port" or "[v6]:port"; the port is optional.
+util::Status parse_host_port(std::string_view authority, RedisUrl& url)
+{
+    std::string_view host = authority;
+    std::string_view port;
+    if (!authority.empty() && authority.front() == '[') {
+        auto close = authority.find(']');
+        if (close == std::string_view::npos) {
+            return url_error("unterminated '[' in IPv6 host");
+        }
+        host = authority.substr(1, close - 1);
+        std::string_view rest = authority.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':') {
+                return url_error("expected ':' after ']'");
+            }
+            port = rest.substr(1);
+            if (port.empty()) {
+                return url_error("empty port");
+            }
+        }
+    } else {
+        auto colon = authority.rfind(':');
+        if (colon != std::string_view::npos) {
+            host = authority.substr(0, colon);
+            port = authority.substr(colon + 1);
+            if (port.empty()) {
+                return url_error("empty port");
+            }
+        }
+    }
+    if (host.empty()) {
+        return url_error("missing host");
+    }
+    if (host.find_first_of(" @:/?#") != std::string_view::npos && authority.front() != '[') {
+        return url_error("invalid character in host '" + std::string(host) + "'");
+    }
+    url.host = std::string(host);
+    if (!port.empty()) {
+        std::uint64_t value = 0;
+        if (!parse_decimal(port, 65535, value) || value == 0) {
+            return url_error("port '" + std::string(port) + "' is not in 1..65535");
+        }
+        url.port = static_cast<std::uint16_t>(value);
+    }
+    return util::Ok{};
+}
+
+util::Status parse_credentials(std::string_view userinfo, RedisUrl& url)
+{
+    auto colon = userinfo.find(':');
+    if (colon == std::string_view::npos) {
+        // "redis://secret@host" is ambiguous (user or password?); redis-cli
+        // and most clients want ":secret@", so say so instead of guessing.
+        return url_error("credentials must be ':password@' or 'user:password@'");
+    }
+    if (!percent_decode(userinfo.substr(0, colon), url.username)
+        || !percent_decode(userinfo.substr(colon + 1), url.password)) {
+        return url_error("invalid percent-encoding in credentials");
+    }
+    if (url.password.empty()) {
+        return url_error("empty password after ':'");
+    }
+    return util::Ok{};
+}
+
+} // namespace
+
+std::string RedisUrl::redacted() const
+{
+    std::string out = "redis://";
+    if (!password.empty()) {
+        out += username + ":***@";
+    }
+    out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    out += ":" + std::to_string(port);
+    if (database != 0) {
+        out += "/" + std::to_string(database);
+    }
+    return out;
+}
+
+util::Result<RedisUrl> parse_redis_url(std::string_view text)
+{
+    constexpr std::string_view scheme = "redis://";
+    if (text.substr(0, 9) == "rediss://") {
+        return url_error("rediss:// (TLS) is not supported; use redis://");
+    }
+    if (text.substr(0, scheme.size()) != scheme) {
+        return url_error("must start with redis://");
+    }
+    std::string_view rest = text.substr(scheme.size());
+    if (rest.find_first_of("?#") != std::string_view::npos) {
+        return url_error("query strings and fragments are not supported");
+    }
+    RedisUrl url;
+    std::string_view path;
+    auto slash = rest.find('/');
+    if (slash != std::string_view::npos) {
+        path = rest.substr(slash + 1);
+        rest = rest.substr(0, slash);
+    }
+    // The last '@' ends the credentials: a raw '@' in a password is common
+    // enough that refusing it would only confuse.
+    auto at = rest.rfind('@');
+    if (at != std::string_view::npos) {
+        auto status = parse_credentials(rest.substr(0, at), url);
+        if (!status) {
+            return status.error();
+        }
+        rest = rest.substr(at + 1);
+    }
+    auto status = parse_host_port(rest, url);
+    if (!status) {
+        return status.error();
+    }
+    if (slash != std::string_view::npos && !path.empty()) {
+        std::uint64_t database = 0;
+        // Redis's own default is 16 databases; anything beyond a small
+        // number is more likely a typo than a configured server.
+        if (!parse_decimal(path, 1u << 20, database)) {
+            return url_error("database '" + std::string(path) + "' is not a number");
+        }
+        url.database = static_cast<std::uint32_t>(database);
+    }
+    return url;
+}
+
+const char* election_outcome_name(ElectionOutcome outcome)
+{
+    switch (outcome) {
+    case ElectionOutcome::pending: return "pending";
+    case ElectionOutcome::won: return "won";
+    case ElectionOutcome::lost: return "lost";
+    case ElectionOutcome::split: return "split";
+    case ElectionOutcome::superseded: return "superseded";
+    }
+    return "unknown";
+}
+
+std::optional<ElectionOutcome> parse_election_outcome(std::string_view name)
+{
+    for (auto outcome : {ElectionOutcome::pending, ElectionOutcome::won, ElectionOutcome::lost,
+                         ElectionOutcome::split, ElectionOutcome::superseded}) {
+        if (name == election_outcome_name(outcome)) {
+            return outcome;
+        }
+    }
+    return std::nullopt;
+}
+
+const char* event_kind_name(EventKind kind)
+{
+    switch (kind) {
+    case EventKind::role_change: return "role_change";
+    case EventKind::election: return "election";
+    case EventKind::membership: return "membership";
+    case EventKind::applied_move: return "applied_move";
+    }
+    return "unknown";
+}
+
+std::optional<EventKind> parse_event_kind(std::string_view name)
+{
+    for (auto kind : {EventKind::role_change, EventKind::election, EventKind::membership,
+                      EventKind::applied_move}) {
+        if (name == event_kind_name(kind)) {
+            return kind;
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace raftescort::registry
