@@ -2,6 +2,8 @@
 
 #include "store/identity_file.hpp"
 
+#include <raftescort/util/cluster_id.hpp>
+
 #include "store/file_ops.hpp"
 
 #include <raftescort/util/assert.hpp>
@@ -14,8 +16,6 @@ namespace {
 
 constexpr std::string_view k_identity_title = "raftescort-identity";
 constexpr std::size_t k_identity_lines = 4;
-
-bool is_cluster_id_character(char c) { return c > ' ' && c < 0x7F; }
 
 std::vector<std::string_view> split_lines(std::string_view bytes)
 {
@@ -128,15 +128,13 @@ util::Status validate_identity(const Identity& identity)
     if (identity.node_id == raft::k_no_node) {
         return util::make_error(util::ErrorCode::invalid_argument, "node id must not be 0");
     }
-    if (identity.cluster_id.empty() || identity.cluster_id.size() > k_cluster_id_bytes_max) {
+    if (identity.cluster_id.empty() || identity.cluster_id.size() > util::k_cluster_id_bytes_max) {
         return util::make_error(util::ErrorCode::invalid_argument,
                                 "cluster id must have 1 to 128 characters");
     }
-    for (char c : identity.cluster_id) {
-        if (!is_cluster_id_character(c)) {
-            return util::make_error(util::ErrorCode::invalid_argument,
-                                    "cluster id must be printable ASCII without spaces");
-        }
+    if (!util::is_valid_cluster_id(identity.cluster_id)) {
+        return util::make_error(util::ErrorCode::invalid_argument,
+                                "cluster id must be printable ASCII without spaces");
     }
     return util::Ok{};
 }

@@ -16,7 +16,6 @@ inline constexpr std::string_view k_identity_file_name = "IDENTITY";
 inline constexpr std::string_view k_wal_directory_name = "wal";
 inline constexpr std::string_view k_snapshot_directory_name = "snapshot";
 inline constexpr std::uint32_t k_identity_format_version = 1;
-inline constexpr std::size_t k_cluster_id_bytes_max = 128;
 
 /// A cluster id is 1..128 printable characters without spaces, so the
 /// identity file stays one value per line.

@@ -29,12 +29,14 @@
 #include <string>
 #include <string_view>
 
+#include <raftescort/util/cluster_id.hpp>
+
 namespace raftescort::transport {
 
-/// Longest cluster id, in bytes; the same rule as the data directory's
-/// IDENTITY file (src/store/identity_file.hpp), so any id a node can be
-/// started with can be sent.
-inline constexpr std::size_t k_cluster_id_bytes_max = 128;
+// One rule for cluster ids everywhere (util/cluster_id.hpp): any id a node
+// can be started with can be sent.
+using util::is_valid_cluster_id;
+using util::k_cluster_id_bytes_max;
 
 /// One node-to-node message with the id of the cluster it belongs to, so a
 /// node can refuse a message from another cluster that reached its port.
@@ -63,9 +65,6 @@ struct DecodeLimits {
 /// Nesting a valid message needs: envelope -> entries -> entry, or
 /// envelope -> snapshot -> voters. Limits below this are a programming error.
 inline constexpr std::size_t k_nesting_depth_needed = 3;
-
-/// True when `cluster_id` may be carried in an Envelope (see Envelope).
-bool is_valid_cluster_id(std::string_view cluster_id);
 
 /// Encodes `envelope` as a compact JSON object (no whitespace).
 /// Precondition (asserted): the cluster id is valid, from and to are set

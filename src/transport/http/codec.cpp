@@ -100,20 +100,6 @@ void encode_optional_fields(const raft::Message& message, ordered_json& out)
 
 } // namespace
 
-bool is_valid_cluster_id(std::string_view cluster_id)
-{
-    if (cluster_id.empty() || cluster_id.size() > k_cluster_id_bytes_max) {
-        return false;
-    }
-    for (char c : cluster_id) {
-        // Printable ASCII without spaces: safe in JSON, logs and file names.
-        if (c <= ' ' || c >= 0x7F) {
-            return false;
-        }
-    }
-    return true;
-}
-
 std::string encode_envelope(const Envelope& envelope)
 {
     // The encoder is fed only by the local core and configuration; a bad
