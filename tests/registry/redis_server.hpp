@@ -3,6 +3,8 @@
 // A real redis-server for the registry tests: started on a free loopback
 // port, checked with PING, stopped by its PID (never by name).
 
+#include <raftescort/registry/registry.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -203,5 +205,18 @@ private:
     std::vector<std::string> m_extra_arguments;
     pid_t m_pid = -1;
 };
+
+/// Registry options for a test client of `url_text` (cluster "test", node-1).
+inline RegistryOptions options_for(const std::string& url_text)
+{
+    auto url = parse_redis_url(url_text);
+    REQUIRE(url.ok());
+    RegistryOptions options;
+    options.url = url.value();
+    options.cluster_id = "test";
+    options.client_name = "node-1";
+    options.run_id = "run-1";
+    return options;
+}
 
 } // namespace raftescort::registry::testing

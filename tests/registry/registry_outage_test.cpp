@@ -16,22 +16,11 @@ using raftescort::raft::Index;
 using raftescort::raft::NodeId;
 using raftescort::raft::Term;
 using raftescort::registry::testing::find_free_port;
+using raftescort::registry::testing::options_for;
 using raftescort::registry::testing::RedisServer;
 using raftescort::util::ErrorCode;
 
 namespace {
-
-RegistryOptions options_for(const std::string& url_text)
-{
-    auto url = parse_redis_url(url_text);
-    REQUIRE(url.ok());
-    RegistryOptions options;
-    options.url = url.value();
-    options.cluster_id = "test";
-    options.client_name = "node-1";
-    options.run_id = "run-1";
-    return options;
-}
 
 Event move_event(std::uint64_t index)
 {

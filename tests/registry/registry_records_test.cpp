@@ -16,22 +16,11 @@ using raftescort::raft::Index;
 using raftescort::raft::NodeId;
 using raftescort::raft::Term;
 using raftescort::raft::VoteRefusal;
+using raftescort::registry::testing::options_for;
 using raftescort::registry::testing::RedisServer;
 using raftescort::util::ErrorCode;
 
 namespace {
-
-RegistryOptions options_for(const RedisServer& server)
-{
-    auto url = parse_redis_url(server.url());
-    REQUIRE(url.ok());
-    RegistryOptions options;
-    options.url = url.value();
-    options.cluster_id = "test";
-    options.client_name = "node-1";
-    options.run_id = "run-1";
-    return options;
-}
 
 // Flushes and requires that everything queued was written.
 void flush_all(Registry& registry, std::int64_t now_ms)
@@ -49,7 +38,7 @@ TEST_CASE("registry: nodes register, list, and expire by TTL", "[registry]")
     // Goal: registrations are listed with their fields, and one whose short TTL
     // (Redis's own clock, PEXPIRE) runs out moves to `expired` while the other stays.
     RedisServer server;
-    Registry registry(options_for(server));
+    Registry registry(options_for(server.url()));
     registry.register_node({NodeId{1}, "10.0.0.1:7001", "leader", Term{4}, 300, 1000});
     registry.register_node({NodeId{2}, "10.0.0.2:7002", "follower", Term{4}, 60000, 1001});
     flush_all(registry, 0);
@@ -99,7 +88,7 @@ TEST_CASE("registry: election records keep each ballot and reason", "[registry]"
     // Goal: candidacies, ballots (granted or refused with the reason) and
     // outcomes of a term read back as written, appended as ballots arrive.
     RedisServer server;
-    Registry registry(options_for(server));
+    Registry registry(options_for(server.url()));
     registry.record_candidacy(Term{3}, NodeId{1});
     registry.record_ballot({Term{3}, NodeId{1}, NodeId{1}, true, VoteRefusal::none});
     flush_all(registry, 0);
@@ -152,7 +141,7 @@ TEST_CASE("registry: the leader of a term is written once", "[registry]")
     // Goal: the first leader of a term wins, the same leader again is a no-op,
     // and a different leader for that term comes back as a LeaderConflict.
     RedisServer server;
-    Registry registry(options_for(server));
+    Registry registry(options_for(server.url()));
     const LeaderRecord first{NodeId{1}, "10.0.0.1:7001", Term{5}, 3, 5, 111};
     registry.record_leader(first);
     registry.record_leader({NodeId{2}, "10.0.0.2:7002", Term{6}, 2, 3, 222});
@@ -201,7 +190,7 @@ TEST_CASE("registry: the event stream keeps its fields and is capped", "[registr
     // keeps the stream near its cap (approximate: Redis trims whole nodes of
     // 100 entries, so the bound checked is cap + 100).
     RedisServer server;
-    auto options = options_for(server);
+    auto options = options_for(server.url());
     options.events_length_max = 50;
     Registry registry(options);
     constexpr int k_events = 400;

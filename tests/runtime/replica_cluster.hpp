@@ -33,7 +33,7 @@ namespace runtime = raftescort::runtime;
 /// Each test's own directory on disk.
 class TempDir : public raftescort::testing::TempDir {
 public:
-    TempDir() : raftescort::testing::TempDir("runtime-test") {}
+    TempDir() : raftescort::testing::TempDir("runtime-test") { }
 };
 
 inline const std::string k_cluster_id = "convoy-test";

@@ -28,7 +28,7 @@ namespace store = raftescort::store;
 /// Each test's own directory on disk.
 class TempDir : public raftescort::testing::TempDir {
 public:
-    TempDir() : raftescort::testing::TempDir("store-test") {}
+    TempDir() : raftescort::testing::TempDir("store-test") { }
 };
 
 inline raft::Entry entry(std::uint64_t term, std::uint64_t index, std::string data = {})
