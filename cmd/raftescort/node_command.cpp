@@ -4,7 +4,14 @@
 #include "exit_error.hpp"
 #include "validators.hpp"
 
+#include <raftescort/node/node.hpp>
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/cluster_id.hpp>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
 
 #include <limits>
 #include <memory>
@@ -24,9 +31,25 @@ void setup_node_command(CLI::App& app)
     auto options = std::make_shared<NodeOptions>();
     CLI::App* node = app.add_subcommand("node", "Run one member of the Raft cluster");
 
-    node->add_option("--id", options->id, "Raft id of this node, a positive integer")
+    node->add_option("--id", options->id,
+                     "Raft id of this node, a positive integer (default: the one in --data-dir, or "
+                     "a fresh one "
+                     "from Redis)")
         ->check(positive_integer_validator("node id"))
         ->type_name("ID");
+    node->add_option("--cluster", options->cluster_id,
+                     "Cluster name: namespaces the Redis keys, checked on every peer message")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                if (!util::is_valid_cluster_id(text) || text.find(':') != std::string::npos) {
+                    return "a cluster name is 1..128 printable characters without spaces or ':'";
+                }
+                return "";
+            },
+            "", "NAME"))
+        ->envname("RAFTESCORT_CLUSTER")
+        ->type_name("NAME")
+        ->default_str(options->cluster_id);
     node->add_option("--listen", options->listen,
                      "Address to serve peers and the proxy on; a bare PORT means 0.0.0.0:PORT")
         ->transform(listen_address_validator())
@@ -70,6 +93,17 @@ void setup_node_command(CLI::App& app)
         ->excludes(autopilot);
     node->add_option("--cluster-token", options->cluster_token,
                      "Shared secret required on node-to-node calls")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                // It travels in an HTTP header: printable ASCII only.
+                for (char c : text) {
+                    if (c <= ' ' || c >= 0x7F) {
+                        return "a cluster token is printable ASCII without spaces";
+                    }
+                }
+                return "";
+            },
+            "", "TOKEN"))
         ->envname("RAFTESCORT_CLUSTER_TOKEN")
         ->type_name("TOKEN");
     node->add_option("--log-level", options->log_level, "Log verbosity")
@@ -109,6 +143,61 @@ void validate_node_options(const NodeOptions& options)
     }
 }
 
-void run_node(const NodeOptions& /*options*/) { throw_role_unavailable("node", "issue #4"); }
+namespace {
+
+/// The address others reach this node at when --advertise is not given: the
+/// listen address, or this host's name when it listens on every interface
+/// (as in a container, where the name resolves on the compose network).
+std::string default_advertise(const std::string& host, const std::string& port)
+{
+    if (host != "0.0.0.0" && host != "[::]" && host != "::") {
+        return host + ":" + port;
+    }
+    char name[256] = {};
+    if (::gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') {
+        return "127.0.0.1:" + port;
+    }
+    return std::string(name) + ":" + port;
+}
+
+void set_up_logging(const std::string& level)
+{
+    // Logs go to stderr, so stdout stays free for anything a script reads.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("raftescort"));
+    spdlog::set_level(spdlog::level::from_str(level));
+    spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e node %l: %v");
+}
+
+} // namespace
+
+void run_node(const NodeOptions& options)
+{
+    node::NodeSettings settings;
+    settings.id = raft::NodeId{options.id};
+    settings.cluster_id = options.cluster_id;
+    const std::size_t colon = options.listen.rfind(':');
+    RE_ASSERT(colon != std::string::npos); // the validator made it HOST:PORT
+    std::string host = options.listen.substr(0, colon);
+    std::string port = options.listen.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    settings.listen_host = host;
+    settings.listen_port = static_cast<std::uint16_t>(std::stoul(port));
+    settings.advertise =
+        options.advertise.empty() ? default_advertise(host, port) : options.advertise;
+    settings.redis_url = options.redis_url;
+    settings.data_dir = options.data_dir;
+    settings.heartbeat_interval_ms = options.heartbeat_interval_ms;
+    settings.election_timeout_ms = options.election_timeout_ms;
+    settings.step_interval_ms = options.step_interval_ms;
+    settings.autopilot = options.autopilot;
+    settings.cluster_token = options.cluster_token;
+    set_up_logging(options.log_level);
+    util::Status status = node::run_node(settings);
+    if (!status.ok()) {
+        throw ExitError(k_exit_failure, "node", status.error().message);
+    }
+}
 
 } // namespace raftescort::cmd

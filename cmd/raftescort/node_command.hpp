@@ -14,6 +14,8 @@ namespace raftescort::cmd {
 struct NodeOptions {
     /// This node's Raft id; 0 means none was given.
     std::uint64_t id = 0;
+    /// The cluster's name (Redis key namespace, checked on peer messages).
+    std::string cluster_id = "raftescort";
     /// Address the node's HTTP server binds, HOST:PORT.
     std::string listen = "0.0.0.0:5000";
     /// Address peers and the proxy use to reach this node; empty means

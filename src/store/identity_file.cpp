@@ -216,4 +216,16 @@ util::Status prepare_data_directory(const std::string& directory, const Identity
     return create_data_directory(directory, identity, fsync_count);
 }
 
+util::Result<std::optional<Identity>> read_identity(const std::string& directory)
+{
+    std::string path = join_path(directory, std::string(k_identity_file_name));
+    RE_TRY(exists, path_exists(path));
+    if (!exists) {
+        return std::optional<Identity>{};
+    }
+    RE_TRY(bytes, read_whole_file(path));
+    RE_TRY(identity, decode_identity(bytes));
+    return std::optional<Identity>{identity};
+}
+
 } // namespace raftescort::store

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the real raftescort binary and checks its command line contract
-# (DESIGN.md §4): help and version, the one-line message and exit status 2
-# of each role this build does not contain yet, duration parsing, the
-# election-timeout rule, and environment fallbacks.
+# (DESIGN.md §4): help and version, duration parsing, the election-timeout
+# rule, environment fallbacks, the node's refusal of a foreign data dir, and
+# the one-line message and exit status 2 of each role not in this build yet.
 #
 # Usage: tests/cli/roles.sh path/to/raftescort
 set -euo pipefail
@@ -15,7 +15,7 @@ binary=$1
 
 # Environment fallbacks are under test: start from none of them.
 unset CONTAINER_PORT HEARTBEAT_TIMEOUT ELECTION_TIMEOUT REDIS_URL RAFTESCORT_PROXY \
-    RAFTESCORT_CLUSTER_TOKEN
+    RAFTESCORT_CLUSTER_TOKEN RAFTESCORT_CLUSTER
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -86,10 +86,27 @@ else
     fail "--version prints a version"
 fi
 
-# Each role says in one line that it is not in this build, and exits 2.
-unavailable="this role is not in this build yet"
-expect "node is unavailable" 2 stderr "raftescort node: $unavailable" -- "$binary" node
+# A node refuses a data dir that belongs to another node before it touches
+# the network: the quickest way to see that the options it was given parsed.
+foreign="$work/foreign-data"
+mkdir -p "$foreign"
+printf 'raftescort-identity\nformat_version=1\ncluster_id=raftescort\nnode_id=7\n' \
+    >"$foreign/IDENTITY"
+node_ok="belongs to node 7"
+expect "node refuses another node's data dir" 1 stderr "raftescort node: data dir" -- \
+    "$binary" node --id 3 --data-dir "$foreign"
 one_line "node says so in one line"
+expect "the refusal says which id to pass" 1 stderr "--id 7" -- \
+    "$binary" node --id 3 --data-dir "$foreign"
+expect "node refuses another cluster's data dir" 1 stderr "--cluster raftescort" -- \
+    "$binary" node --cluster other --data-dir "$foreign"
+expect "a cluster name with ':' is refused" nonzero stderr "':'" -- \
+    "$binary" node --cluster a:b
+expect "a cluster token with a space is refused" nonzero stderr "printable ASCII" -- \
+    "$binary" node --cluster-token "a b"
+
+# The roles not in this build yet say so in one line, and exit 2.
+unavailable="this role is not in this build yet"
 expect "proxy is unavailable" 2 stderr "raftescort proxy: $unavailable" -- "$binary" proxy
 one_line "proxy says so in one line"
 expect "ctl status is unavailable" 2 stderr "raftescort ctl: $unavailable" -- \
@@ -99,10 +116,11 @@ expect "ctl move takes negative numbers" 2 stderr "$unavailable" -- "$binary" ct
 expect "ctl mission set parses" 2 stderr "$unavailable" -- "$binary" ctl mission set 100 0
 expect "ctl options may follow the subcommand" 2 stderr "$unavailable" -- \
     "$binary" ctl elections --term 3 --json
-expect "good durations are accepted" 2 stderr "$unavailable" -- \
-    "$binary" node --heartbeat 0.1 --election-timeout 1.5s --step-interval 1.5m
+expect "good durations are accepted" 1 stderr "$node_ok" -- \
+    "$binary" node --id 3 --data-dir "$foreign" --heartbeat 0.1 --election-timeout 1.5s \
+    --step-interval 1.5m
 
-# Bad input is reported before the role's absence, as a usage error.
+# Bad input is reported as a usage error before anything runs.
 expect "a bad duration is refused, naming the value" nonzero stderr "5xs" -- \
     "$binary" node --heartbeat 5xs
 one_line "a bad duration is reported in one line"
@@ -134,8 +152,8 @@ expect "--autopilot and --no-autopilot exclude each other" nonzero stderr "exclu
 # Environment fallbacks; flags win.
 expect "HEARTBEAT_TIMEOUT is honoured" nonzero stderr "200ms" -- \
     HEARTBEAT_TIMEOUT=200ms "$binary" node
-expect "a flag beats HEARTBEAT_TIMEOUT" 2 stderr "$unavailable" -- \
-    HEARTBEAT_TIMEOUT=200ms "$binary" node --heartbeat 50ms
+expect "a flag beats HEARTBEAT_TIMEOUT" 1 stderr "$node_ok" -- \
+    HEARTBEAT_TIMEOUT=200ms "$binary" node --heartbeat 50ms --id 3 --data-dir "$foreign"
 expect "ELECTION_TIMEOUT is honoured" nonzero stderr "120ms" -- \
     ELECTION_TIMEOUT=120ms "$binary" node
 expect "CONTAINER_PORT is honoured" nonzero stderr "99999" -- CONTAINER_PORT=99999 "$binary" proxy

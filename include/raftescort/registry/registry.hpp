@@ -4,11 +4,13 @@
 // leader of every term, and an event stream (DESIGN.md §1, §5).
 //
 // Redis is a record, never the source of truth: the node keeps electing and
-// committing while Redis is down. Every write therefore goes into a bounded
-// outbox first, and flush() writes what it can. Nothing here starts a thread
-// or reads a clock; the caller passes `now_ms` (a monotonic clock) so the
-// reconnect backoff is decided by the caller's time, which makes it testable
-// without sleeps. A Registry is not thread-safe: one owner drives it.
+// committing while Redis is down. Every record therefore goes into a bounded
+// outbox first, and flush() writes what it can. The exceptions are the
+// bootstrap claim and node id allocation: a starting node needs their answer
+// before it can run, so they write synchronously. Nothing here starts a
+// thread or reads a clock; the caller passes `now_ms` (a monotonic clock) so
+// the reconnect backoff is decided by the caller's time, which makes it
+// testable without sleeps. A Registry is not thread-safe: one owner drives it.
 //
 // hiredis never appears in this header; it lives in src/registry/redis/.
 // hiredis writes with write(2), so the process must ignore SIGPIPE (the node
@@ -21,7 +23,12 @@
 //
 // | key                              | type   | contents                                        |
 // |----------------------------------|--------|-------------------------------------------------|
-// | raftescort:<c>:nodes             | SET    | every node id ever registered (never expires)   |
+// | raftescort:<c>:nodes             | SET    | every node id ever registered or handed out by  |
+// |                                  |        | allocate_node_id (never expires)                |
+// | raftescort:<c>:next_id           | STRING | the last id allocate_node_id handed out (an     |
+// |                                  |        | INCR counter; missing means none yet)           |
+// | raftescort:<c>:bootstrap         | STRING | id of the one node that founds the cluster;     |
+// |                                  |        | SET NX by claim_bootstrap, never expires        |
 // | raftescort:<c>:node:<id>         | HASH   | id, name (host:port), role, term, timestamp_ms; |
 // |                                  |        | PEXPIRE'd to the registration's ttl_ms          |
 // | raftescort:<c>:elections         | ZSET   | member = term, score = term                     |
@@ -38,7 +45,8 @@
 // |                                  |        | means Redis lost its data (see redis_was_reset) |
 //
 // A node id listed in `nodes` whose `node:<id>` hash is gone has not refreshed
-// its registration within its TTL: the proxy may show it as unreachable.
+// its registration within its TTL, or was allocated to a node that has not
+// registered yet: the proxy may show it as unreachable.
 // Timestamps (`timestamp_ms`) are wall-clock milliseconds since the Unix epoch
 // supplied by the caller; the registry never reads a clock.
 //
@@ -320,6 +328,30 @@ public:
     util::Result<LeaderRecord> read_leader(std::int64_t now_ms, raft::Term term);
     /// The newest `count` events, oldest first.
     util::Result<std::vector<Event>> read_events(std::int64_t now_ms, std::size_t count);
+
+    // Bootstrap and node ids. Synchronous like the reads (same connect,
+    // backoff and ErrorCode::unavailable rules), but these write: they bypass
+    // the outbox because the caller needs the answer before it can start.
+    // A value in Redis that is not a decimal id (or a key of the wrong type)
+    // fails with ErrorCode::corrupt naming the key. If Redis loses its data
+    // (see redis_was_reset) the claim and the counter are lost with it, so a
+    // node that persisted its id and cluster must trust its own disk instead.
+
+    /// Claims the founding of a new cluster for `node` (SET bootstrap NX) and
+    /// returns the id that holds the claim afterwards: `node` when this call
+    /// won or `node` already held it, so exactly one node founds the cluster
+    /// and retrying after a lost reply is safe. ErrorCode::rejected if the
+    /// key was deleted between the SET and the read-back (claim again).
+    util::Result<raft::NodeId> claim_bootstrap(std::int64_t now_ms, raft::NodeId node);
+    /// Who holds the bootstrap claim; nullopt when nobody claimed it yet.
+    util::Result<std::optional<raft::NodeId>> read_bootstrap_claim(std::int64_t now_ms);
+    /// Reserves a node id no other caller got and no node registered: one
+    /// script INCRs next_id until the value is not in `nodes`, then SADDs it
+    /// there, atomically across clients. An id whose reply was lost to a
+    /// timeout stays reserved and unused; ids are never reused.
+    util::Result<raft::NodeId> allocate_node_id(std::int64_t now_ms);
+    /// Whether `node` is in `nodes` (registered or allocated, ever).
+    util::Result<bool> node_known(std::int64_t now_ms, raft::NodeId node);
 
 private:
     /// Defined in src/registry/redis/registry_impl.hpp, to keep hiredis out.

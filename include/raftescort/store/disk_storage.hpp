@@ -113,6 +113,12 @@ private:
     std::unique_ptr<State> m_state;
 };
 
+/// The identity of the data directory `directory`, or nullopt when it does
+/// not exist or holds no IDENTITY file yet (a node that never started there).
+/// A node started without --id learns its id from here; a node that finds
+/// nothing knows it has no log and must not vote before a leader admits it.
+util::Result<std::optional<Identity>> read_identity(const std::string& directory);
+
 /// CRC32C (Castagnoli), the checksum of every record.
 std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc = 0);
 

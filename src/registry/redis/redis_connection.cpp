@@ -251,9 +251,10 @@ std::vector<ReplyPtr> Registry::Impl::pipeline(std::int64_t now_ms,
     return replies;
 }
 
-util::Result<std::vector<ReplyPtr>> Registry::Impl::read(std::int64_t now_ms,
-                                                         const std::vector<Command>& commands)
+util::Result<std::vector<ReplyPtr>> Registry::Impl::exchange(std::int64_t now_ms,
+                                                             const std::vector<Command>& commands)
 {
+    RE_ASSERT(!commands.empty());
     auto status = ensure_connected(now_ms);
     if (!status) {
         return status.error();
@@ -263,6 +264,14 @@ util::Result<std::vector<ReplyPtr>> Registry::Impl::read(std::int64_t now_ms,
     if (error) {
         return *error;
     }
+    RE_ASSERT(replies.size() == commands.size());
+    return replies;
+}
+
+util::Result<std::vector<ReplyPtr>> Registry::Impl::read(std::int64_t now_ms,
+                                                         const std::vector<Command>& commands)
+{
+    RE_TRY(replies, exchange(now_ms, commands));
     for (const auto& reply : replies) {
         if (reply->type == REDIS_REPLY_ERROR) {
             return make_error(ErrorCode::rejected,

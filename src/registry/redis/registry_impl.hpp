@@ -60,7 +60,12 @@ struct Registry::Impl {
     /// returned as replies, since the connection is still in sync.
     std::vector<ReplyPtr> pipeline(std::int64_t now_ms, const std::vector<Command>& commands,
                                    std::optional<util::Error>& error);
-    /// Reads go through here: connect, pipeline, all replies or an error.
+    /// Synchronous calls go through here: connect, pipeline, all replies or
+    /// an error. Redis error replies are returned as replies, for callers
+    /// that give some of them a meaning (WRONGTYPE on a known key).
+    util::Result<std::vector<ReplyPtr>> exchange(std::int64_t now_ms,
+                                                 const std::vector<Command>& commands);
+    /// Reads go through here: exchange(), with any error reply an error.
     util::Result<std::vector<ReplyPtr>> read(std::int64_t now_ms,
                                              const std::vector<Command>& commands);
     /// Checks this client's marker key; a missing marker after an earlier

@@ -1,0 +1,68 @@
+#pragma once
+
+// The receiving side of node-to-node messages: installs POST /raft/message
+// on a cpp-httplib server (see peer_sender.hpp for the wire contract).
+//
+// Answers, checked in this order:
+//   403  cluster token missing or wrong (when the node has one)
+//   413  body larger than limits.body_bytes_max (refused before buffering,
+//        through Server::set_payload_max_length, which this call sets)
+//   400  body does not decode (the message names the field), or `to` is not
+//        this node, or `from` is missing
+//   409  the envelope's cluster id is another cluster's
+//   503  the node's inbox is full (the handler returned false)
+//   204  accepted
+// Error answers carry a JSON body {"error": "<one line>"}.
+
+#include <raftescort/raft/message.hpp>
+#include <raftescort/raft/types.hpp>
+#include <raftescort/transport/codec.hpp>
+
+#include <httplib.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace raftescort::transport {
+
+struct RaftEndpointOptions {
+    std::string cluster_id;
+    raft::NodeId self;
+    /// Empty: no token is required.
+    std::string cluster_token;
+    DecodeLimits limits;
+};
+
+/// A decoded message and the address its sender advertised (may be empty
+/// when the header was missing or not a host:port).
+struct InboundMessage {
+    raft::Message message;
+    std::string sender_address;
+};
+
+/// Called on a server thread for each accepted message; returns false when
+/// the message could not be queued (the request is answered 503).
+using InboundHandler = std::function<bool(InboundMessage)>;
+
+/// Installs the handler and the payload limit on `server`.
+void install_raft_endpoint(httplib::Server& server, const RaftEndpointOptions& options,
+                           InboundHandler handler);
+
+/// Applies the settings every raftescort HTTP server needs (NOTES.md):
+/// TCP_NODELAY, a thread pool of `threads` (one per keep-alive connection),
+/// keep-alive limits, and read/write timeouts.
+void configure_server(httplib::Server& server, std::size_t threads);
+
+/// Parses "host:port" (port 1..65535, host non-empty, IPv6 in brackets
+/// allowed). Returns false on anything else. A host name may hold only
+/// letters, digits, '-', '.' and '_' (the address header is untrusted and
+/// ends up in logs); an IPv6 host is returned without its brackets. `host`
+/// and `port` are only written on success.
+bool split_host_port(const std::string& address, std::string& host, std::uint16_t& port);
+
+/// True if `host` is an IPv4 loopback address (127.0.0.0/8) written as a
+/// dotted quad; outgoing connections then bind to it.
+bool is_loopback_ip(const std::string& host);
+
+} // namespace raftescort::transport

@@ -1,0 +1,202 @@
+#include "node/cluster_entry.hpp"
+
+#include "node/registry_worker.hpp"
+
+#include <raftescort/transport/peer_sender.hpp>
+#include <raftescort/transport/raft_endpoint.hpp>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+#include <string>
+
+namespace raftescort::node {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t k_retry_wait_ms = 300;
+constexpr std::int64_t k_progress_every_ms = 5000;
+/// A join waits for the conf change to commit on the leader (up to its
+/// commit timeout), so this is generous.
+constexpr std::int64_t k_join_request_timeout_ms = 6000;
+
+/// Where a join attempt stands.
+struct JoinAttempt {
+    enum class Kind { joined, refused, redirect, retry };
+    Kind kind = Kind::retry;
+    std::string detail;
+    std::string redirect_address;
+};
+
+JoinAttempt ask_to_join(const NodeSettings& settings, raft::NodeId id, const std::string& address)
+{
+    std::string host;
+    std::uint16_t port = 0;
+    if (!transport::split_host_port(address, host, port)) {
+        return {JoinAttempt::Kind::retry, "bad address " + address, {}};
+    }
+    httplib::Client client(host, port);
+    client.set_connection_timeout(std::chrono::milliseconds(500));
+    client.set_read_timeout(std::chrono::milliseconds(k_join_request_timeout_ms));
+    client.set_tcp_nodelay(true);
+    httplib::Headers headers;
+    if (!settings.cluster_token.empty()) {
+        headers.emplace(transport::k_token_header, settings.cluster_token);
+    }
+    json body{{"id", id.value}, {"address", settings.advertise}};
+    httplib::Result result = client.Post("/join", headers, body.dump(), "application/json");
+    if (!result) {
+        return {JoinAttempt::Kind::retry,
+                address + " did not answer (" + httplib::to_string(result.error()) + ")",
+                {}};
+    }
+    json answer = json::parse(result->body, nullptr, false);
+    std::string error =
+        answer.is_object() && answer.contains("error") && answer["error"].is_string()
+            ? answer["error"].get<std::string>()
+            : result->body.substr(0, 200);
+    switch (result->status) {
+    case 200: return {JoinAttempt::Kind::joined, {}, {}};
+    case 409: return {JoinAttempt::Kind::refused, error, {}};
+    case 403: return {JoinAttempt::Kind::refused, address + ": " + error, {}};
+    case 421: {
+        std::string leader = answer.is_object() ? answer.value("leader_name", std::string()) : "";
+        if (leader.empty() || leader == address) {
+            return {JoinAttempt::Kind::retry, address + " knows no leader yet", {}};
+        }
+        return {JoinAttempt::Kind::redirect, error, leader};
+    }
+    default:
+        return {JoinAttempt::Kind::retry,
+                address + " answered " + std::to_string(result->status) + ": " + error,
+                {}};
+    }
+}
+
+/// The addresses to ask, best first: the newest recorded leader, then every
+/// live registration.
+util::Result<std::vector<std::string>> join_candidates(registry::Registry& registry,
+                                                       raft::NodeId self)
+{
+    std::int64_t now_ms = monotonic_ms();
+    RE_TRY(listing, registry.list_nodes(now_ms));
+    std::vector<std::string> addresses;
+    util::Result<std::vector<registry::LeaderRecord>> leaders = registry.read_leaders(now_ms);
+    if (leaders.ok() && !leaders.value().empty()) {
+        raft::NodeId newest = leaders.value().back().id;
+        for (const registry::NodeRegistration& node : listing.live) {
+            if (node.id == newest && node.id != self) {
+                addresses.push_back(node.address);
+            }
+        }
+    }
+    for (const registry::NodeRegistration& node : listing.live) {
+        if (node.id != self) {
+            addresses.push_back(node.address);
+        }
+    }
+    return addresses;
+}
+
+/// One round: returns the entry, an error to stop with, or nullopt to retry
+/// (with `why` saying what is missing).
+std::optional<util::Result<ClusterEntry>> try_enter(const NodeSettings& settings,
+                                                    registry::Registry& registry, raft::NodeId& id,
+                                                    std::string& why)
+{
+    std::int64_t now_ms = monotonic_ms();
+    if (id == raft::k_no_node) {
+        util::Result<raft::NodeId> allocated = registry.allocate_node_id(now_ms);
+        if (!allocated.ok()) {
+            why = "Redis is needed to allocate an id: " + allocated.error().message;
+            return std::nullopt;
+        }
+        id = allocated.value();
+        spdlog::info("Redis allocated node id {}", id.value);
+    }
+    util::Result<raft::NodeId> claim = registry.claim_bootstrap(now_ms, id);
+    if (!claim.ok()) {
+        why = "Redis is needed to find the cluster: " + claim.error().message;
+        return std::nullopt;
+    }
+    if (claim.value() == id) {
+        util::Result<std::vector<registry::LeaderRecord>> leaders = registry.read_leaders(now_ms);
+        if (!leaders.ok()) {
+            why = "Redis is needed to find the cluster: " + leaders.error().message;
+            return std::nullopt;
+        }
+        if (leaders.value().empty()) {
+            return util::Result<ClusterEntry>(ClusterEntry{id, true});
+        }
+        // We claimed it once, but a leader was elected since: this data dir
+        // was lost. Ask to join like anyone else; a voter is refused.
+    }
+    util::Result<std::vector<std::string>> candidates = join_candidates(registry, id);
+    if (!candidates.ok()) {
+        why = "Redis is needed to find the leader: " + candidates.error().message;
+        return std::nullopt;
+    }
+    if (candidates.value().empty()) {
+        why = "no live node is registered yet in cluster " + settings.cluster_id;
+        return std::nullopt;
+    }
+    std::string address = candidates.value().front();
+    // Follow at most a couple of redirects: a leader hint can be stale.
+    for (int hop = 0; hop < 3; ++hop) {
+        JoinAttempt attempt = ask_to_join(settings, id, address);
+        switch (attempt.kind) {
+        case JoinAttempt::Kind::joined:
+            spdlog::info("node {} was added to cluster {} as a learner by {}", id.value,
+                         settings.cluster_id, address);
+            return util::Result<ClusterEntry>(ClusterEntry{id, false});
+        case JoinAttempt::Kind::refused:
+            return util::Result<ClusterEntry>(util::make_error(
+                util::ErrorCode::rejected,
+                "the cluster refused node " + std::to_string(id.value) + ": " + attempt.detail
+                    + ". Its data dir " + settings.data_dir
+                    + " is empty: start it with a new --id (or none, to get a fresh one), "
+                      "or remove node "
+                    + std::to_string(id.value) + " from the cluster first"));
+        case JoinAttempt::Kind::redirect: address = attempt.redirect_address; continue;
+        case JoinAttempt::Kind::retry: why = attempt.detail; return std::nullopt;
+        }
+    }
+    why = "leader hints keep changing";
+    return std::nullopt;
+}
+
+} // namespace
+
+util::Result<ClusterEntry> enter_cluster(const NodeSettings& settings, registry::Registry& registry,
+                                         SignalWait& signals)
+{
+    raft::NodeId id = settings.id;
+    std::int64_t started_ms = monotonic_ms();
+    std::int64_t next_progress_ms = started_ms + k_progress_every_ms;
+    std::string why;
+    while (true) {
+        std::optional<util::Result<ClusterEntry>> entry = try_enter(settings, registry, id, why);
+        if (entry) {
+            return *entry;
+        }
+        std::int64_t now_ms = monotonic_ms();
+        if (now_ms >= next_progress_ms) {
+            spdlog::warn("still waiting to join cluster {} after {} s: {}", settings.cluster_id,
+                         (now_ms - started_ms) / 1000, why);
+            next_progress_ms = now_ms + k_progress_every_ms;
+        } else {
+            spdlog::debug("waiting to join: {}", why);
+        }
+        int signal = signals.wait(k_retry_wait_ms);
+        if (signal != 0) {
+            return util::make_error(util::ErrorCode::unavailable,
+                                    "stopped by a signal before joining the cluster");
+        }
+    }
+}
+
+} // namespace raftescort::node

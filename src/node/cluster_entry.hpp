@@ -1,0 +1,35 @@
+#pragma once
+
+// How a node with no log enters a cluster (DESIGN.md §1, issue #4):
+//
+// 1. Without --id, it takes a fresh id from Redis (never one used before).
+// 2. It claims the cluster in Redis. The first claimer of an empty cluster,
+//    if no leader was ever recorded, founds it as a one-node cluster.
+// 3. Everyone else asks the leader (found through Redis) to add it as a
+//    learner, and opens its storage only once the leader said yes: until
+//    then it has no data dir, so it cannot vote or acknowledge anything.
+//    A leader refuses a voter that asks again: such a node lost its log.
+//
+// A node that has a data dir never comes here: it restarts as itself.
+
+#include "node/signal_wait.hpp"
+
+#include <raftescort/node/node.hpp>
+#include <raftescort/raft/types.hpp>
+#include <raftescort/registry/registry.hpp>
+#include <raftescort/util/result.hpp>
+
+namespace raftescort::node {
+
+struct ClusterEntry {
+    raft::NodeId id;
+    /// True: found a new cluster with this node as its only voter.
+    bool found_cluster = false;
+};
+
+/// Waits (with progress on the log) until the node may open its storage.
+/// Fails when the cluster refuses the node, or when a stop signal arrives.
+util::Result<ClusterEntry> enter_cluster(const NodeSettings& settings, registry::Registry& registry,
+                                         SignalWait& signals);
+
+} // namespace raftescort::node

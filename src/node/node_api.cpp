@@ -1,0 +1,302 @@
+#include "node/node_api.hpp"
+
+#include "node/node_json.hpp"
+
+#include <raftescort/transport/peer_sender.hpp>
+#include <raftescort/transport/raft_endpoint.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <limits>
+#include <set>
+#include <string_view>
+
+namespace raftescort::node {
+
+namespace {
+
+using nlohmann::json;
+
+void reply(httplib::Response& response, int status, const json& body)
+{
+    response.status = status;
+    response.set_content(body.dump(), "application/json");
+}
+
+void reply_error(httplib::Response& response, int status, const std::string& message)
+{
+    reply(response, status, json{{"error", message}});
+}
+
+/// Parses a request body as a JSON object whose keys are all in `allowed`.
+/// On failure answers the request and returns nullopt.
+std::optional<json> parse_body(const httplib::Request& request, httplib::Response& response,
+                               const NodeApiOptions& options, const std::set<std::string>& allowed)
+{
+    if (request.body.size() > options.body_bytes_max) {
+        reply_error(response, 413,
+                    "body of " + std::to_string(request.body.size()) + " bytes is over the "
+                        + std::to_string(options.body_bytes_max) + "-byte limit");
+        return std::nullopt;
+    }
+    json body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+        reply_error(response, 400, "the body must be a JSON object");
+        return std::nullopt;
+    }
+    for (const auto& item : body.items()) {
+        if (allowed.count(item.key()) == 0) {
+            reply_error(response, 400, "unknown field \"" + item.key().substr(0, 40) + "\"");
+            return std::nullopt;
+        }
+    }
+    return body;
+}
+
+/// Reads an integer field within [-limit, limit]; answers 400 and returns
+/// nullopt when it is missing (and required), not an integer, or out of range.
+std::optional<std::int64_t> integer_field(const json& body, const char* name, std::int64_t limit,
+                                          httplib::Response& response)
+{
+    auto it = body.find(name);
+    if (it == body.end()) {
+        reply_error(response, 400, std::string("missing integer field \"") + name + "\"");
+        return std::nullopt;
+    }
+    if (!it->is_number_integer()) {
+        reply_error(response, 400, std::string("field \"") + name + "\" must be an integer");
+        return std::nullopt;
+    }
+    bool negative = it->is_number_integer() && !it->is_number_unsigned();
+    std::int64_t value = 0;
+    if (negative) {
+        value = it->get<std::int64_t>();
+    } else {
+        std::uint64_t unsigned_value = it->get<std::uint64_t>();
+        if (unsigned_value > static_cast<std::uint64_t>(limit)) {
+            value = limit + 1;
+        } else {
+            value = static_cast<std::int64_t>(unsigned_value);
+        }
+    }
+    if (value > limit || value < -limit) {
+        reply_error(response, 400,
+                    std::string("field \"") + name + "\" must be within -" + std::to_string(limit)
+                        + ".." + std::to_string(limit));
+        return std::nullopt;
+    }
+    return value;
+}
+
+/// Waits for the loop's answer and turns it into the HTTP response.
+void answer(std::future<RequestOutcome> future, const NodeApiOptions& options,
+            httplib::Response& response)
+{
+    if (future.wait_for(std::chrono::milliseconds(options.commit_timeout_ms))
+        != std::future_status::ready) {
+        reply_error(response, 503,
+                    "not committed within " + std::to_string(options.commit_timeout_ms)
+                        + " ms (no quorum?); the outcome is unknown: retry with the same "
+                          "client_id and sequence, which is applied at most once");
+        return;
+    }
+    RequestOutcome outcome = future.get();
+    switch (outcome.kind) {
+    case RequestOutcome::Kind::committed: reply(response, 200, committed_json(outcome)); return;
+    case RequestOutcome::Kind::not_leader:
+        reply(response, 421,
+              json{{"error", outcome.message},
+                   {"leader", outcome.leader.value},
+                   {"leader_name", outcome.leader_name},
+                   {"term", outcome.term.value}});
+        return;
+    case RequestOutcome::Kind::lost: reply_error(response, 503, outcome.message); return;
+    case RequestOutcome::Kind::refused:
+        reply_error(response, outcome.retryable ? 503 : 409, outcome.message);
+        return;
+    }
+}
+
+bool token_ok(const httplib::Request& request, const NodeApiOptions& options)
+{
+    if (options.cluster_token.empty()) {
+        return true;
+    }
+    return request.get_header_value(transport::k_token_header) == options.cluster_token;
+}
+
+void handle_move(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
+                 const NodeApiOptions& options)
+{
+    std::optional<json> body =
+        parse_body(request, response, options, {"dx", "dy", "client_id", "sequence"});
+    if (!body) {
+        return;
+    }
+    std::optional<std::int64_t> dx = integer_field(*body, "dx", escort::k_move_delta_max, response);
+    if (!dx) {
+        return;
+    }
+    std::optional<std::int64_t> dy = integer_field(*body, "dy", escort::k_move_delta_max, response);
+    if (!dy) {
+        return;
+    }
+    escort::Command command;
+    command.kind = escort::CommandKind::move;
+    command.dx = *dx;
+    command.dy = *dy;
+    if (body->contains("client_id")) {
+        const json& client = (*body)["client_id"];
+        if (!client.is_string() || !escort::is_valid_client_id(client.get<std::string>())) {
+            reply_error(response, 400, "client_id must be 1..64 characters of A-Z a-z 0-9 _ . : -");
+            return;
+        }
+        const json& sequence = body->value("sequence", json(nullptr));
+        if (!sequence.is_number_unsigned() || sequence.get<std::uint64_t>() == 0) {
+            reply_error(response, 400, "a move with client_id needs a positive integer sequence");
+            return;
+        }
+        command.client_id = client.get<std::string>();
+        command.sequence = sequence.get<std::uint64_t>();
+    } else if (body->contains("sequence")) {
+        reply_error(response, 400, "sequence without client_id");
+        return;
+    }
+    answer(loop.propose(escort::encode_command(command)), options, response);
+}
+
+void handle_mission(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
+                    const NodeApiOptions& options)
+{
+    std::optional<json> body = parse_body(request, response, options, {"action", "x", "y"});
+    if (!body) {
+        return;
+    }
+    std::string action = body->value("action", json("")).is_string()
+                             ? body->value("action", std::string())
+                             : std::string();
+    escort::Command command;
+    command.kind = escort::CommandKind::mission;
+    escort::Mission current = loop.status().mission;
+    command.target = current.target;
+    command.running = current.running;
+    if (action == "start") {
+        command.running = true;
+    } else if (action == "pause") {
+        command.running = false;
+    } else if (action == "set") {
+        std::optional<std::int64_t> x =
+            integer_field(*body, "x", escort::k_coordinate_max, response);
+        if (!x) {
+            return;
+        }
+        std::optional<std::int64_t> y =
+            integer_field(*body, "y", escort::k_coordinate_max, response);
+        if (!y) {
+            return;
+        }
+        command.target = escort::Point{*x, *y};
+    } else {
+        reply_error(response, 400, "action must be \"start\", \"pause\" or \"set\"");
+        return;
+    }
+    answer(loop.propose(escort::encode_command(command)), options, response);
+}
+
+void handle_join(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
+                 const NodeApiOptions& options)
+{
+    if (!token_ok(request, options)) {
+        reply_error(response, 403, "missing or wrong cluster token");
+        return;
+    }
+    std::optional<json> body = parse_body(request, response, options, {"id", "address"});
+    if (!body) {
+        return;
+    }
+    const json& id = body->value("id", json(nullptr));
+    const json& address = body->value("address", json(nullptr));
+    std::string host;
+    std::uint16_t port = 0;
+    if (!id.is_number_unsigned() || id.get<std::uint64_t>() == 0) {
+        reply_error(response, 400, "id must be a positive integer");
+        return;
+    }
+    if (!address.is_string()
+        || !transport::split_host_port(address.get<std::string>(), host, port)) {
+        reply_error(response, 400, "address must be HOST:PORT");
+        return;
+    }
+    answer(loop.add_node(raft::NodeId{id.get<std::uint64_t>()}, address.get<std::string>()),
+           options, response);
+}
+
+std::uint64_t query_u64(const httplib::Request& request, const char* name, std::uint64_t fallback,
+                        bool& ok)
+{
+    if (!request.has_param(name)) {
+        return fallback;
+    }
+    std::string text = request.get_param_value(name);
+    std::uint64_t value = 0;
+    auto [rest, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    ok = ok && error == std::errc{} && rest == text.data() + text.size() && !text.empty();
+    return value;
+}
+
+} // namespace
+
+void install_node_api(httplib::Server& server, NodeLoop& loop, const NodeApiOptions& options)
+{
+    server.Get("/health", [](const httplib::Request&, httplib::Response& response) {
+        reply(response, 200, json{{"ok", true}});
+    });
+    server.Get("/status", [&loop](const httplib::Request&, httplib::Response& response) {
+        reply(response, 200, status_json(loop.status()));
+    });
+    server.Get("/position", [&loop](const httplib::Request&, httplib::Response& response) {
+        NodeStatus status = loop.status();
+        reply(response, 200,
+              json{{"id", status.id.value},
+                   {"name", status.name},
+                   {"role", status.role},
+                   {"position", status.position ? point_json(*status.position) : json(nullptr)},
+                   {"lead", point_json(status.lead)},
+                   {"applied_index", status.applied_index.value}});
+    });
+    server.Get("/logs", [&loop](const httplib::Request& request, httplib::Response& response) {
+        bool ok = true;
+        std::uint64_t from = query_u64(request, "from", 0, ok);
+        std::uint64_t limit = query_u64(request, "limit", 10000, ok);
+        if (!ok) {
+            reply_error(response, 400, "from and limit must be non-negative integers");
+            return;
+        }
+        NodeStatus status = loop.status();
+        json entries = json::array();
+        std::vector<LoggedEntry> logged = loop.logs(raft::Index{from}, limit);
+        for (const LoggedEntry& entry : logged) {
+            entries.push_back(logged_entry_json(entry));
+        }
+        std::uint64_t first = logged.empty() ? 0 : logged.front().index.value;
+        reply(response, 200,
+              json{{"id", status.id.value},
+                   {"first_index", first},
+                   {"applied_index", status.applied_index.value},
+                   {"entries", entries}});
+    });
+    server.Post("/move",
+                [&loop, options](const httplib::Request& request, httplib::Response& response) {
+                    handle_move(request, response, loop, options);
+                });
+    server.Post("/mission",
+                [&loop, options](const httplib::Request& request, httplib::Response& response) {
+                    handle_mission(request, response, loop, options);
+                });
+    server.Post("/join",
+                [&loop, options](const httplib::Request& request, httplib::Response& response) {
+                    handle_join(request, response, loop, options);
+                });
+}
+
+} // namespace raftescort::node

@@ -1,0 +1,42 @@
+#pragma once
+
+// The node's own HTTP API (the proxy and the tests use it; people use the
+// proxy). Contract:
+//
+//   GET  /health                 200 {"ok": true}
+//   GET  /status                 id, name, role, term, leader, commit/applied
+//                                index, position, lead, mission, members, peers
+//                                (with match index and last contact) and more
+//   GET  /position               {"id", "name", "role", "position", "lead", "applied_index"}
+//   GET  /logs?from=N&limit=M    applied entries this node still remembers
+//   POST /move     {"dx", "dy", "client_id"?, "sequence"?}
+//   POST /mission  {"action": "start"|"pause"|"set", "x"?, "y"?}
+//   POST /join     {"id", "address"}  (adds a learner; node to node)
+//
+// Requests that need the leader answer 421 {"error", "leader", "leader_name"}
+// on a follower; 503 when the entry cannot be committed in time (no quorum;
+// the outcome is then unknown and a retry with the same client_id and
+// sequence is applied at most once); 400 for bad input; 200 only after the
+// entry is committed and applied.
+
+#include "node/node_loop.hpp"
+
+#include <httplib.h>
+
+#include <cstdint>
+#include <string>
+
+namespace raftescort::node {
+
+struct NodeApiOptions {
+    /// How long a request waits for its entry to be applied before 503.
+    std::int64_t commit_timeout_ms = 3000;
+    /// Required on /join when not empty (it is node to node).
+    std::string cluster_token;
+    /// Largest request body the API endpoints read.
+    std::size_t body_bytes_max = 16 * 1024;
+};
+
+void install_node_api(httplib::Server& server, NodeLoop& loop, const NodeApiOptions& options);
+
+} // namespace raftescort::node

@@ -1,0 +1,110 @@
+#include "node/node_json.hpp"
+
+#include "node/entry_text.hpp"
+
+#include <cstdio>
+
+namespace raftescort::node {
+
+using nlohmann::json;
+
+json point_json(const escort::Point& point) { return json::array({point.x, point.y}); }
+
+json mission_json(const escort::Mission& mission)
+{
+    return json{{"target", point_json(mission.target)},
+                {"running", mission.running},
+                {"steps_taken", mission.steps_taken}};
+}
+
+json positions_json(const std::vector<NodePosition>& positions)
+{
+    json list = json::array();
+    for (const NodePosition& entry : positions) {
+        list.push_back(json{{"id", entry.id.value}, {"position", point_json(entry.position)}});
+    }
+    return list;
+}
+
+json status_json(const NodeStatus& status)
+{
+    json ids_voters = json::array();
+    for (raft::NodeId id : status.voters) {
+        ids_voters.push_back(id.value);
+    }
+    json ids_learners = json::array();
+    for (raft::NodeId id : status.learners) {
+        ids_learners.push_back(id.value);
+    }
+    json peers = json::array();
+    for (const PeerStatus& peer : status.peers) {
+        peers.push_back(json{{"id", peer.id.value},
+                             {"name", peer.name},
+                             {"match_index", peer.match_index.value},
+                             {"next_index", peer.next_index.value},
+                             {"state", peer.state},
+                             {"learner", peer.learner},
+                             {"last_contact_ms", peer.last_contact_ms},
+                             {"reachable", peer.reachable}});
+    }
+    char hash[17];
+    std::snprintf(hash, sizeof(hash), "%016llx",
+                  static_cast<unsigned long long>(status.state_hash));
+    return json{{"id", status.id.value},
+                {"name", status.name},
+                {"cluster", status.cluster_id},
+                {"role", status.role},
+                {"term", status.term.value},
+                {"leader", status.leader.value},
+                {"leader_name", status.leader_name},
+                {"commit_index", status.commit_index.value},
+                {"applied_index", status.applied_index.value},
+                {"last_index", status.last_index.value},
+                {"snapshot_index", status.snapshot_index.value},
+                {"committed_in_term", status.committed_in_term},
+                {"position", status.position ? point_json(*status.position) : json(nullptr)},
+                {"lead", point_json(status.lead)},
+                {"lead_unit", status.lead_unit.value},
+                {"mission", mission_json(status.mission)},
+                {"voters", ids_voters},
+                {"learners", ids_learners},
+                {"peers", peers},
+                {"positions", positions_json(status.positions)},
+                {"state_hash", hash},
+                {"redis_connected", status.redis_connected}};
+}
+
+json logged_entry_json(const LoggedEntry& entry)
+{
+    return json{{"index", entry.index.value},
+                {"term", entry.term.value},
+                {"type", entry_type_name(entry.type)},
+                {"command", entry.command}};
+}
+
+const char* apply_result_name(escort::ApplyResult::Kind kind)
+{
+    switch (kind) {
+    case escort::ApplyResult::Kind::stepped: return "stepped";
+    case escort::ApplyResult::Kind::moved: return "moved";
+    case escort::ApplyResult::Kind::mission_set: return "mission_set";
+    case escort::ApplyResult::Kind::lead_taken: return "lead_taken";
+    case escort::ApplyResult::Kind::roster: return "roster";
+    case escort::ApplyResult::Kind::duplicate: return "duplicate";
+    case escort::ApplyResult::Kind::stale: return "stale";
+    case escort::ApplyResult::Kind::no_op: return "no_op";
+    }
+    return "unknown";
+}
+
+json committed_json(const RequestOutcome& outcome)
+{
+    return json{{"term", outcome.term.value},
+                {"index", outcome.index.value},
+                {"result", apply_result_name(outcome.result.kind)},
+                {"lead", point_json(outcome.result.lead_after)},
+                {"positions", positions_json(outcome.positions)},
+                {"mission", mission_json(outcome.mission)}};
+}
+
+} // namespace raftescort::node

@@ -1,0 +1,24 @@
+#pragma once
+
+// The JSON shapes of the node API (node_api.hpp). nlohmann-json stays
+// inside src/node.
+
+#include "node/node_loop.hpp"
+#include "node/node_status.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <vector>
+
+namespace raftescort::node {
+
+nlohmann::json point_json(const escort::Point& point);
+nlohmann::json mission_json(const escort::Mission& mission);
+nlohmann::json positions_json(const std::vector<NodePosition>& positions);
+nlohmann::json status_json(const NodeStatus& status);
+nlohmann::json logged_entry_json(const LoggedEntry& entry);
+/// The body of a committed request: term, index, result, lead, positions, mission.
+nlohmann::json committed_json(const RequestOutcome& outcome);
+const char* apply_result_name(escort::ApplyResult::Kind kind);
+
+} // namespace raftescort::node

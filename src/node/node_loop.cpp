@@ -1,0 +1,679 @@
+#include "node/node_loop.hpp"
+
+#include "node/entry_text.hpp"
+
+#include <raftescort/util/assert.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <utility>
+
+namespace raftescort::node {
+
+namespace {
+
+// After a long stall (SIGSTOP, a swapped-out process) the loop catches up
+// on missed ticks, but in bounded bursts so it still reads its inbox.
+constexpr int k_ticks_per_iteration_max = 1000;
+
+} // namespace
+
+NodeLoop::NodeLoop(std::unique_ptr<runtime::Replica> replica, NodeLoopOptions options,
+                   AddressBook& address_book, RegistryWorker& registry, FatalHandler on_fatal)
+    : m_replica(std::move(replica)), m_options(std::move(options)), m_id(m_replica->raft().id()),
+      m_address_book(address_book), m_registry(registry), m_on_fatal(std::move(on_fatal))
+{
+    RE_ASSERT(m_options.tick_ms > 0);
+    RE_ASSERT(m_options.step_interval_ms > 0);
+    m_last_role = m_replica->raft().role();
+    m_last_term = m_replica->raft().term();
+    publish_status();
+    m_thread = std::thread([this] { run(); });
+}
+
+NodeLoop::~NodeLoop()
+{
+    {
+        std::lock_guard lock(m_inbox_mutex);
+        m_stopping = true;
+    }
+    m_inbox_ready.notify_all();
+    m_thread.join();
+    spdlog::debug("loop stopped");
+    m_senders.clear();
+    spdlog::debug("peer senders stopped");
+    // Whoever still waits gets an answer rather than a broken promise.
+    RequestOutcome stopping;
+    stopping.kind = RequestOutcome::Kind::refused;
+    stopping.retryable = true;
+    stopping.message = "the node is stopping; the outcome of this request is unknown";
+    for (auto& [index, pending] : m_pending) {
+        pending.promise.set_value(stopping);
+    }
+    for (Input& input : m_inbox) {
+        if (auto* proposal = std::get_if<Proposal>(&input)) {
+            proposal->promise.set_value(stopping);
+        } else if (auto* request = std::get_if<AddNode>(&input)) {
+            request->promise.set_value(stopping);
+        }
+    }
+}
+
+bool NodeLoop::deliver(transport::InboundMessage message)
+{
+    {
+        std::lock_guard lock(m_inbox_mutex);
+        if (m_stopping || m_inbox_messages >= m_options.inbox_messages_max) {
+            return false;
+        }
+        ++m_inbox_messages;
+        m_inbox.emplace_back(std::move(message));
+    }
+    m_inbox_ready.notify_one();
+    return true;
+}
+
+std::future<RequestOutcome> NodeLoop::propose(std::string command)
+{
+    Proposal proposal{std::move(command), {}};
+    std::future<RequestOutcome> future = proposal.promise.get_future();
+    {
+        std::lock_guard lock(m_inbox_mutex);
+        m_inbox.emplace_back(std::move(proposal));
+    }
+    m_inbox_ready.notify_one();
+    return future;
+}
+
+std::future<RequestOutcome> NodeLoop::add_node(raft::NodeId node, std::string address)
+{
+    AddNode request{node, std::move(address), {}};
+    std::future<RequestOutcome> future = request.promise.get_future();
+    {
+        std::lock_guard lock(m_inbox_mutex);
+        m_inbox.emplace_back(std::move(request));
+    }
+    m_inbox_ready.notify_one();
+    return future;
+}
+
+NodeStatus NodeLoop::status() const
+{
+    std::lock_guard lock(m_status_mutex);
+    return m_status;
+}
+
+std::vector<LoggedEntry> NodeLoop::logs(raft::Index from, std::size_t limit) const
+{
+    std::lock_guard lock(m_status_mutex);
+    std::vector<LoggedEntry> entries;
+    for (const LoggedEntry& entry : m_logged) {
+        if (entries.size() >= limit) {
+            break;
+        }
+        if (entry.index >= from) {
+            entries.push_back(entry);
+        }
+    }
+    return entries;
+}
+
+void NodeLoop::run()
+{
+    // The first Ready carries what recovery found (or the bootstrap entries).
+    if (!process_ready()) {
+        return;
+    }
+    observe_role();
+    publish_status();
+    m_next_tick_ms = monotonic_ms() + m_options.tick_ms;
+    auto deadline_of = [](std::int64_t ms) {
+        return std::chrono::steady_clock::time_point(std::chrono::milliseconds(ms));
+    };
+    while (true) {
+        std::deque<Input> batch;
+        {
+            std::unique_lock lock(m_inbox_mutex);
+            m_inbox_ready.wait_until(lock, deadline_of(m_next_tick_ms),
+                                     [this] { return m_stopping || !m_inbox.empty(); });
+            if (m_stopping) {
+                return;
+            }
+            batch.swap(m_inbox);
+            m_inbox_messages = 0;
+        }
+        for (Input& input : batch) {
+            handle(input);
+        }
+        std::int64_t now_ms = monotonic_ms();
+        tick_until(now_ms);
+        drive_autopilot(now_ms);
+        update_sender_addresses();
+        if (!process_ready()) {
+            return;
+        }
+        observe_role();
+        publish_status();
+    }
+}
+
+void NodeLoop::handle(Input& input)
+{
+    if (auto* inbound = std::get_if<transport::InboundMessage>(&input)) {
+        handle_message(*inbound);
+    } else if (auto* proposal = std::get_if<Proposal>(&input)) {
+        handle_proposal(*proposal);
+    } else {
+        handle_add_node(std::get<AddNode>(input));
+    }
+}
+
+void NodeLoop::handle_message(const transport::InboundMessage& inbound)
+{
+    const raft::Message& message = inbound.message;
+    raft::RaftNode& raft = m_replica->raft();
+    // The candidate records its own ballots: it is the one place that sees
+    // every answer to its candidacy, with the voter's reason.
+    bool own_ballot = message.type == raft::MessageType::vote_response
+                      && raft.role() == raft::Role::candidate && m_candidacy_term
+                      && message.term == *m_candidacy_term && raft.term() == *m_candidacy_term;
+    bool explained = !message.reject || message.refusal != raft::VoteRefusal::none;
+    if (own_ballot && explained) {
+        registry::Ballot ballot;
+        ballot.term = message.term;
+        ballot.candidate = m_id;
+        ballot.voter = message.from;
+        ballot.granted = !message.reject;
+        ballot.refusal = message.reject ? message.refusal : raft::VoteRefusal::none;
+        if (ballot.granted && m_voters_granted.insert(message.from).second) {
+            ++m_votes_granted;
+        }
+        m_registry.post([ballot](registry::Registry& registry) { registry.record_ballot(ballot); });
+    }
+    raft.step(message);
+}
+
+void NodeLoop::handle_proposal(Proposal& proposal)
+{
+    raft::RaftNode& raft = m_replica->raft();
+    if (raft.role() != raft::Role::leader) {
+        proposal.promise.set_value(not_leader_outcome());
+        return;
+    }
+    util::Result<raft::LogPosition> position = raft.propose(std::move(proposal.command));
+    if (!position.ok()) {
+        RequestOutcome refused;
+        refused.kind = RequestOutcome::Kind::refused;
+        refused.retryable = true;
+        refused.message = position.error().message;
+        proposal.promise.set_value(std::move(refused));
+        return;
+    }
+    track(position.value(), std::move(proposal.promise));
+}
+
+void NodeLoop::handle_add_node(AddNode& request)
+{
+    raft::RaftNode& raft = m_replica->raft();
+    if (raft.role() != raft::Role::leader) {
+        request.promise.set_value(not_leader_outcome());
+        return;
+    }
+    const raft::ConfState& conf = raft.conf();
+    RequestOutcome outcome;
+    outcome.term = raft.term();
+    outcome.leader = m_id;
+    if (conf.voters.count(request.node) > 0) {
+        // A voter that asks to join again has lost its log (it only asks
+        // when its data dir is empty): letting it vote could elect a leader
+        // without committed entries or count an acknowledgement it forgot.
+        outcome.kind = RequestOutcome::Kind::refused;
+        outcome.message = "node " + std::to_string(request.node.value)
+                          + " is already a voting member; a voter whose data dir is empty "
+                            "has lost its log and must not vote again under that id";
+        request.promise.set_value(std::move(outcome));
+        return;
+    }
+    m_address_book.set(request.node, request.address);
+    if (conf.learners.count(request.node) > 0) {
+        // A learner never voted nor counted for a commit: it may start over.
+        outcome.kind = RequestOutcome::Kind::committed;
+        outcome.index = raft.conf_index();
+        outcome.message = "already a learner";
+        request.promise.set_value(std::move(outcome));
+        return;
+    }
+    raft::ConfChange change;
+    change.type = raft::ConfChangeType::add_learner;
+    change.node = request.node;
+    change.context = request.address;
+    util::Result<raft::LogPosition> position = raft.propose_conf_change(change);
+    if (!position.ok()) {
+        outcome.kind = RequestOutcome::Kind::refused;
+        outcome.retryable = true;
+        outcome.message = position.error().message;
+        request.promise.set_value(std::move(outcome));
+        return;
+    }
+    spdlog::info("adding node {} at {} as a learner (index {})", request.node.value,
+                 request.address, position.value().index.value);
+    track(position.value(), std::move(request.promise));
+}
+
+void NodeLoop::track(raft::LogPosition position, std::promise<RequestOutcome> promise)
+{
+    auto it = m_pending.find(position.index);
+    if (it != m_pending.end()) {
+        // An older proposal of ours held this index in an earlier term; the
+        // new entry replaced it in our log, so it can never be applied.
+        RequestOutcome lost;
+        lost.kind = RequestOutcome::Kind::lost;
+        lost.message = "a leader change replaced this entry before it was committed";
+        it->second.promise.set_value(std::move(lost));
+        m_pending.erase(it);
+    }
+    m_pending.emplace(position.index, Pending{position.term, std::move(promise)});
+}
+
+void NodeLoop::tick_until(std::int64_t now_ms)
+{
+    raft::RaftNode& raft = m_replica->raft();
+    int ticks = 0;
+    while (now_ms >= m_next_tick_ms && ticks < k_ticks_per_iteration_max) {
+        raft.tick();
+        m_next_tick_ms += m_options.tick_ms;
+        ++ticks;
+    }
+    if (now_ms >= m_next_tick_ms) {
+        m_next_tick_ms = now_ms + m_options.tick_ms;
+    }
+}
+
+void NodeLoop::drive_autopilot(std::int64_t now_ms)
+{
+    raft::RaftNode& raft = m_replica->raft();
+    if (raft.role() != raft::Role::leader) {
+        m_step_in_flight.reset();
+        return;
+    }
+    const escort::Escort& escort = m_replica->escort();
+    // Until this leader's no-op is applied, the lead point it sees may be
+    // behind the committed one (Raft §8), and a step from it would be stale.
+    if (escort.last_applied_term() != raft.term()) {
+        return;
+    }
+    const escort::Mission& mission = escort.mission();
+    bool never_started = !mission.running && mission.steps_taken == 0
+                         && escort.lead_point() == escort::Point{}
+                         && mission.target == escort::Mission{}.target;
+    if (m_options.autopilot && never_started && m_mission_start_term != raft.term()) {
+        m_mission_start_term = raft.term();
+        escort::Command start;
+        start.kind = escort::CommandKind::mission;
+        start.target = mission.target;
+        start.running = true;
+        (void)raft.propose(escort::encode_command(start));
+        spdlog::info("autopilot: starting the mission to [{}, {}]", mission.target.x,
+                     mission.target.y);
+        return;
+    }
+    if (!mission.running || escort.lead_point() == mission.target || m_step_in_flight
+        || now_ms < m_next_step_ms) {
+        return;
+    }
+    escort::Command step;
+    step.kind = escort::CommandKind::step;
+    step.from = escort.lead_point();
+    util::Result<raft::LogPosition> position = raft.propose(escort::encode_command(step));
+    if (position.ok()) {
+        m_step_in_flight = position.value().index;
+    }
+    m_next_step_ms = now_ms + m_options.step_interval_ms;
+}
+
+bool NodeLoop::process_ready()
+{
+    if (m_failed) {
+        return false;
+    }
+    util::Result<runtime::ReadyOutcome> processed = m_replica->process_ready();
+    if (!processed.ok()) {
+        m_failed = true;
+        m_on_fatal("storage failed, stopping so nothing undurable is acknowledged: "
+                   + processed.error().message);
+        return false;
+    }
+    runtime::ReadyOutcome& outcome = processed.value();
+    // Sent only now: everything they promise is on disk (replica.hpp).
+    send(outcome.messages);
+    for (const runtime::AppliedEntry& applied : outcome.applied) {
+        record_applied(applied);
+        settle(applied);
+    }
+    if (outcome.snapshot_installed) {
+        raft::Index covered = outcome.snapshot_installed->index;
+        spdlog::info("installed the leader's snapshot at index {}", covered.value);
+        // What the snapshot covers was committed by someone; whether it was
+        // our entry or another leader's, this node cannot tell any more.
+        while (!m_pending.empty() && m_pending.begin()->first <= covered) {
+            RequestOutcome unknown;
+            unknown.kind = RequestOutcome::Kind::refused;
+            unknown.retryable = true;
+            unknown.message = "outcome unknown: the log was replaced by a snapshot; retry with "
+                              "the same client_id and sequence";
+            m_pending.begin()->second.promise.set_value(std::move(unknown));
+            m_pending.erase(m_pending.begin());
+        }
+    }
+    return true;
+}
+
+void NodeLoop::send(std::vector<raft::Message>& messages)
+{
+    for (raft::Message& message : messages) {
+        auto it = m_senders.find(message.to);
+        if (it == m_senders.end()) {
+            std::optional<std::string> address = m_address_book.get(message.to);
+            if (!address) {
+                // Unknown address: the registry or the peer's own messages
+                // will tell us; Raft resends what matters.
+                continue;
+            }
+            transport::PeerSenderOptions options;
+            options.cluster_id = m_options.cluster_id;
+            options.self_address = m_options.self_address;
+            options.cluster_token = m_options.cluster_token;
+            std::string host;
+            std::uint16_t port = 0;
+            if (transport::split_host_port(m_options.self_address, host, port)
+                && transport::is_loopback_ip(host)) {
+                options.source_ip = host;
+            }
+            it =
+                m_senders
+                    .emplace(message.to,
+                             std::make_unique<transport::PeerSender>(options, message.to, *address))
+                    .first;
+        }
+        it->second->enqueue(std::move(message));
+    }
+}
+
+void NodeLoop::update_sender_addresses()
+{
+    std::uint64_t version = m_address_book.version();
+    if (version == m_address_version) {
+        return;
+    }
+    m_address_version = version;
+    for (auto& [peer, sender] : m_senders) {
+        std::optional<std::string> address = m_address_book.get(peer);
+        if (address && *address != sender->address()) {
+            spdlog::info("node {} is now at {}", peer.value, *address);
+            sender->set_address(*address);
+        }
+    }
+}
+
+void NodeLoop::settle(const runtime::AppliedEntry& applied)
+{
+    if (m_step_in_flight && *m_step_in_flight <= applied.entry.index) {
+        m_step_in_flight.reset();
+    }
+    auto it = m_pending.find(applied.entry.index);
+    if (it == m_pending.end()) {
+        return;
+    }
+    if (it->second.term == applied.entry.term) {
+        it->second.promise.set_value(committed_outcome(applied));
+    } else {
+        RequestOutcome lost;
+        lost.kind = RequestOutcome::Kind::lost;
+        lost.message = "a leader change replaced this entry before it was committed";
+        it->second.promise.set_value(std::move(lost));
+    }
+    m_pending.erase(it);
+}
+
+void NodeLoop::record_applied(const runtime::AppliedEntry& applied)
+{
+    const raft::Entry& entry = applied.entry;
+    LoggedEntry logged{entry.index, entry.term, entry.type, describe_entry(entry)};
+    bool leader = m_replica->raft().role() == raft::Role::leader;
+    if (entry.type == raft::EntryType::conf_change) {
+        raft::ConfChange change;
+        if (raft::decode_conf_change(entry.data, change)) {
+            if (change.type == raft::ConfChangeType::add_learner && change.node != m_id) {
+                m_address_book.set(change.node, change.context);
+            }
+            spdlog::info("membership: {} (index {})", logged.command, entry.index.value);
+        }
+    } else if (entry.type == raft::EntryType::leader_noop) {
+        std::optional<raft::NodeId> lead = parse_leader_noop(entry);
+        if (lead) {
+            m_registry.remember_leader(entry.term, *lead);
+        }
+    }
+    if (leader) {
+        registry::Event event;
+        event.kind = entry.type == raft::EntryType::conf_change ? registry::EventKind::membership
+                                                                : registry::EventKind::applied_move;
+        event.node = m_id;
+        event.term = entry.term;
+        event.index = entry.index;
+        event.detail = logged.command;
+        event.timestamp_ms = wall_clock_ms();
+        bool interesting = entry.type == raft::EntryType::conf_change
+                           || applied.result.kind == escort::ApplyResult::Kind::moved
+                           || applied.result.kind == escort::ApplyResult::Kind::stepped
+                           || applied.result.kind == escort::ApplyResult::Kind::mission_set;
+        if (interesting) {
+            m_registry.post(
+                [event](registry::Registry& registry) { registry.record_event(event); });
+        }
+    }
+    std::lock_guard lock(m_status_mutex);
+    m_logged.push_back(std::move(logged));
+    while (m_logged.size() > m_options.logged_entries_max) {
+        m_logged.pop_front();
+    }
+}
+
+void NodeLoop::observe_role()
+{
+    raft::RaftNode& raft = m_replica->raft();
+    raft::Role role = raft.role();
+    raft::Term term = raft.term();
+    if (role == m_last_role && term == m_last_term) {
+        return;
+    }
+    std::uint32_t votes = m_votes_granted;
+    if (m_candidacy_term && !(role == raft::Role::candidate && term == *m_candidacy_term)) {
+        raft::Term candidacy = *m_candidacy_term;
+        registry::ElectionOutcome result = registry::ElectionOutcome::lost;
+        if (role == raft::Role::leader && term == candidacy) {
+            result = registry::ElectionOutcome::won;
+        } else if (term > candidacy) {
+            bool campaigning = role == raft::Role::candidate || role == raft::Role::pre_candidate;
+            result = campaigning ? registry::ElectionOutcome::split
+                                 : registry::ElectionOutcome::superseded;
+        }
+        m_registry.post([candidacy, self = m_id, result](registry::Registry& registry) {
+            registry.record_outcome(candidacy, self, result);
+        });
+        m_candidacy_term.reset();
+    }
+    if (role == raft::Role::candidate && !m_candidacy_term) {
+        m_candidacy_term = term;
+        m_votes_granted = 1;
+        m_voters_granted = {m_id};
+        registry::Event event{registry::EventKind::election,
+                              m_id,
+                              term,
+                              raft::Index{},
+                              "node " + std::to_string(m_id.value) + " campaigns",
+                              wall_clock_ms(),
+                              {}};
+        m_registry.post([term, self = m_id, event](registry::Registry& registry) {
+            registry.record_candidacy(term, self);
+            registry.record_event(event);
+        });
+    }
+    if (role == raft::Role::leader && m_last_role != raft::Role::leader) {
+        if (votes == 0) {
+            // Won without being seen as a candidate: a one-voter cluster.
+            votes = 1;
+            m_registry.post([term, self = m_id](registry::Registry& registry) {
+                registry.record_candidacy(term, self);
+                registry.record_outcome(term, self, registry::ElectionOutcome::won);
+            });
+        }
+        registry::LeaderRecord record;
+        record.id = m_id;
+        record.name = m_options.self_address;
+        record.term = term;
+        record.votes = votes;
+        record.voters = static_cast<std::uint32_t>(raft.conf().voters.size());
+        record.timestamp_ms = wall_clock_ms();
+        m_registry.record_leader(record);
+        m_next_step_ms = monotonic_ms() + m_options.step_interval_ms;
+        spdlog::info("leader in term {} with {} of {} votes", term.value, votes, record.voters);
+    }
+    if (role != m_last_role) {
+        std::string detail =
+            std::string(raft::role_name(m_last_role)) + " -> " + raft::role_name(role);
+        spdlog::info("term {}: {}", term.value, detail);
+        registry::Event event{registry::EventKind::role_change,
+                              m_id,
+                              term,
+                              raft.commit_index(),
+                              detail,
+                              wall_clock_ms(),
+                              {}};
+        m_registry.post([event](registry::Registry& registry) { registry.record_event(event); });
+    }
+    if (role != raft::Role::candidate && !m_candidacy_term) {
+        m_votes_granted = 0;
+        m_voters_granted.clear();
+    }
+    m_last_role = role;
+    m_last_term = term;
+}
+
+RequestOutcome NodeLoop::not_leader_outcome() const
+{
+    RequestOutcome outcome;
+    outcome.kind = RequestOutcome::Kind::not_leader;
+    const raft::RaftNode& raft = m_replica->raft();
+    outcome.term = raft.term();
+    outcome.leader = raft.leader();
+    if (outcome.leader != raft::k_no_node) {
+        outcome.leader_name = m_address_book.get(outcome.leader).value_or("");
+        outcome.message = "not the leader; node " + std::to_string(outcome.leader.value)
+                          + " leads term " + std::to_string(outcome.term.value);
+    } else {
+        outcome.message =
+            "not the leader, and no leader is known in term " + std::to_string(outcome.term.value);
+    }
+    return outcome;
+}
+
+RequestOutcome NodeLoop::committed_outcome(const runtime::AppliedEntry& applied) const
+{
+    RequestOutcome outcome;
+    outcome.kind = RequestOutcome::Kind::committed;
+    outcome.term = applied.entry.term;
+    outcome.index = applied.entry.index;
+    outcome.leader = m_id;
+    outcome.result = applied.result;
+    const escort::Escort& escort = m_replica->escort();
+    outcome.mission = escort.mission();
+    // Positions as of this entry: its lead point plus each slot's offset.
+    for (const auto& [node, slot] : escort.roster()) {
+        escort::Point offset = escort::Escort::slot_offset(slot);
+        outcome.positions.push_back(
+            NodePosition{node, escort::Point{applied.result.lead_after.x + offset.x,
+                                             applied.result.lead_after.y + offset.y}});
+    }
+    return outcome;
+}
+
+std::string NodeLoop::role_name() const
+{
+    const raft::RaftNode& raft = m_replica->raft();
+    switch (raft.role()) {
+    case raft::Role::leader: return "leader";
+    case raft::Role::candidate: return "candidate";
+    case raft::Role::pre_candidate: return "pre_candidate";
+    case raft::Role::follower: break;
+    }
+    return raft.conf().voters.count(m_id) > 0 ? "follower" : "learner";
+}
+
+void NodeLoop::publish_status()
+{
+    const raft::RaftNode& raft = m_replica->raft();
+    const escort::Escort& escort = m_replica->escort();
+    NodeStatus status;
+    status.id = m_id;
+    status.name = m_options.self_address;
+    status.cluster_id = m_options.cluster_id;
+    status.role = role_name();
+    status.term = raft.term();
+    status.leader = raft.leader();
+    if (status.leader == m_id) {
+        status.leader_name = m_options.self_address;
+    } else if (status.leader != raft::k_no_node) {
+        status.leader_name = m_address_book.get(status.leader).value_or("");
+    }
+    status.commit_index = raft.commit_index();
+    status.applied_index = raft.applied_index();
+    status.last_index = raft.last_index();
+    status.snapshot_index = m_replica->snapshot_index();
+    status.committed_in_term =
+        raft.role() == raft::Role::leader && escort.last_applied_term() == raft.term();
+    status.position = escort.position_of(m_id);
+    status.lead = escort.lead_point();
+    status.lead_unit = escort.lead_unit();
+    status.mission = escort.mission();
+    const raft::ConfState& conf = raft.conf();
+    status.voters.assign(conf.voters.begin(), conf.voters.end());
+    status.learners.assign(conf.learners.begin(), conf.learners.end());
+    for (const auto& [node, slot] : escort.roster()) {
+        status.positions.push_back(NodePosition{node, *escort.position_of(node)});
+    }
+    const auto& progress = raft.progress();
+    auto add_peer = [&](raft::NodeId peer, bool learner) {
+        if (peer == m_id) {
+            return;
+        }
+        PeerStatus peer_status;
+        peer_status.id = peer;
+        peer_status.name = m_address_book.get(peer).value_or("");
+        peer_status.learner = learner;
+        auto it = progress.find(peer);
+        if (it != progress.end()) {
+            peer_status.match_index = it->second.match_index;
+            peer_status.next_index = it->second.next_index;
+            peer_status.state = raft::progress_state_name(it->second.state);
+            peer_status.last_contact_ms =
+                static_cast<std::int64_t>(it->second.ticks_since_contact) * m_options.tick_ms;
+        }
+        auto sender = m_senders.find(peer);
+        peer_status.reachable = sender != m_senders.end() && sender->second->counters().reachable;
+        status.peers.push_back(std::move(peer_status));
+    };
+    for (raft::NodeId voter : conf.voters) {
+        add_peer(voter, false);
+    }
+    for (raft::NodeId learner : conf.learners) {
+        add_peer(learner, true);
+    }
+    status.state_hash = escort.state_hash();
+    status.redis_connected = m_registry.connected();
+    std::lock_guard lock(m_status_mutex);
+    m_status = std::move(status);
+}
+
+} // namespace raftescort::node

@@ -1,0 +1,183 @@
+#pragma once
+
+// NodeLoop: the thread that owns a node's Replica (DESIGN.md §3).
+//
+// Every input reaches the core through this thread: peers' messages and
+// client requests are queued by HTTP threads, ticks come from the monotonic
+// clock. After each batch of inputs the loop carries out the core's Ready
+// (persist with one fsync, then send, then apply; runtime/replica.hpp), so
+// proposals that arrive together share one append and one fsync. Senders
+// are per peer (transport/peer_sender.hpp); the loop only enqueues.
+//
+// Client requests get a future. A proposal is answered once its entry is
+// applied, or as lost when another entry took its index, or never (the
+// caller's timeout then says "outcome unknown", which is the honest answer
+// when a leader loses its quorum; DESIGN.md §5 forbids a false success).
+
+#include "node/address_book.hpp"
+#include "node/node_status.hpp"
+#include "node/registry_worker.hpp"
+
+#include <raftescort/escort/escort.hpp>
+#include <raftescort/runtime/replica.hpp>
+#include <raftescort/transport/peer_sender.hpp>
+#include <raftescort/transport/raft_endpoint.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+namespace raftescort::node {
+
+struct NodeLoopOptions {
+    std::string cluster_id;
+    std::string self_address;
+    std::string cluster_token;
+    /// Length of one core tick; heartbeat and election timeout are whole ticks.
+    std::int64_t tick_ms = 10;
+    std::int64_t step_interval_ms = 1000;
+    bool autopilot = true;
+    /// Peer messages waiting for the loop; beyond this the endpoint answers 503.
+    std::size_t inbox_messages_max = 16384;
+    /// Applied entries kept for /logs.
+    std::size_t logged_entries_max = 10000;
+};
+
+/// How a client request ended.
+struct RequestOutcome {
+    enum class Kind {
+        /// Committed and applied; the fields below describe the result.
+        committed,
+        /// This node is not the leader; `leader` / `leader_name` hint where to go.
+        not_leader,
+        /// Refused before it reached the log (bad state, conflict, busy).
+        refused,
+        /// Another entry took its index: it will never be applied. Safe to retry.
+        lost,
+    };
+    Kind kind = Kind::refused;
+    std::string message;
+    /// refused: true when retrying later may succeed (busy), false when not.
+    bool retryable = false;
+    raft::NodeId leader;
+    std::string leader_name;
+    raft::Term term;
+    raft::Index index;
+    escort::ApplyResult result;
+    escort::Mission mission;
+    std::vector<NodePosition> positions;
+};
+
+class NodeLoop {
+public:
+    using FatalHandler = std::function<void(const std::string& message)>;
+
+    /// Takes the Replica (opened and ready); starts the loop thread.
+    /// `on_fatal` is called once, from the loop thread, when storage fails.
+    NodeLoop(std::unique_ptr<runtime::Replica> replica, NodeLoopOptions options,
+             AddressBook& address_book, RegistryWorker& registry, FatalHandler on_fatal);
+    /// Stops the loop and the senders.
+    ~NodeLoop();
+    NodeLoop(const NodeLoop&) = delete;
+    NodeLoop& operator=(const NodeLoop&) = delete;
+
+    /// From the transport: queue a peer's message. False when the inbox is full.
+    bool deliver(transport::InboundMessage message);
+    /// Propose an escort command (encode_command form).
+    std::future<RequestOutcome> propose(std::string command);
+    /// Add `node` at `address` as a learner (leader only).
+    std::future<RequestOutcome> add_node(raft::NodeId node, std::string address);
+
+    NodeStatus status() const;
+    /// Applied entries with index >= from, at most `limit`, oldest first.
+    std::vector<LoggedEntry> logs(raft::Index from, std::size_t limit) const;
+    raft::NodeId id() const { return m_id; }
+
+private:
+    struct Proposal {
+        std::string command;
+        std::promise<RequestOutcome> promise;
+    };
+    struct AddNode {
+        raft::NodeId node;
+        std::string address;
+        std::promise<RequestOutcome> promise;
+    };
+    using Input = std::variant<transport::InboundMessage, Proposal, AddNode>;
+    struct Pending {
+        raft::Term term;
+        std::promise<RequestOutcome> promise;
+    };
+
+    void run();
+    void handle(Input& input);
+    void handle_message(const transport::InboundMessage& inbound);
+    void handle_proposal(Proposal& proposal);
+    void handle_add_node(AddNode& request);
+    void track(raft::LogPosition position, std::promise<RequestOutcome> promise);
+    void tick_until(std::int64_t now_ms);
+    void drive_autopilot(std::int64_t now_ms);
+    bool process_ready();
+    void send(std::vector<raft::Message>& messages);
+    void update_sender_addresses();
+    void settle(const runtime::AppliedEntry& applied);
+    void record_applied(const runtime::AppliedEntry& applied);
+    void observe_role();
+    void publish_status();
+    RequestOutcome not_leader_outcome() const;
+    RequestOutcome committed_outcome(const runtime::AppliedEntry& applied) const;
+    std::string role_name() const;
+
+    std::unique_ptr<runtime::Replica> m_replica;
+    NodeLoopOptions m_options;
+    raft::NodeId m_id;
+    AddressBook& m_address_book;
+    RegistryWorker& m_registry;
+    FatalHandler m_on_fatal;
+
+    // The inbox, shared with HTTP threads.
+    std::mutex m_inbox_mutex;
+    std::condition_variable m_inbox_ready;
+    std::deque<Input> m_inbox;
+    std::size_t m_inbox_messages = 0;
+    bool m_stopping = false;
+
+    // Loop-thread state.
+    std::map<raft::NodeId, std::unique_ptr<transport::PeerSender>> m_senders;
+    std::uint64_t m_address_version = 0;
+    std::map<raft::Index, Pending> m_pending;
+    std::int64_t m_next_tick_ms = 0;
+    std::int64_t m_next_step_ms = 0;
+    /// The autopilot's step proposal in flight, if any: one at a time, so a
+    /// step is always taken from the committed lead point.
+    std::optional<raft::Index> m_step_in_flight;
+    /// The term in which the autopilot last proposed to start the mission.
+    raft::Term m_mission_start_term;
+    raft::Role m_last_role = raft::Role::follower;
+    raft::Term m_last_term;
+    /// This node's own candidacy, while it lasts, and the votes it won.
+    std::optional<raft::Term> m_candidacy_term;
+    std::uint32_t m_votes_granted = 0;
+    std::set<raft::NodeId> m_voters_granted;
+    bool m_failed = false;
+
+    // Published for HTTP threads.
+    mutable std::mutex m_status_mutex;
+    NodeStatus m_status;
+    std::deque<LoggedEntry> m_logged;
+
+    std::thread m_thread;
+};
+
+} // namespace raftescort::node

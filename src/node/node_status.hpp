@@ -1,0 +1,72 @@
+#pragma once
+
+// Plain copies of a node's state, published by the loop after each batch so
+// HTTP threads read them without touching the Replica.
+
+#include <raftescort/escort/escort.hpp>
+#include <raftescort/raft/types.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace raftescort::node {
+
+struct PeerStatus {
+    raft::NodeId id;
+    std::string name;
+    raft::Index match_index;
+    raft::Index next_index;
+    /// probe, replicate or snapshot (raft::progress_state_name).
+    std::string state;
+    bool learner = false;
+    std::int64_t last_contact_ms = 0;
+    /// The sender's last request succeeded.
+    bool reachable = false;
+};
+
+struct NodePosition {
+    raft::NodeId id;
+    escort::Point position;
+};
+
+struct NodeStatus {
+    raft::NodeId id;
+    std::string name;
+    std::string cluster_id;
+    /// leader, follower, candidate, pre_candidate or learner.
+    std::string role;
+    raft::Term term;
+    raft::NodeId leader;
+    std::string leader_name;
+    raft::Index commit_index;
+    raft::Index applied_index;
+    raft::Index last_index;
+    raft::Index snapshot_index;
+    /// A leader that has applied an entry of its own term (its no-op): what
+    /// it serves is the latest committed state (Raft §8).
+    bool committed_in_term = false;
+    std::optional<escort::Point> position;
+    escort::Point lead;
+    raft::NodeId lead_unit;
+    escort::Mission mission;
+    std::vector<raft::NodeId> voters;
+    std::vector<raft::NodeId> learners;
+    std::vector<PeerStatus> peers;
+    std::vector<NodePosition> positions;
+    std::uint64_t state_hash = 0;
+    bool redis_connected = false;
+};
+
+/// One applied entry, as /logs shows it.
+struct LoggedEntry {
+    raft::Index index;
+    raft::Term term;
+    raft::EntryType type = raft::EntryType::normal;
+    /// The command text, the conf change in words, or the leader id.
+    std::string command;
+};
+
+} // namespace raftescort::node

@@ -1,0 +1,182 @@
+#include "node/registry_worker.hpp"
+
+#include <raftescort/util/assert.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <utility>
+
+namespace raftescort::node {
+
+namespace {
+
+// Enough terms to repopulate any realistic history; older ones are the
+// least interesting and the stream of a demo rarely goes past a few hundred.
+constexpr std::size_t k_remembered_leaders_max = 4096;
+
+} // namespace
+
+std::int64_t monotonic_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+std::int64_t wall_clock_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+RegistryWorker::RegistryWorker(std::unique_ptr<registry::Registry> registry,
+                               RegistryWorkerOptions options, AddressBook& address_book,
+                               StateReader read_state)
+    : m_registry(std::move(registry)), m_options(std::move(options)), m_address_book(address_book),
+      m_read_state(std::move(read_state))
+{
+    RE_ASSERT(m_registry != nullptr);
+    RE_ASSERT(m_options.self != raft::k_no_node);
+    m_thread = std::thread([this] { run(); });
+}
+
+RegistryWorker::~RegistryWorker()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+    spdlog::debug("registry worker stopped");
+}
+
+void RegistryWorker::post(Work work)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_queue.size() >= m_options.queue_max) {
+            m_dropped.fetch_add(1);
+            return;
+        }
+        m_queue.push_back(std::move(work));
+    }
+    m_wake.notify_one();
+}
+
+void RegistryWorker::record_leader(const registry::LeaderRecord& record)
+{
+    post([this, record](registry::Registry& registry) {
+        m_leaders[record.term] = record;
+        registry.record_leader(record);
+    });
+}
+
+void RegistryWorker::remember_leader(raft::Term term, raft::NodeId leader)
+{
+    post([this, term, leader](registry::Registry&) {
+        auto [it, inserted] = m_leaders.try_emplace(term);
+        if (inserted) {
+            it->second.id = leader;
+            it->second.term = term;
+            it->second.timestamp_ms = wall_clock_ms();
+        }
+        while (m_leaders.size() > k_remembered_leaders_max) {
+            m_leaders.erase(m_leaders.begin());
+        }
+    });
+}
+
+void RegistryWorker::run()
+{
+    bool stopping = false;
+    while (!stopping) {
+        std::deque<Work> work;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait_for(lock, std::chrono::milliseconds(m_options.idle_wait_ms),
+                            [this] { return m_stopping || !m_queue.empty(); });
+            work.swap(m_queue);
+            stopping = m_stopping;
+        }
+        for (Work& item : work) {
+            item(*m_registry);
+        }
+        std::int64_t now_ms = monotonic_ms();
+        if (now_ms >= m_next_refresh_ms && !stopping) {
+            m_next_refresh_ms = now_ms + m_options.registration_interval_ms;
+            refresh(*m_registry, now_ms);
+        }
+        registry::FlushReport report = m_registry->flush(now_ms);
+        for (const registry::LeaderConflict& conflict : report.leader_conflicts) {
+            // Raft §5.2 allows one leader per term; two means a bug somewhere.
+            spdlog::error("election safety violated? Redis records leader {} for term {}, and "
+                          "node {} claimed it too",
+                          conflict.recorded.value, conflict.term.value, conflict.attempted.value);
+        }
+        bool connected = m_registry->connected();
+        if (connected != m_connected.exchange(connected)) {
+            if (connected) {
+                spdlog::info("registry: connected to Redis at {}",
+                             m_registry->options().url.redacted());
+            } else {
+                spdlog::warn("registry: Redis unreachable ({}); records wait in a bounded buffer",
+                             m_registry->last_error() ? m_registry->last_error()->message
+                                                      : "no answer");
+            }
+        }
+        if (m_registry->redis_was_reset()) {
+            spdlog::warn("registry: Redis lost its data; writing back what this node knows");
+            repopulate(*m_registry);
+            m_registry->acknowledge_reset();
+        }
+    }
+}
+
+void RegistryWorker::refresh(registry::Registry& registry, std::int64_t now_ms)
+{
+    RegistrationState state = m_read_state();
+    registry::NodeRegistration registration;
+    registration.id = m_options.self;
+    registration.address = m_options.self_address;
+    registration.role = state.role;
+    registration.term = state.term;
+    registration.ttl_ms = m_options.registration_ttl_ms;
+    registration.timestamp_ms = wall_clock_ms();
+    registry.register_node(registration);
+
+    // Only ask when a connection exists: a read while Redis is down would
+    // wait out a timeout every second for nothing.
+    if (!registry.connected()) {
+        return;
+    }
+    util::Result<registry::NodeListing> listing = registry.list_nodes(now_ms);
+    if (!listing.ok()) {
+        return;
+    }
+    for (const registry::NodeRegistration& node : listing.value().live) {
+        if (node.id != m_options.self) {
+            m_address_book.set(node.id, node.address);
+        }
+    }
+}
+
+void RegistryWorker::repopulate(registry::Registry& registry)
+{
+    refresh(registry, monotonic_ms());
+    util::Result<raft::NodeId> claim = registry.claim_bootstrap(monotonic_ms(), m_options.self);
+    (void)claim; // Best effort: the next reset detection retries.
+    for (auto& [term, record] : m_leaders) {
+        if (record.name.empty()) {
+            record.name = m_address_book.get(record.id).value_or("");
+            if (record.id == m_options.self) {
+                record.name = m_options.self_address;
+            }
+        }
+        registry.record_leader(record);
+    }
+}
+
+} // namespace raftescort::node

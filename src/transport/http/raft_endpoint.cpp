@@ -1,0 +1,311 @@
+// The receiving side of node-to-node messages
+// (include/raftescort/transport/raft_endpoint.hpp).
+//
+// The route uses cpp-httplib's content-reader form, which runs before the
+// body is read: that is what lets the token be checked first, so a sender
+// without the token learns nothing else (not even the size limit), and lets
+// the body be read under our own byte count as well as the library's.
+
+#include <raftescort/transport/raft_endpoint.hpp>
+
+#include <raftescort/transport/peer_sender.hpp>
+#include <raftescort/util/assert.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <string_view>
+#include <utility>
+
+namespace raftescort::transport {
+namespace {
+
+/// Host names as DNS allows them; 253 is DNS's limit for a whole name.
+constexpr std::size_t k_host_bytes_max = 253;
+/// "65535".
+constexpr std::size_t k_port_digits_max = 5;
+constexpr std::chrono::seconds k_server_keep_alive_timeout{10};
+constexpr std::chrono::seconds k_server_io_timeout{5};
+/// Requests on one keep-alive connection: a peer sends this many messages
+/// before it has to reconnect, which at heartbeat rates is hours.
+constexpr std::size_t k_server_keep_alive_requests_max = 100000;
+
+constexpr int k_status_no_content = 204;
+constexpr int k_status_bad_request = 400;
+constexpr int k_status_forbidden = 403;
+constexpr int k_status_conflict = 409;
+constexpr int k_status_payload_too_large = 413;
+constexpr int k_status_unavailable = 503;
+
+void answer_error(httplib::Response& response, int status, const std::string& error)
+{
+    RE_ASSERT(status >= 400);
+    response.status = status;
+    // Replace, never throw: the text may quote a peer's bytes.
+    std::string body = nlohmann::json{{"error", error}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    response.set_content(body, "application/json");
+}
+
+/// Compares every byte whatever the first mismatch, so the time taken says
+/// little about how much of a guessed token was right.
+bool tokens_equal(std::string_view expected, std::string_view given)
+{
+    unsigned difference = expected.size() == given.size() ? 0U : 1U;
+    std::size_t length = std::max(expected.size(), given.size());
+    for (std::size_t i = 0; i < length; ++i) {
+        auto a = static_cast<unsigned char>(i < expected.size() ? expected[i] : 0);
+        auto b = static_cast<unsigned char>(i < given.size() ? given[i] : 0);
+        difference |= static_cast<unsigned>(a ^ b);
+    }
+    return difference == 0;
+}
+
+enum class BodyRead { ok, too_large, failed };
+
+/// Reads the body into `body` (or discards it when `body` is null), never
+/// keeping more than `bytes_max`. The library refuses a Content-Length above
+/// the limit itself; this count also bounds chunked and unsized bodies.
+BodyRead read_body(const httplib::ContentReader& reader, std::size_t bytes_max, std::string* body)
+{
+    std::size_t bytes_read = 0;
+    bool too_large = false;
+    bool ok = reader([&](const char* data, std::size_t length) {
+        if (length > bytes_max - bytes_read) {
+            too_large = true;
+            return false;
+        }
+        bytes_read += length;
+        if (body != nullptr) {
+            body->append(data, length);
+        }
+        return true;
+    });
+    RE_ASSERT(bytes_read <= bytes_max);
+    if (ok) {
+        return BodyRead::ok;
+    }
+    // The library sets 413 itself when the Content-Length is too large.
+    return too_large ? BodyRead::too_large : BodyRead::failed;
+}
+
+/// 403 if the token is required and missing or wrong; the body is read and
+/// dropped so the keep-alive connection stays in step.
+bool check_token(const RaftEndpointOptions& options, const httplib::Request& request,
+                 httplib::Response& response, const httplib::ContentReader& reader)
+{
+    if (options.cluster_token.empty()) {
+        return true;
+    }
+    bool present = request.has_header(k_token_header);
+    if (present && tokens_equal(options.cluster_token, request.get_header_value(k_token_header))) {
+        return true;
+    }
+    (void)read_body(reader, options.limits.body_bytes_max, nullptr);
+    answer_error(response, k_status_forbidden,
+                 present ? "wrong cluster token" : "missing cluster token");
+    return false;
+}
+
+void handle_raft_message(const RaftEndpointOptions& options, const InboundHandler& handler,
+                         const httplib::Request& request, httplib::Response& response,
+                         const httplib::ContentReader& reader)
+{
+    if (!check_token(options, request, response, reader)) {
+        return;
+    }
+    std::string body;
+    BodyRead read = read_body(reader, options.limits.body_bytes_max, &body);
+    if (read != BodyRead::ok) {
+        bool too_large =
+            read == BodyRead::too_large || response.status == k_status_payload_too_large;
+        answer_error(response, too_large ? k_status_payload_too_large : k_status_bad_request,
+                     too_large ? "body larger than " + std::to_string(options.limits.body_bytes_max)
+                                     + " bytes"
+                               : "body could not be read");
+        return;
+    }
+    util::Result<Envelope> decoded = decode_envelope(body, options.limits);
+    if (!decoded.ok()) {
+        answer_error(response, k_status_bad_request, decoded.error().message);
+        return;
+    }
+    Envelope& envelope = decoded.value();
+    // The decoder refuses a missing `from` already; checked again because
+    // the core must never see a message from "no node".
+    if (envelope.message.from == raft::k_no_node) {
+        answer_error(response, k_status_bad_request, "field 'from' is missing");
+        return;
+    }
+    if (envelope.message.to != options.self) {
+        answer_error(response, k_status_bad_request,
+                     "field 'to' is node " + std::to_string(envelope.message.to.value)
+                         + ", this is node " + std::to_string(options.self.value));
+        return;
+    }
+    if (envelope.cluster_id != options.cluster_id) {
+        // Both ids are valid cluster ids (printable ASCII), safe to quote.
+        answer_error(response, k_status_conflict,
+                     "message for cluster '" + envelope.cluster_id + "', this is cluster '"
+                         + options.cluster_id + "'");
+        return;
+    }
+    std::string sender_address = request.get_header_value(k_address_header);
+    std::string host;
+    std::uint16_t port = 0;
+    if (!split_host_port(sender_address, host, port)) {
+        sender_address.clear();
+    }
+    if (!handler(InboundMessage{std::move(envelope.message), std::move(sender_address)})) {
+        answer_error(response, k_status_unavailable, "inbox full");
+        return;
+    }
+    response.status = k_status_no_content;
+}
+
+bool is_host_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+           || c == '.' || c == '_';
+}
+
+bool is_ipv6_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':'
+           || c == '.';
+}
+
+/// Decimal digits only (no sign, no spaces), 1..65535.
+bool parse_port(std::string_view text, std::uint16_t& port)
+{
+    if (text.empty() || text.size() > k_port_digits_max) {
+        return false;
+    }
+    std::uint32_t value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        value = value * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (value == 0 || value > 65535) {
+        return false;
+    }
+    port = static_cast<std::uint16_t>(value);
+    return true;
+}
+
+/// One decimal octet 0..255 without leading zeros ("010" is octal to
+/// inet_aton and decimal to people: refused rather than guessed).
+bool parse_octet(std::string_view text, unsigned& octet)
+{
+    if (text.empty() || text.size() > 3 || (text.size() > 1 && text[0] == '0')) {
+        return false;
+    }
+    unsigned value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (value > 255) {
+        return false;
+    }
+    octet = value;
+    return true;
+}
+
+} // namespace
+
+void install_raft_endpoint(httplib::Server& server, const RaftEndpointOptions& options,
+                           InboundHandler handler)
+{
+    RE_ASSERT(options.self != raft::k_no_node);
+    RE_ASSERT(is_valid_cluster_id(options.cluster_id));
+    RE_ASSERT(options.limits.body_bytes_max > 0);
+    RE_ASSERT(handler);
+    server.set_payload_max_length(options.limits.body_bytes_max);
+    httplib::Server::HandlerWithContentReader route =
+        [options, handler = std::move(handler)](const httplib::Request& request,
+                                                httplib::Response& response,
+                                                const httplib::ContentReader& reader) {
+            handle_raft_message(options, handler, request, response, reader);
+        };
+    server.Post(k_raft_message_path, std::move(route));
+}
+
+void configure_server(httplib::Server& server, std::size_t threads)
+{
+    RE_ASSERT(threads > 0);
+    server.set_tcp_nodelay(true);
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server.set_keep_alive_max_count(k_server_keep_alive_requests_max);
+    server.set_keep_alive_timeout(k_server_keep_alive_timeout.count());
+    server.set_read_timeout(k_server_io_timeout);
+    server.set_write_timeout(k_server_io_timeout);
+}
+
+bool split_host_port(const std::string& address, std::string& host, std::uint16_t& port)
+{
+    std::string_view text = address;
+    std::string_view host_text;
+    std::size_t colon = 0;
+    if (!text.empty() && text.front() == '[') {
+        std::size_t close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+            return false;
+        }
+        host_text = text.substr(1, close - 1);
+        colon = close + 1;
+        // Brackets are for IPv6 only, which always has a colon.
+        if (host_text.find(':') == std::string_view::npos
+            || !std::all_of(host_text.begin(), host_text.end(), is_ipv6_char)) {
+            return false;
+        }
+    } else {
+        colon = text.find(':');
+        // A second colon is an IPv6 address without brackets: ambiguous.
+        if (colon == std::string_view::npos
+            || text.find(':', colon + 1) != std::string_view::npos) {
+            return false;
+        }
+        host_text = text.substr(0, colon);
+        if (!std::all_of(host_text.begin(), host_text.end(), is_host_name_char)) {
+            return false;
+        }
+    }
+    if (host_text.empty() || host_text.size() > k_host_bytes_max) {
+        return false;
+    }
+    std::uint16_t parsed_port = 0;
+    if (!parse_port(text.substr(colon + 1), parsed_port)) {
+        return false;
+    }
+    host = std::string(host_text);
+    port = parsed_port;
+    return true;
+}
+
+bool is_loopback_ip(const std::string& host)
+{
+    std::string_view text = host;
+    unsigned octets[4] = {};
+    for (unsigned& octet : octets) {
+        std::size_t dot = text.find('.');
+        std::string_view part = text.substr(0, dot);
+        if (!parse_octet(part, octet)) {
+            return false;
+        }
+        // The fourth part must end the text; the first three must end in a dot.
+        bool last = &octet == &octets[3];
+        if (last != (dot == std::string_view::npos)) {
+            return false;
+        }
+        text = last ? std::string_view{} : text.substr(dot + 1);
+    }
+    return octets[0] == 127;
+}
+
+} // namespace raftescort::transport

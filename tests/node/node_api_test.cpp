@@ -1,0 +1,234 @@
+// The node's HTTP API over a real NodeLoop: a one-node cluster (so it leads
+// and commits alone) on a temp data dir, with a registry whose Redis is
+// unreachable (the node must not care), served on an ephemeral port.
+// Goal: every answer of the API contract (src/node/node_api.hpp) — 200 only
+// after commit, 400 for bad input with the field named, 409 for a voter that
+// asks to join again, 413 for a large body — and the shapes scripts read.
+
+#include "node/node_api.hpp"
+#include "node/node_loop.hpp"
+#include "node/registry_worker.hpp"
+
+#include "support/temp_dir.hpp"
+#include "transport/http_test_server.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+
+namespace {
+
+using namespace raftescort;
+using nlohmann::json;
+
+/// One node that founds its own cluster, with everything a real node has
+/// except the process around it.
+class SingleNode {
+public:
+    explicit SingleNode(bool autopilot = false) : m_directory("node-api")
+    {
+        registry::RegistryOptions registry_options;
+        registry_options.url.host = "127.0.0.1";
+        registry_options.url.port = static_cast<std::uint16_t>(http_test::unused_port());
+        registry_options.cluster_id = "api-test";
+        m_worker = std::make_unique<node::RegistryWorker>(
+            std::make_unique<registry::Registry>(registry_options),
+            node::RegistryWorkerOptions{raft::NodeId{1}, "127.0.0.1:1"}, m_addresses, [] {
+                return node::RegistrationState{"leader", raft::Term{1}};
+            });
+
+        runtime::ReplicaOptions options;
+        options.data_dir = m_directory.path() + "/data";
+        options.cluster_id = "api-test";
+        options.raft.id = raft::NodeId{1};
+        options.raft.election_ticks = 10;
+        options.raft.heartbeat_ticks = 2;
+        options.bootstrap_conf.voters.insert(raft::NodeId{1});
+        util::Result<std::unique_ptr<runtime::Replica>> replica = runtime::Replica::open(options);
+        REQUIRE(replica.ok());
+
+        node::NodeLoopOptions loop_options;
+        loop_options.cluster_id = "api-test";
+        loop_options.self_address = "127.0.0.1:1";
+        loop_options.tick_ms = 5;
+        loop_options.step_interval_ms = 5;
+        loop_options.autopilot = autopilot;
+        m_loop = std::make_unique<node::NodeLoop>(
+            std::move(replica.value()), loop_options, m_addresses, *m_worker,
+            [](const std::string& message) { FAIL("fatal: " << message); });
+        m_server = std::make_unique<http_test::TestServer>([this](httplib::Server& server) {
+            node::install_node_api(server, *m_loop, node::NodeApiOptions{});
+        });
+        m_client = std::make_unique<httplib::Client>("127.0.0.1", m_server->port());
+        m_client->set_read_timeout(std::chrono::seconds(5));
+        REQUIRE(http_test::wait_until([this] { return m_loop->status().committed_in_term; },
+                                      std::chrono::seconds(5)));
+    }
+
+    httplib::Client& client() { return *m_client; }
+    node::NodeLoop& loop() { return *m_loop; }
+
+    /// POSTs `body` to `path`; returns the status and the parsed answer.
+    std::pair<int, json> post(const std::string& path, const std::string& body)
+    {
+        httplib::Result result = m_client->Post(path.c_str(), body, "application/json");
+        REQUIRE(result);
+        return {result->status, json::parse(result->body, nullptr, false)};
+    }
+    json get(const std::string& path)
+    {
+        httplib::Result result = m_client->Get(path.c_str());
+        REQUIRE(result);
+        REQUIRE(result->status == 200);
+        return json::parse(result->body);
+    }
+
+private:
+    testing::TempDir m_directory;
+    node::AddressBook m_addresses;
+    std::unique_ptr<node::RegistryWorker> m_worker;
+    std::unique_ptr<node::NodeLoop> m_loop;
+    std::unique_ptr<http_test::TestServer> m_server;
+    std::unique_ptr<httplib::Client> m_client;
+};
+
+} // namespace
+
+TEST_CASE("node api: a move answers after commit with the new lead and positions", "[node][api]")
+{
+    SingleNode node;
+    auto [status, body] = node.post("/move", R"({"dx": 3, "dy": -2})");
+    REQUIRE(status == 200);
+    CHECK(body["result"] == "moved");
+    CHECK(body["lead"] == json::array({3, -2}));
+    CHECK(body["term"].get<std::uint64_t>() >= 1);
+    REQUIRE(body["positions"].size() == 1);
+    CHECK(body["positions"][0]["id"] == 1);
+    CHECK(body["positions"][0]["position"] == json::array({3, -2}));
+    // Applied means visible: the status already shows it.
+    json state = node.get("/status");
+    CHECK(state["lead"] == json::array({3, -2}));
+    CHECK(state["applied_index"] == body["index"]);
+    CHECK(state["role"] == "leader");
+    CHECK(state["voters"] == json::array({1}));
+}
+
+TEST_CASE("node api: a retried client request is applied once", "[node][api]")
+{
+    SingleNode node;
+    auto first = node.post("/move", R"({"dx": 1, "dy": 0, "client_id": "c-1", "sequence": 7})");
+    auto again = node.post("/move", R"({"dx": 1, "dy": 0, "client_id": "c-1", "sequence": 7})");
+    REQUIRE(first.first == 200);
+    REQUIRE(again.first == 200);
+    CHECK(first.second["result"] == "moved");
+    CHECK(again.second["result"] == "duplicate");
+    CHECK(node.get("/status")["lead"] == json::array({1, 0}));
+}
+
+TEST_CASE("node api: bad input is refused with the problem named", "[node][api]")
+{
+    SingleNode node;
+    struct Case {
+        const char* body;
+        const char* expected;
+    };
+    const Case cases[] = {
+        {R"(not json)", "JSON object"},
+        {R"([1, 2])", "JSON object"},
+        {R"({"dx": 1})", "\"dy\""},
+        {R"({"dx": "1", "dy": 0})", "\"dx\" must be an integer"},
+        {R"({"dx": 1.5, "dy": 0})", "\"dx\" must be an integer"},
+        {R"({"dx": 1, "dy": 99999999999})", "within"},
+        {R"({"dx": -99999999999, "dy": 0})", "within"},
+        {R"({"dx": 1, "dy": 0, "speed": 2})", "unknown field \"speed\""},
+        {R"({"dx": 1, "dy": 0, "client_id": "bad id!", "sequence": 1})", "client_id"},
+        {R"({"dx": 1, "dy": 0, "client_id": "c", "sequence": 0})", "sequence"},
+        {R"({"dx": 1, "dy": 0, "sequence": 3})", "without client_id"},
+    };
+    for (const Case& test : cases) {
+        INFO(test.body);
+        auto [status, body] = node.post("/move", test.body);
+        CHECK(status == 400);
+        CHECK_THAT(body.value("error", std::string()), Catch::Contains(test.expected));
+    }
+    auto [mission_status, mission_body] = node.post("/mission", R"({"action": "fly"})");
+    CHECK(mission_status == 400);
+    auto [set_status, set_body] = node.post("/mission", R"({"action": "set", "x": 5})");
+    CHECK(set_status == 400);
+    CHECK_THAT(set_body.value("error", std::string()), Catch::Contains("\"y\""));
+    auto [large_status, large_body] = node.post("/move", std::string(20000, ' '));
+    CHECK(large_status == 413);
+    // Nothing of the above reached the log.
+    CHECK(node.get("/status")["lead"] == json::array({0, 0}));
+}
+
+TEST_CASE("node api: mission control runs the convoy to its target", "[node][api]")
+{
+    SingleNode node;
+    auto [set_status, set_body] = node.post("/mission", R"({"action": "set", "x": 4, "y": 3})");
+    REQUIRE(set_status == 200);
+    CHECK(set_body["mission"]["target"] == json::array({4, 3}));
+    CHECK(set_body["mission"]["running"] == false);
+    auto [start_status, start_body] = node.post("/mission", R"({"action": "start"})");
+    REQUIRE(start_status == 200);
+    CHECK(start_body["mission"]["running"] == true);
+    REQUIRE(http_test::wait_until(
+        [&] {
+            return node.loop().status().lead == escort::Point{4, 3};
+        },
+        std::chrono::seconds(5)));
+    // One unit step per entry, never a jump: the log shows each lead point.
+    json logs = node.get("/logs");
+    int steps = 0;
+    for (const json& entry : logs["entries"]) {
+        if (entry["command"].get<std::string>().rfind("step ", 0) == 0) {
+            ++steps;
+        }
+    }
+    // A unit step moves along one axis: |4| + |3| steps, and stale ones may add.
+    CHECK(steps >= 7);
+    CHECK(node.get("/status")["mission"]["steps_taken"] == 7);
+}
+
+TEST_CASE("node api: a voter asking to join again is refused; a new node is added", "[node][api]")
+{
+    SingleNode node;
+    auto [voter_status, voter_body] = node.post("/join", R"({"id": 1, "address": "127.0.0.1:9"})");
+    CHECK(voter_status == 409);
+    CHECK_THAT(voter_body.value("error", std::string()), Catch::Contains("voting member"));
+
+    auto [new_status, new_body] = node.post("/join", R"({"id": 2, "address": "127.0.0.1:9"})");
+    CHECK(new_status == 200);
+    json status = node.get("/status");
+    CHECK(status["learners"] == json::array({2}));
+    // A learner that never caught up may ask again (it never voted).
+    auto [again_status, again_body] = node.post("/join", R"({"id": 2, "address": "127.0.0.1:9"})");
+    CHECK(again_status == 200);
+
+    auto [bad_status, bad_body] = node.post("/join", R"({"id": 0, "address": "127.0.0.1:9"})");
+    CHECK(bad_status == 400);
+    auto [bad_address, bad_address_body] = node.post("/join", R"({"id": 5, "address": "x"})");
+    CHECK(bad_address == 400);
+}
+
+TEST_CASE("node api: /logs pages through applied entries", "[node][api]")
+{
+    SingleNode node;
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(node.post("/move", R"({"dx": 1, "dy": 0})").first == 200);
+    }
+    json all = node.get("/logs");
+    REQUIRE(all["entries"].size() >= 6); // bootstrap, take_lead, 5 moves
+    std::uint64_t last = all["entries"].back()["index"];
+    CHECK(all["entries"].back()["command"] == "move 1 0");
+    CHECK(all["entries"].back()["type"] == "normal");
+    json tail = node.get("/logs?from=" + std::to_string(last - 1) + "&limit=1");
+    REQUIRE(tail["entries"].size() == 1);
+    CHECK(tail["entries"][0]["index"] == last - 1);
+    httplib::Result bad = node.client().Get("/logs?from=abc");
+    REQUIRE(bad);
+    CHECK(bad->status == 400);
+}
