@@ -34,30 +34,43 @@ NodeLoop::NodeLoop(std::unique_ptr<runtime::Replica> replica, NodeLoopOptions op
 
 NodeLoop::~NodeLoop()
 {
+    stop();
+    m_senders.clear();
+    spdlog::debug("peer senders stopped");
+    // Whoever still waits gets an answer rather than a broken promise.
+    for (auto& [index, pending] : m_pending) {
+        pending.promise.set_value(stopping_outcome());
+    }
+    for (Input& input : m_inbox) {
+        if (auto* proposal = std::get_if<Proposal>(&input)) {
+            proposal->promise.set_value(stopping_outcome());
+        } else if (auto* request = std::get_if<AddNode>(&input)) {
+            request->promise.set_value(stopping_outcome());
+        }
+    }
+}
+
+void NodeLoop::stop()
+{
     {
         std::lock_guard lock(m_inbox_mutex);
+        if (m_stopping) {
+            return;
+        }
         m_stopping = true;
     }
     m_inbox_ready.notify_all();
     m_thread.join();
     spdlog::debug("loop stopped");
-    m_senders.clear();
-    spdlog::debug("peer senders stopped");
-    // Whoever still waits gets an answer rather than a broken promise.
+}
+
+RequestOutcome NodeLoop::stopping_outcome()
+{
     RequestOutcome stopping;
     stopping.kind = RequestOutcome::Kind::refused;
     stopping.retryable = true;
     stopping.message = "the node is stopping; the outcome of this request is unknown";
-    for (auto& [index, pending] : m_pending) {
-        pending.promise.set_value(stopping);
-    }
-    for (Input& input : m_inbox) {
-        if (auto* proposal = std::get_if<Proposal>(&input)) {
-            proposal->promise.set_value(stopping);
-        } else if (auto* request = std::get_if<AddNode>(&input)) {
-            request->promise.set_value(stopping);
-        }
-    }
+    return stopping;
 }
 
 bool NodeLoop::deliver(transport::InboundMessage message)
@@ -80,6 +93,10 @@ std::future<RequestOutcome> NodeLoop::propose(std::string command)
     std::future<RequestOutcome> future = proposal.promise.get_future();
     {
         std::lock_guard lock(m_inbox_mutex);
+        if (m_stopping) {
+            proposal.promise.set_value(stopping_outcome());
+            return future;
+        }
         m_inbox.emplace_back(std::move(proposal));
     }
     m_inbox_ready.notify_one();
@@ -92,6 +109,10 @@ std::future<RequestOutcome> NodeLoop::add_node(raft::NodeId node, std::string ad
     std::future<RequestOutcome> future = request.promise.get_future();
     {
         std::lock_guard lock(m_inbox_mutex);
+        if (m_stopping) {
+            request.promise.set_value(stopping_outcome());
+            return future;
+        }
         m_inbox.emplace_back(std::move(request));
     }
     m_inbox_ready.notify_one();

@@ -87,12 +87,18 @@ public:
     /// `on_fatal` is called once, from the loop thread, when storage fails.
     NodeLoop(std::unique_ptr<runtime::Replica> replica, NodeLoopOptions options,
              AddressBook& address_book, RegistryWorker& registry, FatalHandler on_fatal);
-    /// Stops the loop and the senders.
+    /// Stops the loop (if stop() was not called) and the senders.
     ~NodeLoop();
     NodeLoop(const NodeLoop&) = delete;
     NodeLoop& operator=(const NodeLoop&) = delete;
 
-    /// From the transport: queue a peer's message. False when the inbox is full.
+    /// Stops the loop thread: no more ticks, messages or proposals; requests
+    /// made from now on are refused at once. The object stays valid for the
+    /// HTTP threads that still hold it. Idempotent.
+    void stop();
+
+    /// From the transport: queue a peer's message. False when the inbox is
+    /// full or the loop stopped.
     bool deliver(transport::InboundMessage message);
     /// Propose an escort command (encode_command form).
     std::future<RequestOutcome> propose(std::string command);
@@ -136,6 +142,7 @@ private:
     void observe_role();
     void publish_status();
     RequestOutcome not_leader_outcome() const;
+    static RequestOutcome stopping_outcome();
     RequestOutcome committed_outcome(const runtime::AppliedEntry& applied) const;
     std::string role_name() const;
 

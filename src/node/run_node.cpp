@@ -189,6 +189,8 @@ util::Status run_node(const NodeSettings& settings)
 
     int signal = signals.wait(-1);
     spdlog::info("stopping on signal {}: no leadership handover, by design", signal);
+    // Raft stops first, so a stopping node never campaigns or answers a peer.
+    loop.stop();
     server.stop();
     listener.join();
     spdlog::debug("HTTP server stopped");

@@ -25,7 +25,11 @@ namespace {
 constexpr std::size_t k_host_bytes_max = 253;
 /// "65535".
 constexpr std::size_t k_port_digits_max = 5;
-constexpr std::chrono::seconds k_server_keep_alive_timeout{10};
+/// An idle keep-alive connection holds a pool thread, and Server::stop()
+/// waits for it to time out: a short timeout keeps SIGTERM prompt. Busy
+/// connections (a peer's heartbeats) never go idle that long, and clients
+/// reconnect transparently to a closed idle connection.
+constexpr std::chrono::seconds k_server_keep_alive_timeout{1};
 constexpr std::chrono::seconds k_server_io_timeout{5};
 /// Requests on one keep-alive connection: a peer sends this many messages
 /// before it has to reconnect, which at heartbeat rates is hours.
