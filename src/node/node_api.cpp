@@ -231,6 +231,69 @@ void handle_join(const httplib::Request& request, httplib::Response& response, N
            options, response);
 }
 
+/// Reads an optional positive node id field; answers 400 when it is malformed.
+std::optional<raft::NodeId> node_id_field(const json& body, const char* name, bool required,
+                                          httplib::Response& response)
+{
+    const json& value = body.value(name, json(nullptr));
+    if (value.is_null() && !required) {
+        return raft::k_no_node;
+    }
+    if (!value.is_number_unsigned() || value.get<std::uint64_t>() == 0) {
+        reply_error(response, 400, std::string("\"") + name + "\" must be a positive node id");
+        return std::nullopt;
+    }
+    return raft::NodeId{value.get<std::uint64_t>()};
+}
+
+void handle_remove(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
+                   const NodeApiOptions& options)
+{
+    std::optional<json> body = parse_body(request, response, options, {"id"});
+    if (!body) {
+        return;
+    }
+    std::optional<raft::NodeId> node = node_id_field(*body, "id", true, response);
+    if (!node) {
+        return;
+    }
+    answer(loop.remove_node(*node), options, response);
+}
+
+void handle_transfer(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
+                     const NodeApiOptions& options)
+{
+    std::optional<json> body = parse_body(request, response, options, {"to"});
+    if (!body) {
+        return;
+    }
+    std::optional<raft::NodeId> target = node_id_field(*body, "to", false, response);
+    if (!target) {
+        return;
+    }
+    raft::NodeId from = loop.id();
+    std::future<RequestOutcome> future = loop.transfer_leadership(*target);
+    if (future.wait_for(std::chrono::milliseconds(options.commit_timeout_ms))
+        == std::future_status::ready) {
+        RequestOutcome outcome = future.get();
+        if (outcome.kind == RequestOutcome::Kind::committed) {
+            reply(response, 200,
+                  json{{"from", from.value},
+                       {"to", outcome.leader.value},
+                       {"to_name", outcome.leader_name},
+                       {"term", outcome.term.value}});
+            return;
+        }
+        std::promise<RequestOutcome> again;
+        again.set_value(std::move(outcome));
+        answer(again.get_future(), options, response);
+        return;
+    }
+    reply_error(response, 503,
+                "leadership did not move within " + std::to_string(options.commit_timeout_ms)
+                    + " ms");
+}
+
 std::uint64_t query_u64(const httplib::Request& request, const char* name, std::uint64_t fallback,
                         bool& ok)
 {
@@ -296,6 +359,14 @@ void install_node_api(httplib::Server& server, NodeLoop& loop, const NodeApiOpti
     server.Post("/join",
                 [&loop, options](const httplib::Request& request, httplib::Response& response) {
                     handle_join(request, response, loop, options);
+                });
+    server.Post("/members/remove",
+                [&loop, options](const httplib::Request& request, httplib::Response& response) {
+                    handle_remove(request, response, loop, options);
+                });
+    server.Post("/transfer-leader",
+                [&loop, options](const httplib::Request& request, httplib::Response& response) {
+                    handle_transfer(request, response, loop, options);
                 });
 }
 

@@ -12,6 +12,10 @@
 //   POST /move     {"dx", "dy", "client_id"?, "sequence"?}
 //   POST /mission  {"action": "start"|"pause"|"set", "x"?, "y"?}
 //   POST /join     {"id", "address"}  (adds a learner; node to node)
+//   POST /members/remove {"id"}        200 {"term", "index"} once committed
+//   POST /transfer-leader {"to"?}      200 {"from", "to", "to_name", "term"} once
+//                                      another node leads (`to` omitted: the
+//                                      most caught-up voter)
 //
 // Requests that need the leader answer 421 {"error", "leader", "leader_name"}
 // on a follower; 503 when the entry cannot be committed in time (no quorum;

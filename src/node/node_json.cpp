@@ -26,6 +26,22 @@ json positions_json(const std::vector<NodePosition>& positions)
     return list;
 }
 
+json metrics_json(const NodeMetrics& metrics)
+{
+    json buckets = json::array();
+    const auto& bounds = runtime::LatencyHistogram::k_bounds_seconds;
+    for (std::size_t bucket = 0; bucket < bounds.size(); ++bucket) {
+        buckets.push_back(
+            json{{"le", bounds[bucket]}, {"count", metrics.fsync.cumulative_count(bucket)}});
+    }
+    return json{{"elections_started", metrics.elections_started},
+                {"elections_won", metrics.elections_won},
+                {"leader_changes", metrics.leader_changes},
+                {"fsync", json{{"count", metrics.fsync.count()},
+                               {"sum_seconds", metrics.fsync.sum_seconds()},
+                               {"buckets", buckets}}}};
+}
+
 json status_json(const NodeStatus& status)
 {
     json ids_voters = json::array();
@@ -71,7 +87,8 @@ json status_json(const NodeStatus& status)
                 {"peers", peers},
                 {"positions", positions_json(status.positions)},
                 {"state_hash", hash},
-                {"redis_connected", status.redis_connected}};
+                {"redis_connected", status.redis_connected},
+                {"metrics", metrics_json(status.metrics)}};
 }
 
 json logged_entry_json(const LoggedEntry& entry)

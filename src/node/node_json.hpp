@@ -16,6 +16,8 @@ nlohmann::json point_json(const escort::Point& point);
 nlohmann::json mission_json(const escort::Mission& mission);
 nlohmann::json positions_json(const std::vector<NodePosition>& positions);
 nlohmann::json status_json(const NodeStatus& status);
+/// Counters and the fsync histogram (cumulative buckets, as Prometheus has them).
+nlohmann::json metrics_json(const NodeMetrics& metrics);
 nlohmann::json logged_entry_json(const LoggedEntry& entry);
 /// The body of a committed request: term, index, result, lead, positions, mission.
 nlohmann::json committed_json(const RequestOutcome& outcome);

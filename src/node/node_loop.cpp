@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <type_traits>
 #include <utility>
 
 namespace raftescort::node {
@@ -41,12 +42,18 @@ NodeLoop::~NodeLoop()
     for (auto& [index, pending] : m_pending) {
         pending.promise.set_value(stopping_outcome());
     }
+    for (std::promise<RequestOutcome>& transfer : m_transfers) {
+        transfer.set_value(stopping_outcome());
+    }
     for (Input& input : m_inbox) {
-        if (auto* proposal = std::get_if<Proposal>(&input)) {
-            proposal->promise.set_value(stopping_outcome());
-        } else if (auto* request = std::get_if<AddNode>(&input)) {
-            request->promise.set_value(stopping_outcome());
-        }
+        std::visit(
+            [](auto& request) {
+                if constexpr (!std::is_same_v<std::decay_t<decltype(request)>,
+                                              transport::InboundMessage>) {
+                    request.promise.set_value(stopping_outcome());
+                }
+            },
+            input);
     }
 }
 
@@ -87,25 +94,9 @@ bool NodeLoop::deliver(transport::InboundMessage message)
     return true;
 }
 
-std::future<RequestOutcome> NodeLoop::propose(std::string command)
+template <typename Request>
+std::future<RequestOutcome> NodeLoop::submit(Request request)
 {
-    Proposal proposal{std::move(command), {}};
-    std::future<RequestOutcome> future = proposal.promise.get_future();
-    {
-        std::lock_guard lock(m_inbox_mutex);
-        if (m_stopping) {
-            proposal.promise.set_value(stopping_outcome());
-            return future;
-        }
-        m_inbox.emplace_back(std::move(proposal));
-    }
-    m_inbox_ready.notify_one();
-    return future;
-}
-
-std::future<RequestOutcome> NodeLoop::add_node(raft::NodeId node, std::string address)
-{
-    AddNode request{node, std::move(address), {}};
     std::future<RequestOutcome> future = request.promise.get_future();
     {
         std::lock_guard lock(m_inbox_mutex);
@@ -117,6 +108,26 @@ std::future<RequestOutcome> NodeLoop::add_node(raft::NodeId node, std::string ad
     }
     m_inbox_ready.notify_one();
     return future;
+}
+
+std::future<RequestOutcome> NodeLoop::propose(std::string command)
+{
+    return submit(Proposal{std::move(command), {}});
+}
+
+std::future<RequestOutcome> NodeLoop::add_node(raft::NodeId node, std::string address)
+{
+    return submit(AddNode{node, std::move(address), {}});
+}
+
+std::future<RequestOutcome> NodeLoop::remove_node(raft::NodeId node)
+{
+    return submit(RemoveNode{node, {}});
+}
+
+std::future<RequestOutcome> NodeLoop::transfer_leadership(raft::NodeId target)
+{
+    return submit(TransferLeadership{target, {}});
 }
 
 NodeStatus NodeLoop::status() const
@@ -175,6 +186,7 @@ void NodeLoop::run()
             return;
         }
         observe_role();
+        settle_transfers();
         publish_status();
     }
 }
@@ -185,8 +197,12 @@ void NodeLoop::handle(Input& input)
         handle_message(*inbound);
     } else if (auto* proposal = std::get_if<Proposal>(&input)) {
         handle_proposal(*proposal);
+    } else if (auto* add = std::get_if<AddNode>(&input)) {
+        handle_add_node(*add);
+    } else if (auto* remove = std::get_if<RemoveNode>(&input)) {
+        handle_remove_node(*remove);
     } else {
-        handle_add_node(std::get<AddNode>(input));
+        handle_transfer(std::get<TransferLeadership>(input));
     }
 }
 
@@ -280,6 +296,108 @@ void NodeLoop::handle_add_node(AddNode& request)
     spdlog::info("adding node {} at {} as a learner (index {})", request.node.value,
                  request.address, position.value().index.value);
     track(position.value(), std::move(request.promise));
+}
+
+void NodeLoop::handle_remove_node(RemoveNode& request)
+{
+    raft::RaftNode& raft = m_replica->raft();
+    if (raft.role() != raft::Role::leader) {
+        request.promise.set_value(not_leader_outcome());
+        return;
+    }
+    const raft::ConfState& conf = raft.conf();
+    RequestOutcome refused;
+    refused.kind = RequestOutcome::Kind::refused;
+    if (!conf.contains(request.node)) {
+        refused.message = "node " + std::to_string(request.node.value) + " is not a member";
+        request.promise.set_value(std::move(refused));
+        return;
+    }
+    if (conf.voters.size() == 1 && conf.voters.count(request.node) > 0) {
+        refused.message = "node " + std::to_string(request.node.value)
+                          + " is the last voter; a cluster needs one";
+        request.promise.set_value(std::move(refused));
+        return;
+    }
+    raft::ConfChange change;
+    change.type = raft::ConfChangeType::remove_node;
+    change.node = request.node;
+    util::Result<raft::LogPosition> position = raft.propose_conf_change(change);
+    if (!position.ok()) {
+        refused.retryable = true;
+        refused.message = position.error().message;
+        request.promise.set_value(std::move(refused));
+        return;
+    }
+    spdlog::info("removing node {} (index {})", request.node.value, position.value().index.value);
+    track(position.value(), std::move(request.promise));
+}
+
+void NodeLoop::handle_transfer(TransferLeadership& request)
+{
+    raft::RaftNode& raft = m_replica->raft();
+    if (raft.role() != raft::Role::leader) {
+        request.promise.set_value(not_leader_outcome());
+        return;
+    }
+    raft::NodeId target = request.target;
+    if (target == raft::k_no_node) {
+        // The most caught-up voter takes over with the shortest catch-up.
+        raft::Index best;
+        for (const auto& [peer, progress] : raft.progress()) {
+            if (peer != m_id && raft.conf().voters.count(peer) > 0
+                && (target == raft::k_no_node || progress.match_index > best)) {
+                target = peer;
+                best = progress.match_index;
+            }
+        }
+    }
+    RequestOutcome refused;
+    refused.kind = RequestOutcome::Kind::refused;
+    if (target == m_id || raft.conf().voters.count(target) == 0) {
+        refused.message =
+            target == raft::k_no_node
+                ? std::string("no other voter to hand leadership to")
+                : "node " + std::to_string(target.value) + " is not another voter of this cluster";
+        request.promise.set_value(std::move(refused));
+        return;
+    }
+    if (util::Status started = raft.transfer_leadership(target); !started.ok()) {
+        refused.retryable = true;
+        refused.message = started.error().message;
+        request.promise.set_value(std::move(refused));
+        return;
+    }
+    spdlog::info("handing leadership to node {}", target.value);
+    m_transfers.push_back(std::move(request.promise));
+}
+
+void NodeLoop::settle_transfers()
+{
+    const raft::RaftNode& raft = m_replica->raft();
+    if (m_transfers.empty() || raft.role() == raft::Role::leader) {
+        return;
+    }
+    // This node stepped down; the transfer worked if someone else leads now
+    // (the answer waits until that leader is known).
+    if (raft.leader() == raft::k_no_node && raft.role() == raft::Role::follower) {
+        return;
+    }
+    RequestOutcome outcome;
+    if (raft.leader() != raft::k_no_node && raft.leader() != m_id) {
+        outcome.kind = RequestOutcome::Kind::committed;
+        outcome.leader = raft.leader();
+        outcome.leader_name = m_address_book.get(raft.leader()).value_or("");
+        outcome.term = raft.term();
+    } else {
+        outcome.kind = RequestOutcome::Kind::refused;
+        outcome.retryable = true;
+        outcome.message = "leadership was lost to an election instead of the transfer";
+    }
+    for (std::promise<RequestOutcome>& transfer : m_transfers) {
+        transfer.set_value(outcome);
+    }
+    m_transfers.clear();
 }
 
 void NodeLoop::track(raft::LogPosition position, std::promise<RequestOutcome> promise)
@@ -515,6 +633,7 @@ void NodeLoop::observe_role()
         registry::ElectionOutcome result = registry::ElectionOutcome::lost;
         if (role == raft::Role::leader && term == candidacy) {
             result = registry::ElectionOutcome::won;
+            ++m_metrics.elections_won;
         } else if (term > candidacy) {
             bool campaigning = role == raft::Role::candidate || role == raft::Role::pre_candidate;
             result = campaigning ? registry::ElectionOutcome::split
@@ -526,6 +645,7 @@ void NodeLoop::observe_role()
         m_candidacy_term.reset();
     }
     if (role == raft::Role::candidate && !m_candidacy_term) {
+        ++m_metrics.elections_started;
         m_candidacy_term = term;
         m_votes_granted = 1;
         m_voters_granted = {m_id};
@@ -545,6 +665,8 @@ void NodeLoop::observe_role()
         if (votes == 0) {
             // Won without being seen as a candidate: a one-voter cluster.
             votes = 1;
+            ++m_metrics.elections_started;
+            ++m_metrics.elections_won;
             m_registry.post([term, self = m_id](registry::Registry& registry) {
                 registry.record_candidacy(term, self);
                 registry.record_outcome(term, self, registry::ElectionOutcome::won);
@@ -693,6 +815,12 @@ void NodeLoop::publish_status()
     }
     status.state_hash = escort.state_hash();
     status.redis_connected = m_registry.connected();
+    if (raft.leader() != m_last_leader) {
+        ++m_metrics.leader_changes;
+        m_last_leader = raft.leader();
+    }
+    m_metrics.fsync = m_replica->save_latency();
+    status.metrics = m_metrics;
     std::lock_guard lock(m_status_mutex);
     m_status = std::move(status);
 }

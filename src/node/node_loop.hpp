@@ -104,6 +104,12 @@ public:
     std::future<RequestOutcome> propose(std::string command);
     /// Add `node` at `address` as a learner (leader only).
     std::future<RequestOutcome> add_node(raft::NodeId node, std::string address);
+    /// Remove `node` from the membership (leader only).
+    std::future<RequestOutcome> remove_node(raft::NodeId node);
+    /// Hand leadership to `target`, or to the most caught-up voter when it is
+    /// k_no_node (leader only). Answered once another node leads; the
+    /// outcome's `leader` and `term` name it.
+    std::future<RequestOutcome> transfer_leadership(raft::NodeId target);
 
     NodeStatus status() const;
     /// Applied entries with index >= from, at most `limit`, oldest first.
@@ -120,7 +126,16 @@ private:
         std::string address;
         std::promise<RequestOutcome> promise;
     };
-    using Input = std::variant<transport::InboundMessage, Proposal, AddNode>;
+    struct RemoveNode {
+        raft::NodeId node;
+        std::promise<RequestOutcome> promise;
+    };
+    struct TransferLeadership {
+        raft::NodeId target;
+        std::promise<RequestOutcome> promise;
+    };
+    using Input =
+        std::variant<transport::InboundMessage, Proposal, AddNode, RemoveNode, TransferLeadership>;
     struct Pending {
         raft::Term term;
         std::promise<RequestOutcome> promise;
@@ -131,6 +146,13 @@ private:
     void handle_message(const transport::InboundMessage& inbound);
     void handle_proposal(Proposal& proposal);
     void handle_add_node(AddNode& request);
+    void handle_remove_node(RemoveNode& request);
+    void handle_transfer(TransferLeadership& request);
+    void settle_transfers();
+    /// Queues a client request for the loop, or answers it at once when
+    /// the loop has stopped.
+    template <typename Request>
+    std::future<RequestOutcome> submit(Request request);
     void track(raft::LogPosition position, std::promise<RequestOutcome> promise);
     void tick_until(std::int64_t now_ms);
     void drive_autopilot(std::int64_t now_ms);
@@ -178,6 +200,10 @@ private:
     std::uint32_t m_votes_granted = 0;
     std::set<raft::NodeId> m_voters_granted;
     bool m_failed = false;
+    /// Transfers started and not yet seen through, oldest first.
+    std::vector<std::promise<RequestOutcome>> m_transfers;
+    NodeMetrics m_metrics;
+    raft::NodeId m_last_leader;
 
     // Published for HTTP threads.
     mutable std::mutex m_status_mutex;

@@ -5,6 +5,7 @@
 
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/raft/types.hpp>
+#include <raftescort/runtime/latency_histogram.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -30,6 +31,17 @@ struct PeerStatus {
 struct NodePosition {
     raft::NodeId id;
     escort::Point position;
+};
+
+/// Counters since the process started, for the proxy's /metrics.
+struct NodeMetrics {
+    /// Elections this node started as a candidate (pre-votes not counted).
+    std::uint64_t elections_started = 0;
+    std::uint64_t elections_won = 0;
+    /// Times the leader this node knows of changed (to another id or to none).
+    std::uint64_t leader_changes = 0;
+    /// Durable saves: writes plus one fsync each.
+    runtime::LatencyHistogram fsync;
 };
 
 struct NodeStatus {
@@ -58,6 +70,7 @@ struct NodeStatus {
     std::vector<NodePosition> positions;
     std::uint64_t state_hash = 0;
     bool redis_connected = false;
+    NodeMetrics metrics;
 };
 
 /// One applied entry, as /logs shows it.

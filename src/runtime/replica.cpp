@@ -2,6 +2,7 @@
 
 #include <raftescort/util/assert.hpp>
 
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -123,8 +124,14 @@ util::Status Replica::carry_out(raft::Ready& ready, ReadyOutcome& outcome)
 {
     // 1. Persist snapshot, entries and hard state with one fsync. On failure
     // neither this Ready's messages nor anything after them may leave.
+    bool writes = ready.snapshot || !ready.entries.empty() || ready.hard_state;
+    auto save_started = std::chrono::steady_clock::now();
     if (util::Status saved = m_storage->save(ready); !saved.ok()) {
         return fail(saved.error());
+    }
+    if (writes) {
+        std::chrono::duration<double> took = std::chrono::steady_clock::now() - save_started;
+        m_save_latency.record(took.count());
     }
     // 2. Queue the messages; the caller sends them once the call returns.
     for (raft::Message& message : ready.messages) {

@@ -232,3 +232,53 @@ TEST_CASE("node api: /logs pages through applied entries", "[node][api]")
     REQUIRE(bad);
     CHECK(bad->status == 400);
 }
+
+TEST_CASE("node api: members can be removed, but never the last voter", "[node][api]")
+{
+    SingleNode node;
+    REQUIRE(node.post("/join", R"({"id": 2, "address": "127.0.0.1:9"})").first == 200);
+    auto [removed, removed_body] = node.post("/members/remove", R"({"id": 2})");
+    CHECK(removed == 200);
+    CHECK(node.get("/status")["learners"] == json::array());
+
+    auto [unknown, unknown_body] = node.post("/members/remove", R"({"id": 7})");
+    CHECK(unknown == 409);
+    CHECK_THAT(unknown_body.value("error", std::string()), Catch::Contains("not a member"));
+    auto [last, last_body] = node.post("/members/remove", R"({"id": 1})");
+    CHECK(last == 409);
+    CHECK_THAT(last_body.value("error", std::string()), Catch::Contains("last voter"));
+    auto [bad, bad_body] = node.post("/members/remove", R"({"id": "two"})");
+    CHECK(bad == 400);
+}
+
+TEST_CASE("node api: a lone leader has nobody to hand leadership to", "[node][api]")
+{
+    SingleNode node;
+    auto [status, body] = node.post("/transfer-leader", "{}");
+    CHECK(status == 409);
+    CHECK_THAT(body.value("error", std::string()), Catch::Contains("no other voter"));
+    auto [to_self, to_self_body] = node.post("/transfer-leader", R"({"to": 1})");
+    CHECK(to_self == 409);
+    CHECK(node.get("/status")["role"] == "leader");
+}
+
+TEST_CASE("node api: /status carries the counters the proxy's /metrics needs", "[node][api]")
+{
+    SingleNode node;
+    REQUIRE(node.post("/move", R"({"dx": 1, "dy": 0})").first == 200);
+    json metrics = node.get("/status")["metrics"];
+    CHECK(metrics["elections_started"] == 1);
+    CHECK(metrics["elections_won"] == 1);
+    CHECK(metrics["leader_changes"].get<std::uint64_t>() >= 1);
+    // The bootstrap, the no-op and the move were each saved with an fsync.
+    std::uint64_t saves = metrics["fsync"]["count"];
+    CHECK(saves >= 3);
+    CHECK(metrics["fsync"]["sum_seconds"].get<double>() > 0);
+    const json& buckets = metrics["fsync"]["buckets"];
+    REQUIRE(buckets.size() == 13);
+    // Cumulative: never decreasing, and the last bound holds every sample that fits in 1 s.
+    for (std::size_t i = 1; i < buckets.size(); ++i) {
+        CHECK(buckets[i]["count"] >= buckets[i - 1]["count"]);
+    }
+    CHECK(buckets.back()["count"].get<std::uint64_t>() <= saves);
+}
