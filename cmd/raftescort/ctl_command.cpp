@@ -1,6 +1,7 @@
 #include "ctl_command.hpp"
 
-#include "exit_error.hpp"
+#include "ctl_client.hpp"
+#include "ctl_commands.hpp"
 #include "validators.hpp"
 
 #include <raftescort/util/assert.hpp>
@@ -13,13 +14,24 @@ namespace {
 
 using Options = std::shared_ptr<CtlOptions>;
 
-// Adds a ctl subcommand whose callback records `action`; ctl's own callback
-// runs after it and does the work.
+// ctl's exit statuses differ from the other roles' (3: the proxy refused), so
+// ctl and every command under it carry their own footer.
+constexpr const char* k_ctl_footer =
+    "Exit status: 0 success; 1 the proxy is unreachable or the cluster could not do it (no "
+    "leader, no quorum, timeout); 2 usage error; 3 the proxy refused the request (bad input, "
+    "unknown term or node, a removal that would lose quorum without --force).";
+
+// Adds a ctl subcommand whose callback records `action` and the command's
+// words (`path`, e.g. "mission set"); ctl's own callback runs after it and
+// does the work.
 CLI::App* add_action(CLI::App& parent, const Options& options, const std::string& name,
-                     const std::string& description, CtlAction action)
+                     const std::string& path, const std::string& description, CtlAction action)
 {
     CLI::App* command = parent.add_subcommand(name, description);
-    command->callback([options, action] { options->action = action; });
+    command->callback([options, action, path] {
+        options->action = action;
+        options->command = path;
+    });
     return command;
 }
 
@@ -31,13 +43,68 @@ void add_point(CLI::App& command, const Options& options, const std::string& wha
 
 void setup_mission_command(CLI::App& ctl, const Options& options)
 {
-    CLI::App* mission = ctl.add_subcommand("mission", "Control the convoy's mission");
+    CLI::App* mission = ctl.add_subcommand("mission", "Show or control the convoy's mission");
     mission->require_subcommand(1);
-    add_action(*mission, options, "start", "Start or resume the mission", CtlAction::mission_start);
-    add_action(*mission, options, "pause", "Pause the mission", CtlAction::mission_pause);
-    CLI::App* set = add_action(*mission, options, "set", "Set the mission's target point",
-                               CtlAction::mission_set);
+    add_action(*mission, options, "show", "mission show",
+               "Show the mission's target, state and steps taken", CtlAction::mission_show);
+    add_action(*mission, options, "start", "mission start", "Start or resume the mission",
+               CtlAction::mission_start);
+    add_action(*mission, options, "pause", "mission pause", "Pause the mission",
+               CtlAction::mission_pause);
+    CLI::App* set = add_action(*mission, options, "set", "mission set",
+                               "Set the mission's target point", CtlAction::mission_set);
     add_point(*set, options, "Target");
+}
+
+void setup_members_command(CLI::App& ctl, const Options& options)
+{
+    CLI::App* members = ctl.add_subcommand("members", "Change the cluster's membership");
+    members->require_subcommand(1);
+    CLI::App* add = add_action(*members, options, "add", "members add",
+                               "Add node ID at HOST:PORT as a learner; then start it with that "
+                               "--id and --advertise",
+                               CtlAction::members_add);
+    add->add_option("ID", options->member_id, "The new node's id")
+        ->required()
+        ->check(positive_integer_validator("node id"))
+        ->type_name("ID");
+    add->add_option("HOST:PORT", options->member_address, "The address the new node serves on")
+        ->required()
+        ->check(host_port_validator())
+        ->type_name("HOST:PORT");
+    CLI::App* remove = add_action(*members, options, "remove", "members remove",
+                                  "Remove node ID from the cluster", CtlAction::members_remove);
+    remove->add_option("ID", options->member_id, "The node's id")
+        ->required()
+        ->check(positive_integer_validator("node id"))
+        ->type_name("ID");
+    remove->add_flag("--force", options->force,
+                     "Remove it even if the voters left reachable would not be a majority");
+}
+
+void setup_query_commands(CLI::App& ctl, const Options& options)
+{
+    add_action(ctl, options, "status", "status", "Show the proxy and the cluster at a glance",
+               CtlAction::status);
+    CLI::App* elections = add_action(ctl, options, "elections", "elections",
+                                     "Show every election, or one term's", CtlAction::elections);
+    elections->add_option("--term", options->term, "Only this term")
+        ->check(positive_integer_validator("term"))
+        ->type_name("N");
+    add_action(ctl, options, "leaders", "leaders", "Show the leader of every term",
+               CtlAction::leaders);
+    add_action(ctl, options, "positions", "positions", "Show every node's position",
+               CtlAction::positions);
+    CLI::App* logs = add_action(ctl, options, "logs", "logs",
+                                "Show the replicated log of every node", CtlAction::logs);
+    logs->add_option("--node", options->node, "Only this node (its id or HOST:PORT)")
+        ->type_name("ID|HOST:PORT");
+    CLI::App* watch = add_action(
+        ctl, options, "watch", "watch",
+        "Show the convoy and the roles live, redrawn every 250ms (q quits)", CtlAction::watch);
+    watch->add_option("--count", options->count, "Stop after N frames (default: no limit)")
+        ->check(positive_integer_validator("frame count"))
+        ->type_name("N");
 }
 
 } // namespace
@@ -48,44 +115,60 @@ void setup_ctl_command(CLI::App& app)
     CLI::App* ctl = app.add_subcommand("ctl", "Query and steer the cluster through the proxy");
     ctl->require_subcommand(1);
     // Lets ctl's own options follow its subcommand: `ctl status --json`.
-    // Subcommands added below inherit this setting.
+    // Subcommands added below inherit this setting, and the footer.
     ctl->fallthrough();
+    ctl->footer(k_ctl_footer);
 
     ctl->add_option("--proxy", options->proxy_url, "Proxy URL")
         ->check(url_validator("http", "https"))
         ->envname("RAFTESCORT_PROXY")
         ->type_name("URL")
         ->default_str(options->proxy_url);
-    ctl->add_flag("--json", options->json, "Print one JSON document instead of tables");
+    ctl->add_flag("--json", options->json,
+                  "Print one JSON document (the answer's data) instead of tables");
 
     CLI::App* move =
-        add_action(*ctl, options, "move", "Move the whole formation by (X, Y)", CtlAction::move);
+        add_action(*ctl, options, "move", "move",
+                   "Move the whole formation by (X, Y) and wait for the commit", CtlAction::move);
     add_point(*move, options, "Shift");
-    add_action(*ctl, options, "status", "Show the proxy and the cluster at a glance",
-               CtlAction::status);
-    CLI::App* elections = add_action(*ctl, options, "elections",
-                                     "Show every election, or one term's", CtlAction::elections);
-    elections->add_option("--term", options->term, "Only this term")
-        ->check(positive_integer_validator("term"))
-        ->type_name("N");
-    add_action(*ctl, options, "leaders", "Show the leader of every term", CtlAction::leaders);
-    add_action(*ctl, options, "positions", "Show every node's position", CtlAction::positions);
-    CLI::App* logs =
-        add_action(*ctl, options, "logs", "Show the replicated log of every node", CtlAction::logs);
-    logs->add_option("--node", options->node, "Only this node (its id or HOST:PORT)")
-        ->type_name("ID");
-    add_action(*ctl, options, "watch", "Follow the cluster's events as they happen",
-               CtlAction::watch);
+    setup_query_commands(*ctl, options);
     setup_mission_command(*ctl, options);
+    setup_members_command(*ctl, options);
+    CLI::App* transfer = add_action(*ctl, options, "transfer-leader", "transfer-leader",
+                                    "Hand leadership to node ID, or to the most caught-up voter",
+                                    CtlAction::transfer_leader);
+    transfer->add_option("--to", options->transfer_to, "The node to hand leadership to")
+        ->check(positive_integer_validator("node id"))
+        ->type_name("ID");
 
     ctl->callback([options] { run_ctl(*options); });
 }
 
 void run_ctl(const CtlOptions& options)
 {
-    // require_subcommand(1) on ctl and on mission guarantees a leaf ran.
+    // require_subcommand(1) on ctl, mission and members guarantees a leaf ran.
     RE_ASSERT(options.action != CtlAction::none);
-    throw_role_unavailable("ctl", "issue #5");
+    RE_ASSERT(!options.command.empty());
+    CtlClient client(options.proxy_url, "ctl " + options.command);
+    CtlContext context{options, client};
+    switch (options.action) {
+    case CtlAction::none: break;
+    case CtlAction::move: run_ctl_move(context); return;
+    case CtlAction::status: run_ctl_status(context); return;
+    case CtlAction::elections: run_ctl_elections(context); return;
+    case CtlAction::leaders: run_ctl_leaders(context); return;
+    case CtlAction::positions: run_ctl_positions(context); return;
+    case CtlAction::logs: run_ctl_logs(context); return;
+    case CtlAction::watch: run_ctl_watch(context); return;
+    case CtlAction::mission_show: run_ctl_mission_show(context); return;
+    case CtlAction::mission_start:
+    case CtlAction::mission_pause:
+    case CtlAction::mission_set: run_ctl_mission(context); return;
+    case CtlAction::members_add: run_ctl_members_add(context); return;
+    case CtlAction::members_remove: run_ctl_members_remove(context); return;
+    case CtlAction::transfer_leader: run_ctl_transfer_leader(context); return;
+    }
+    RE_ASSERT(false);
 }
 
 } // namespace raftescort::cmd

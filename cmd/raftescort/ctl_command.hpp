@@ -1,7 +1,9 @@
 #pragma once
 
 // `raftescort ctl`: the terminal client of the proxy, for people (tables)
-// and for scripts (--json).
+// and for scripts (--json). This file parses the command line; the
+// requests live in ctl_client, the commands in ctl_queries, ctl_changes and
+// ctl_watch.
 
 #include <CLI/CLI.hpp>
 
@@ -21,9 +23,13 @@ enum class CtlAction {
     positions,
     logs,
     watch,
+    mission_show,
     mission_start,
     mission_pause,
     mission_set,
+    members_add,
+    members_remove,
+    transfer_leader,
 };
 
 /// Everything `raftescort ctl` reads from its command line and environment.
@@ -32,13 +38,25 @@ struct CtlOptions {
     /// Print one JSON document for scripts instead of tables.
     bool json = false;
     CtlAction action = CtlAction::none;
+    /// The command's words after "ctl" ("mission set"), for error messages.
+    std::string command;
     /// `move X Y`: the formation shift; `mission set X Y`: the target point.
     std::int64_t x = 0;
     std::int64_t y = 0;
     /// `elections --term N`; 0 means every term.
     std::uint64_t term = 0;
-    /// `logs --node ID`; empty means every node.
+    /// `logs --node ID|HOST:PORT`; empty means every node.
     std::string node;
+    /// `watch --count N`: frames to print before stopping; 0 means no limit.
+    std::uint64_t count = 0;
+    /// `members add ID HOST:PORT`, `members remove ID`: the member's id.
+    std::uint64_t member_id = 0;
+    /// `members add ID HOST:PORT`: the address the new node will serve on.
+    std::string member_address;
+    /// `members remove ID --force`: remove it even if quorum would be lost.
+    bool force = false;
+    /// `transfer-leader --to ID`; 0 lets the proxy pick the most caught-up voter.
+    std::uint64_t transfer_to = 0;
 };
 
 /// Adds the `ctl` subcommand and its own subcommands to `app`.

@@ -5,21 +5,32 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <string>
 
 namespace raftescort::cmd {
 
-/// Everything `raftescort proxy` reads from its command line and environment.
+/// Everything `raftescort proxy` reads from its command line and environment,
+/// after validation. Durations are in milliseconds.
 struct ProxyOptions {
     /// Address the external HTTP API binds, HOST:PORT.
     std::string listen = "0.0.0.0:8888";
     std::string redis_url = "redis://127.0.0.1:6379";
+    /// The cluster whose Redis keys the proxy reads (the nodes' --cluster).
+    std::string cluster_id = "raftescort";
+    /// Sent to the nodes on the node-to-node calls it forwards; may be empty.
+    std::string cluster_token;
+    /// How often every node's status is polled.
+    std::int64_t poll_interval_ms = 250;
+    /// How long a move or mission request may take before it is answered 503.
+    std::int64_t request_timeout_ms = 5000;
+    std::string log_level = "info";
 };
 
 /// Adds the `proxy` subcommand to `app`.
 void setup_proxy_command(CLI::App& app);
 
-/// Runs the proxy role. Throws ExitError.
+/// Runs the proxy role until SIGTERM or SIGINT. Throws ExitError.
 void run_proxy(const ProxyOptions& options);
 
 } // namespace raftescort::cmd

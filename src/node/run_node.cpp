@@ -7,6 +7,7 @@
 
 #include <raftescort/node/node.hpp>
 #include <raftescort/store/disk_storage.hpp>
+#include <raftescort/transport/http_server.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
 
 #include <httplib.h>
@@ -159,7 +160,7 @@ util::Status run_node(const NodeSettings& settings)
                   });
     loop_pointer.store(&loop);
 
-    httplib::Server server;
+    transport::HttpServer server;
     transport::configure_server(server, k_server_threads);
     transport::RaftEndpointOptions endpoint;
     endpoint.cluster_id = settings.cluster_id;
@@ -181,6 +182,9 @@ util::Status run_node(const NodeSettings& settings)
                                 "cannot listen on " + settings.listen_host + ":"
                                     + std::to_string(settings.listen_port)
                                     + " (in use, or not an address of this host?)");
+    }
+    if (!server.widen_listen_backlog(transport::HttpServer::k_listen_backlog)) {
+        spdlog::warn("could not widen the listen backlog; bursts of connections may wait");
     }
     std::thread listener([&server] { server.listen_after_bind(); });
     spdlog::info("node {} of cluster {} serving on {}:{}, reachable at {}", id.value,

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the real raftescort binary and checks its command line contract
 # (DESIGN.md §4): help and version, duration parsing, the election-timeout
-# rule, environment fallbacks, the node's refusal of a foreign data dir, and
-# the one-line message and exit status 2 of each role not in this build yet.
+# rule, environment fallbacks, the node's refusal of a foreign data dir,
+# ctl's parsing and its one-line failure against an unreachable proxy, and
+# that each role's manual page documents everything its --help shows.
+# ctl's commands against a proxy are in ctl.sh.
 #
 # Usage: tests/cli/roles.sh path/to/raftescort
 set -euo pipefail
@@ -105,17 +107,53 @@ expect "a cluster name with ':' is refused" nonzero stderr "':'" -- \
 expect "a cluster token with a space is refused" nonzero stderr "printable ASCII" -- \
     "$binary" node --cluster-token "a b"
 
-# The roles not in this build yet say so in one line, and exit 2.
-unavailable="this role is not in this build yet"
-expect "proxy is unavailable" 2 stderr "raftescort proxy: $unavailable" -- "$binary" proxy
-one_line "proxy says so in one line"
-expect "ctl status is unavailable" 2 stderr "raftescort ctl: $unavailable" -- \
-    "$binary" ctl status
+# ctl against a proxy that is not there: exit 1, one line naming the
+# command, nothing on stdout, within a few seconds. Port 1 (tcpmux) is
+# closed on any machine these tests run on, so the refusal is immediate;
+# a command line that got this far parsed, which is what the parse checks
+# below rely on.
+nowhere=http://127.0.0.1:1
+unreachable="cannot reach the proxy at $nowhere"
+started=$(date +%s)
+expect "ctl status fails on an unreachable proxy" 1 stderr \
+    "raftescort ctl status: $unreachable" -- "$binary" ctl --proxy "$nowhere" status
 one_line "ctl says so in one line"
-expect "ctl move takes negative numbers" 2 stderr "$unavailable" -- "$binary" ctl move -3 5
-expect "ctl mission set parses" 2 stderr "$unavailable" -- "$binary" ctl mission set 100 0
-expect "ctl options may follow the subcommand" 2 stderr "$unavailable" -- \
-    "$binary" ctl elections --term 3 --json
+if [ "$(($(date +%s) - started))" -le 3 ] && [ ! -s "$work/stdout" ]; then
+    pass "ctl fails quickly, with nothing on stdout"
+else
+    fail "ctl fails quickly, with nothing on stdout"
+fi
+expect "ctl --json prints nothing on failure" 1 stderr "$unreachable" -- \
+    "$binary" ctl --proxy "$nowhere" --json leaders
+[ -s "$work/stdout" ] && fail "ctl --json prints nothing on failure (stdout)"
+expect "ctl move takes negative numbers" 1 stderr "ctl move: $unreachable" -- \
+    "$binary" ctl --proxy "$nowhere" move -3 5
+expect "ctl mission set parses" 1 stderr "ctl mission set: $unreachable" -- \
+    "$binary" ctl --proxy "$nowhere" mission set 100 0
+expect "ctl options may follow the subcommand" 1 stderr "ctl elections: $unreachable" -- \
+    "$binary" ctl elections --term 3 --json --proxy "$nowhere"
+expect "ctl members remove --force parses" 1 stderr "ctl members remove: $unreachable" -- \
+    "$binary" ctl --proxy "$nowhere" members remove 2 --force
+expect "ctl transfer-leader --to parses" 1 stderr "ctl transfer-leader: $unreachable" -- \
+    "$binary" ctl --proxy "$nowhere" transfer-leader --to 3
+expect "a bounded ctl watch fails on an unreachable proxy" 1 stderr "ctl watch: $unreachable" \
+    -- "$binary" ctl --proxy "$nowhere" watch --count 1
+
+# ctl usage errors exit 2 before any request.
+expect "ctl move needs two numbers" 2 stderr "ctl move --help" -- "$binary" ctl move 1
+one_line "a ctl usage error is one line"
+expect "ctl move refuses a non-integer" 2 stderr "X = x" -- "$binary" ctl move x 1
+expect "ctl elections refuses term 0" 2 stderr "'0'" -- "$binary" ctl elections --term 0
+expect "ctl watch refuses --count 0" 2 stderr "'0'" -- "$binary" ctl watch --count 0
+expect "ctl members add needs HOST:PORT" 2 stderr "HOST:PORT" -- \
+    "$binary" ctl members add 4 nowhere
+expect "ctl members remove refuses id 0" 2 stderr "'0'" -- "$binary" ctl members remove 0
+expect "ctl members without a subcommand is a usage error" 2 stderr "members --help" -- \
+    "$binary" ctl members
+expect "an unknown ctl command is a usage error" 2 stderr "ctl --help" -- "$binary" ctl bogus
+
+# The proxy: its options are validated before it starts.
+expect "proxy --help lists --listen" 0 stdout "--listen" -- "$binary" proxy --help
 expect "good durations are accepted" 1 stderr "$node_ok" -- \
     "$binary" node --id 3 --data-dir "$foreign" --heartbeat 0.1 --election-timeout 1.5s \
     --step-interval 1.5m
@@ -168,25 +206,57 @@ expect "ctl mission without a subcommand is a usage error" 2 stderr "mission --h
     "$binary" ctl mission
 expect "an unknown option is a usage error" 2 stderr "--bogus" -- "$binary" node --bogus
 
-# The manual page documents every option and subcommand --help shows.
-man_page="$(cd "$(dirname "$0")/../.." && pwd)/man/raftescort.1"
-if [ -f "$man_page" ]; then
-    sed 's/\\-/-/g' "$man_page" >"$work/man.txt"
-    for command in "" node proxy ctl "ctl move" "ctl elections" "ctl logs" "ctl mission" \
-        "ctl mission set"; do
-        # shellcheck disable=SC2086 # $command is a list of words on purpose.
-        run "$binary" $command --help
-        for word in $(grep -oE -- '--[a-z][a-z-]*' "$work/stdout" | sort -u); do
-            if ! grep -qF -- "$word" "$work/man.txt"; then
-                fail "man page documents $word of 'raftescort $command'"
-                continue 2
-            fi
-        done
-        pass "man page documents the options of 'raftescort${command:+ $command}'"
+# Each role's manual page documents every option its --help shows, and
+# raftescort-ctl.1 every ctl command.
+man_dir="$(cd "$(dirname "$0")/../.." && pwd)/man"
+for page in raftescort raftescort-node raftescort-proxy raftescort-ctl; do
+    if [ ! -f "$man_dir/$page.1" ]; then
+        fail "man page exists at $man_dir/$page.1"
+        continue
+    fi
+    # Plain text: "\-" is "-", and font changes (\fB, \fI, \fP) go.
+    sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$man_dir/$page.1" >"$work/$page.txt"
+    if grep -qF "man/$page.1" "$man_dir/../CMakeLists.txt"; then
+        pass "$page.1 is installed"
+    else
+        fail "$page.1 is installed"
+    fi
+done
+
+# man_page_of COMMAND: the page that documents `raftescort COMMAND`.
+man_page_of() {
+    case "$1" in
+    "") echo raftescort ;;
+    node*) echo raftescort-node ;;
+    proxy*) echo raftescort-proxy ;;
+    ctl*) echo raftescort-ctl ;;
+    esac
+}
+
+for command in "" node proxy ctl "ctl move" "ctl status" "ctl elections" "ctl leaders" \
+    "ctl positions" "ctl logs" "ctl watch" "ctl mission" "ctl mission show" \
+    "ctl mission start" "ctl mission pause" "ctl mission set" "ctl members" \
+    "ctl members add" "ctl members remove" "ctl transfer-leader"; do
+    page=$(man_page_of "$command")
+    [ -f "$work/$page.txt" ] || continue
+    # shellcheck disable=SC2086 # $command is a list of words on purpose.
+    run "$binary" $command --help
+    for word in $(grep -oE -- '--[a-z][a-z-]*' "$work/stdout" | sort -u); do
+        if ! grep -qF -- "$word" "$work/$page.txt"; then
+            fail "$page.1 documents $word of 'raftescort $command'"
+            continue 2
+        fi
     done
-else
-    fail "man page exists at $man_page"
-fi
+    # Every subcommand --help lists is documented under its full name.
+    for sub in $(sed -n '/^Subcommands:/,/^$/p' "$work/stdout" | awk 'NF > 1 {print $1}'); do
+        full=$(echo "${command#ctl} $sub" | sed 's/^ *//')
+        if ! grep -qF -- "$full" "$work/$page.txt"; then
+            fail "$page.1 documents 'raftescort $command $sub'"
+            continue 2
+        fi
+    done
+    pass "$page.1 documents the options of 'raftescort${command:+ $command}'"
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,261 @@
+#include "ctl_client.hpp"
+
+#include "exit_error.hpp"
+
+#include <raftescort/util/assert.hpp>
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+
+#ifndef RAFTESCORT_VERSION
+#define RAFTESCORT_VERSION "0.1.0"
+#endif
+
+namespace raftescort::cmd {
+
+namespace {
+
+using nlohmann::json;
+using util::ErrorCode;
+
+// A proxy message longer than this is cut: the error is one terminal line.
+constexpr std::size_t k_reason_chars_max = 400;
+
+constexpr int k_http_service_unavailable = 503;
+
+/// The proxy URL split into what httplib connects to and the path prefix.
+struct ProxyUrl {
+    std::string scheme_host_port;
+    std::string path_prefix;
+};
+
+// Returns an empty string if `authority` is HOST or HOST:PORT, else why not.
+std::string check_authority(const std::string& authority)
+{
+    const std::size_t bracket = authority.rfind(']');
+    const std::size_t colon = authority.rfind(':');
+    if (authority.empty() || authority.front() == ':') {
+        return "the host is missing";
+    }
+    if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) {
+        return "";
+    }
+    const std::string port = authority.substr(colon + 1);
+    const bool digits =
+        !port.empty() && port.size() <= 5
+        && std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || std::stoul(port) == 0 || std::stoul(port) > 65535) {
+        return "'" + port + "' is not a port number (1-65535)";
+    }
+    return "";
+}
+
+ProxyUrl split_proxy_url(const std::string& url)
+{
+    const std::size_t separator = url.find("://");
+    // url_validator() accepted only http:// and https:// URLs with a host part.
+    RE_ASSERT(separator != std::string::npos);
+    const std::string expected = "; give http://HOST[:PORT][/PREFIX]";
+    if (url.find_first_of("?#") != std::string::npos) {
+        throw CLI::ValidationError("--proxy", "'" + url + "' has a query or fragment" + expected);
+    }
+    const std::size_t path = url.find('/', separator + 3);
+    const std::string why = check_authority(url.substr(separator + 3, path - separator - 3));
+    if (!why.empty()) {
+        throw CLI::ValidationError("--proxy", "'" + url + "': " + why + expected);
+    }
+    ProxyUrl split;
+    split.scheme_host_port = url.substr(0, path);
+    if (path != std::string::npos) {
+        split.path_prefix = url.substr(path);
+        while (!split.path_prefix.empty() && split.path_prefix.back() == '/') {
+            split.path_prefix.pop_back();
+        }
+    }
+    return split;
+}
+
+// Proxy messages come from the network: make them one printable line.
+std::string one_line(const std::string& text)
+{
+    std::string line;
+    line.reserve(std::min(text.size(), k_reason_chars_max));
+    for (const char c : text) {
+        if (line.size() == k_reason_chars_max) {
+            line += "...";
+            break;
+        }
+        const bool control = static_cast<unsigned char>(c) < ' ' || c == 0x7F;
+        line += control ? ' ' : c;
+    }
+    while (!line.empty() && line.back() == ' ') {
+        line.pop_back();
+    }
+    return line;
+}
+
+std::string describe_transport_error(httplib::Error error)
+{
+    switch (error) {
+    case httplib::Error::Connection: return "connection refused or host unreachable";
+    case httplib::Error::ConnectionTimeout: return "no connection within 1s";
+    case httplib::Error::Read: return "the connection broke or no answer came in time";
+    case httplib::Error::Write: return "could not send the request";
+    case httplib::Error::SSLConnection: return "the TLS handshake failed";
+    case httplib::Error::SSLServerVerification: return "the TLS certificate was not trusted";
+    default: return httplib::to_string(error);
+    }
+}
+
+ErrorCode code_of_http_status(int status)
+{
+    if (status == k_http_service_unavailable) {
+        return ErrorCode::unavailable;
+    }
+    if (status >= 400 && status < 500) {
+        return ErrorCode::rejected;
+    }
+    return ErrorCode::io_error;
+}
+
+util::Result<json> decode_answer(const httplib::Result& result, const std::string& proxy_url)
+{
+    if (!result) {
+        return util::make_error(ErrorCode::unavailable,
+                                "cannot reach the proxy at " + proxy_url + ": "
+                                    + describe_transport_error(result.error()));
+    }
+    const int status = result->status;
+    json envelope = json::parse(result->body, nullptr, /*allow_exceptions=*/false);
+    const bool is_envelope = envelope.is_object() && envelope.contains("data");
+    if (status >= 200 && status < 300) {
+        if (!is_envelope) {
+            return util::make_error(ErrorCode::io_error,
+                                    "the answer of " + proxy_url
+                                        + " is not a raftescort proxy envelope (is it the proxy?)");
+        }
+        return std::move(envelope["data"]);
+    }
+    std::string message;
+    if (envelope.is_object() && envelope.contains("message") && envelope["message"].is_string()) {
+        message = one_line(envelope["message"].get<std::string>());
+    }
+    if (message.empty()) {
+        message = "the proxy gave no reason";
+    }
+    return util::make_error(code_of_http_status(status),
+                            message + " (HTTP " + std::to_string(status) + ")");
+}
+
+} // namespace
+
+CtlClient::CtlClient(const std::string& proxy_url, std::string command)
+    : m_proxy_url(proxy_url), m_command(std::move(command))
+{
+    RE_ASSERT(!m_command.empty());
+    ProxyUrl split = split_proxy_url(proxy_url);
+    m_path_prefix = split.path_prefix;
+    m_http = std::make_unique<httplib::Client>(split.scheme_host_port);
+    if (!m_http->is_valid()) {
+        throw CLI::ValidationError("--proxy", "'" + proxy_url + "' is not http[s]://HOST[:PORT]");
+    }
+    m_http->set_connection_timeout(k_ctl_connect_timeout);
+    m_http->set_read_timeout(k_ctl_read_timeout);
+    m_http->set_write_timeout(k_ctl_read_timeout);
+    m_http->set_tcp_nodelay(true);
+    m_http->set_keep_alive(true);
+    m_http->set_default_headers(
+        {{"Accept", "application/json"}, {"User-Agent", "raftescort-ctl/" RAFTESCORT_VERSION}});
+}
+
+CtlClient::~CtlClient() = default;
+
+util::Result<json> CtlClient::get(const std::string& target)
+{
+    RE_ASSERT(!target.empty() && target.front() == '/');
+    const httplib::Result result = m_http->Get(m_path_prefix + target);
+    m_last_http_status = result ? result->status : 0;
+    return decode_answer(result, m_proxy_url);
+}
+
+util::Result<json> CtlClient::post(const std::string& path, const json& body)
+{
+    RE_ASSERT(!path.empty() && path.front() == '/');
+    const httplib::Result result =
+        m_http->Post(m_path_prefix + path, body.dump(), "application/json");
+    m_last_http_status = result ? result->status : 0;
+    return decode_answer(result, m_proxy_url);
+}
+
+util::Result<json> CtlClient::post_with_retry(const std::string& path, const json& body,
+                                              const CtlRetryPolicy& policy)
+{
+    RE_ASSERT(policy.attempts_max >= 1);
+    RE_ASSERT(policy.pause_first.count() > 0);
+    const auto start = std::chrono::steady_clock::now();
+    std::chrono::milliseconds pause = policy.pause_first;
+    for (int attempt = 1;; ++attempt) {
+        util::Result<json> answer = post(path, body);
+        // Only "unavailable" may not have happened; a refusal or any other
+        // failure would be the same on every attempt.
+        if (answer.ok() || answer.error().code != ErrorCode::unavailable
+            || attempt == policy.attempts_max) {
+            return answer;
+        }
+        if (std::chrono::steady_clock::now() + pause - start > policy.deadline) {
+            return answer;
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, policy.pause_max);
+    }
+}
+
+void CtlClient::set_read_timeout(std::chrono::milliseconds timeout)
+{
+    RE_ASSERT(timeout.count() > 0);
+    m_http->set_read_timeout(timeout);
+}
+
+int ctl_exit_status(const util::Error& error)
+{
+    return error.code == ErrorCode::rejected ? k_ctl_exit_refused : k_exit_failure;
+}
+
+void throw_ctl_error(const CtlClient& client, const util::Error& error)
+{
+    throw ExitError(ctl_exit_status(error), client.command(), error.message);
+}
+
+json data_or_exit(const CtlClient& client, util::Result<json> answer)
+{
+    if (!answer.ok()) {
+        throw_ctl_error(client, answer.error());
+    }
+    return std::move(answer.value());
+}
+
+std::string encode_query_value(const std::string& text)
+{
+    static constexpr char k_hex[] = "0123456789ABCDEF";
+    std::string encoded;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        const bool unreserved = (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z')
+                                || (byte >= '0' && byte <= '9') || byte == '-' || byte == '.'
+                                || byte == '_' || byte == '~' || byte == ':';
+        if (unreserved) {
+            encoded += c;
+        } else {
+            encoded += '%';
+            encoded += k_hex[byte >> 4];
+            encoded += k_hex[byte & 0x0F];
+        }
+    }
+    return encoded;
+}
+
+} // namespace raftescort::cmd

@@ -1,0 +1,109 @@
+#pragma once
+
+// `raftescort proxy`: the public face of the cluster (DESIGN.md §5).
+//
+// It knows the nodes from Redis (registrations) and, while Redis is down,
+// from the nodes it already knows (each node's /status lists its peers), and
+// polls every node's GET /status. Moves and mission control go to the leader
+// (a follower's 421 names it) with a client request id, so a retry after a
+// leader change is applied once; the answer comes after commit. No leader or
+// no quorum: 503 with the reason, within a bounded time, never a false success.
+//
+// ## HTTP API (port 8888 by default)
+//
+// Every JSON answer (all but /, /metrics and /events) is the envelope
+//   {"status": "OK" | "<http code>", "data": <value or null>, "message": "<text>"}
+// with the HTTP status equal to the code ("OK" means 200). Errors are 4xx/5xx
+// with data null and a message that says what to change.
+//
+//   GET  /                     the dashboard (text/html); with "Accept:
+//                              application/json" the same as GET /status
+//   GET  /status               data: {"version", "cluster", "redis_connected",
+//                              "leader" (id or 0), "leader_name", "term",
+//                              "nodes" (count), "reachable" (count)};
+//                              message: {"endpoints": [{"method", "locator",
+//                              "description"}, ...]} (the one place where
+//                              message is an object, as in the original project)
+//   GET  /nodes                data: [node, ...] sorted by id; node = {"id",
+//                              "name" (host:port), "_name" (alias of name),
+//                              "role" (leader|follower|candidate|learner|
+//                              unreachable), "term", "position" [x, y] or null,
+//                              "commit_index", "applied_index", "lag" (leader's
+//                              last index minus this node's match index, on the
+//                              leader's view; 0 for the leader; null if unknown),
+//                              "last_contact_ms" (on the leader's view, or null)}
+//   GET  /nodes?ip=ADDR        data: one node (ADDR is its host:port or its
+//                              host); 404 if unknown
+//   GET  /nodes/full           data: [each reachable node's full GET /status
+//                              of the node API, plus "_name"; unreachable nodes
+//                              as {"id", "name", "_name", "role": "unreachable"}]
+//   GET  /nodes/position       data: [{"node": name, "_name": name, "id",
+//                              "role", "position": [x, y]}]
+//   GET  /nodes/move?x=N&y=N[&client_id=C&sequence=S]
+//   POST /nodes/move           body {"x", "y"} (or {"dx", "dy"}), optional
+//                              "client_id", "sequence". Moves the whole
+//                              formation by (x, y) through the leader. Without
+//                              a client id the proxy makes one, so its own
+//                              retries apply once. data: {"term", "index",
+//                              "result" ("moved"|"duplicate"), "lead": [x, y],
+//                              "positions": [{"id", "node", "_name", "position"}]}
+//   GET  /mission              data: {"target": [x, y], "running", "steps_taken",
+//                              "lead": [x, y]}
+//   POST /mission              body {"action": "start"|"pause"|"set", "x", "y"};
+//                              data as the node API's answer (term, index, mission)
+//   GET  /elections            data: {"<term>": [candidacy, ...], ...};
+//                              candidacy = {"candidate", "outcome" (won|lost|
+//                              split|superseded|pending), "ballots": {"<voter>":
+//                              true|false}, "reasons": {"<voter>": "<refusal>"}}
+//   GET  /elections?term=N     data: {"<N>": [...]}; 404 if none recorded
+//   GET  /leaders              data: {"<term>": {"id", "name", "_name", "term",
+//                              "votes", "voters", "no_of_votes", "no_of_voters",
+//                              "voted_for_me" (ids that granted, from the
+//                              election record), "timestamp" (ms since epoch)}}
+//   GET  /leaders?term=N       data: {"<N>": {...}}; 404 if none recorded
+//   GET  /logs                 data: {"<name>": [entry, ...], ...} per reachable
+//                              node; entry = {"index", "term", "type", "command"}
+//   GET  /logs?ip=ADDR         data: [entry, ...] of one node; 404 if unknown
+//   POST /members/add          body {"id", "address"}: adds a learner (the node
+//                              must then be started with that id and address)
+//   POST /members/remove       body {"id", "force"?}: refused with 409 when the
+//                              voters still reachable after the removal would
+//                              not be a majority of the new configuration,
+//                              unless force is true
+//   POST /transfer-leader      body {"to"?}: hands leadership to `to`, or to the
+//                              most caught-up voter; data: {"from", "to", "term"}
+//   GET  /metrics              Prometheus text format (version 0.0.4)
+//   GET  /events               server-sent events: "status" (data: the /nodes
+//                              list plus leader and term, at most every 250 ms
+//                              and whenever it changes) and "record" (each
+//                              Redis stream event: {"id", "kind", "node",
+//                              "term", "index", "detail", "timestamp"})
+//
+// Bad input (non-integer or out-of-range x/y, unknown term, malformed JSON,
+// body over 16 KiB) is a 4xx with a clear message; an unknown path is 404.
+
+#include <raftescort/util/result.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace raftescort::proxy {
+
+struct ProxySettings {
+    std::string listen_host = "0.0.0.0";
+    std::uint16_t listen_port = 8888;
+    std::string redis_url = "redis://127.0.0.1:6379";
+    /// The cluster whose Redis keys to read (node --cluster).
+    std::string cluster_id = "raftescort";
+    /// Sent to nodes on node-to-node calls it forwards (/join); may be empty.
+    std::string cluster_token;
+    /// How often every node's /status is polled.
+    std::int64_t poll_interval_ms = 250;
+    /// How long a move or mission request may take before 503.
+    std::int64_t request_timeout_ms = 5000;
+};
+
+/// Runs the proxy until SIGTERM or SIGINT (returns Ok) or a fatal error.
+util::Status run_proxy(const ProxySettings& settings);
+
+} // namespace raftescort::proxy

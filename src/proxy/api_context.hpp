@@ -1,0 +1,57 @@
+#pragma once
+
+// What the API's request handlers share: the settings and the proxy's parts.
+// Every part is thread-safe; the handlers run on the HTTP server's threads.
+
+#include "proxy/client_pool.hpp"
+#include "proxy/cluster_view.hpp"
+#include "proxy/event_hub.hpp"
+#include "proxy/forwarder.hpp"
+#include "proxy/metrics.hpp"
+#include "proxy/move_lanes.hpp"
+#include "proxy/shared_registry.hpp"
+
+#include <raftescort/proxy/proxy.hpp>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+namespace raftescort::proxy {
+
+/// Reported by GET /status.
+inline constexpr const char* k_proxy_version = "0.1.0";
+
+struct ApiContext {
+    const ProxySettings& settings;
+    ClusterView& view;
+    ClientPool& pool;
+    Forwarder& forwarder;
+    MoveLanes& lanes;
+    SharedRegistry& registry;
+    EventHub& hub;
+    ProxyMetrics& metrics;
+};
+
+/// GET /, /status, /nodes, /nodes/full, /nodes/position, /logs, /mission.
+void install_cluster_routes(httplib::Server& server, ApiContext& context);
+/// GET /elections, /leaders (from Redis).
+void install_record_routes(httplib::Server& server, ApiContext& context);
+/// GET and POST /nodes/move.
+void install_move_routes(httplib::Server& server, ApiContext& context);
+/// POST /mission, /members/add, /members/remove, /transfer-leader.
+void install_control_routes(httplib::Server& server, ApiContext& context);
+/// GET /metrics, /events.
+void install_stream_routes(httplib::Server& server, ApiContext& context);
+
+/// Every route, the envelope's error answers and the body size limit.
+void install_routes(httplib::Server& server, ApiContext& context);
+
+/// [{"method", "locator", "description"}, ...] for GET /status.
+nlohmann::json endpoints_json();
+
+/// Answers a forwarded request that did not succeed with the forwarder's
+/// status and reason; `advice` (what the client may do) is added to a 503.
+void reply_forward_error(httplib::Response& response, const ForwardResult& result,
+                         const std::string& advice);
+
+} // namespace raftescort::proxy

@@ -1,0 +1,48 @@
+#pragma once
+
+// Reading client input at the edge (STYLE.md: parse at the edge). Each
+// reader either returns the value or answers the request with a 4xx in the
+// envelope and returns nothing, so a handler reads as a list of steps that
+// each may end the request.
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace raftescort::proxy {
+
+/// The largest request body the API reads (the server refuses larger ones
+/// before buffering them; see install_routes).
+inline constexpr std::size_t k_body_bytes_max = 16 * 1024;
+
+/// Strict decimal: an optional '-', digits, nothing else, within int64.
+std::optional<std::int64_t> parse_decimal(std::string_view text);
+
+/// The body as a JSON object whose keys are all in `allowed`: 413 if over
+/// the limit, 400 if malformed, not an object, or with an unknown key.
+std::optional<nlohmann::json> read_json_body(const httplib::Request& request,
+                                             httplib::Response& response,
+                                             const std::set<std::string>& allowed);
+
+/// An integer within [-limit, limit] from the query string (`name`) or from a
+/// JSON member; 400 when missing, not an integer, or out of range.
+std::optional<std::int64_t> integer_param(const httplib::Request& request,
+                                          httplib::Response& response, const char* name,
+                                          std::int64_t limit);
+std::optional<std::int64_t> integer_member(const nlohmann::json& body, const char* name,
+                                           std::int64_t limit, httplib::Response& response);
+
+/// A positive integer (a term, a node id) from the query string or a JSON
+/// member; 400 otherwise, naming the parameter.
+std::optional<std::uint64_t> positive_param(const httplib::Request& request,
+                                            httplib::Response& response, const char* name);
+std::optional<std::uint64_t> positive_member(const nlohmann::json& body, const char* name,
+                                             httplib::Response& response);
+
+} // namespace raftescort::proxy

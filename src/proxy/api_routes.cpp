@@ -1,0 +1,71 @@
+#include "proxy/api_context.hpp"
+#include "proxy/api_envelope.hpp"
+#include "proxy/api_input.hpp"
+
+#include <raftescort/util/assert.hpp>
+
+namespace raftescort::proxy {
+
+namespace {
+
+struct Endpoint {
+    const char* method;
+    const char* locator;
+    const char* description;
+};
+
+constexpr Endpoint k_endpoints[] = {
+    {"GET", "/", "the live dashboard (JSON status with Accept: application/json)"},
+    {"GET", "/status", "status of the external API and the list of endpoints"},
+    {"GET", "/nodes", "all nodes and their roles; ?ip=ADDR for one node"},
+    {"GET", "/nodes/full", "every node's full status"},
+    {"GET", "/nodes/position", "current position of every node"},
+    {"GET", "/nodes/move?x=N&y=N", "move the whole formation by (x, y); answers after commit"},
+    {"POST", "/nodes/move", "body {\"x\", \"y\", \"client_id\"?, \"sequence\"?}: the same"},
+    {"GET", "/mission", "the mission: target, running, steps taken, lead point"},
+    {"POST", "/mission", "body {\"action\": \"start\"|\"pause\"|\"set\", \"x\", \"y\"}"},
+    {"GET", "/elections", "every election, per term; ?term=N for one term"},
+    {"GET", "/leaders", "the leader of every term; ?term=N for one term"},
+    {"GET", "/logs", "replicated logs of all nodes; ?ip=ADDR for one node"},
+    {"POST", "/members/add", "body {\"id\", \"address\"}: add a learner"},
+    {"POST", "/members/remove", "body {\"id\", \"force\"?}: remove a member"},
+    {"POST", "/transfer-leader", "body {\"to\"?}: hand leadership to a voter"},
+    {"GET", "/metrics", "Prometheus metrics"},
+    {"GET", "/events", "server-sent events: status and record"},
+};
+
+} // namespace
+
+nlohmann::json endpoints_json()
+{
+    nlohmann::json list = nlohmann::json::array();
+    for (const Endpoint& endpoint : k_endpoints) {
+        list.push_back({{"method", endpoint.method},
+                        {"locator", endpoint.locator},
+                        {"description", endpoint.description}});
+    }
+    return list;
+}
+
+void reply_forward_error(httplib::Response& response, const ForwardResult& result,
+                         const std::string& advice)
+{
+    RE_ASSERT(result.status != 200);
+    reply_error(response, result.status,
+                result.status == 503 && !advice.empty() ? result.message + "; " + advice
+                                                        : result.message);
+}
+
+void install_routes(httplib::Server& server, ApiContext& context)
+{
+    // Refused with 413 before the body is buffered (NOTES.md).
+    server.set_payload_max_length(k_body_bytes_max);
+    install_envelope_handlers(server);
+    install_cluster_routes(server, context);
+    install_record_routes(server, context);
+    install_move_routes(server, context);
+    install_control_routes(server, context);
+    install_stream_routes(server, context);
+}
+
+} // namespace raftescort::proxy

@@ -1,0 +1,60 @@
+#pragma once
+
+// The proxy assembled: the cluster view and its pollers, the Redis reader,
+// the event hub and its publishers, the forwarder, and the HTTP server with
+// every route. run_proxy() runs one until a signal; the tests run one in
+// process against fake nodes.
+
+#include "proxy/api_context.hpp"
+#include "proxy/registry_poller.hpp"
+#include "proxy/status_publisher.hpp"
+#include <raftescort/transport/http_server.hpp>
+
+#include <raftescort/proxy/proxy.hpp>
+#include <raftescort/util/result.hpp>
+
+#include <httplib.h>
+
+#include <memory>
+#include <thread>
+
+namespace raftescort::proxy {
+
+class ProxyServer {
+public:
+    /// Binds the listen address (port 0: any free port) and starts serving.
+    static util::Result<std::unique_ptr<ProxyServer>> start(const ProxySettings& settings);
+    /// stop().
+    ~ProxyServer();
+    ProxyServer(const ProxyServer&) = delete;
+    ProxyServer& operator=(const ProxyServer&) = delete;
+
+    /// The port the server listens on.
+    int port() const { return m_port; }
+    ClusterView& view() { return m_view; }
+
+    /// Ends event streams and requests in flight, then every thread; prompt
+    /// (well under the 2 s a SIGTERM may take). Idempotent.
+    void stop();
+
+private:
+    ProxySettings m_settings;
+    SharedRegistry m_registry;
+    ClusterView m_view;
+    ClientPool m_pool;
+    Forwarder m_forwarder;
+    MoveLanes m_lanes;
+    EventHub m_hub;
+    ProxyMetrics m_metrics;
+    ApiContext m_context;
+    transport::HttpServer m_server;
+    int m_port = 0;
+    std::unique_ptr<RegistryPoller> m_registry_poller;
+    std::unique_ptr<StatusPublisher> m_status_publisher;
+    std::thread m_listener;
+    bool m_stopped = false;
+
+    ProxyServer(const ProxySettings& settings, std::unique_ptr<registry::Registry> registry);
+};
+
+} // namespace raftescort::proxy

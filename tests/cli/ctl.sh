@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# Runs `raftescort ctl` against fake_proxy.py, a stand-in that serves canned
+# proxy answers and records every request, and checks what ctl prints and
+# sends: tables with a header row, one JSON document with --json, exit
+# statuses 0 (success), 1 (unreachable, 5xx, not a proxy), 2 (usage) and 3
+# (4xx), one line on stderr for every failure, a move retried with the same
+# client id, `watch` frames without escape codes in a pipe, and `watch` on a
+# pseudo-terminal (pty_watch.py): raw mode, q and signals, the terminal
+# restored.
+#
+# Usage: tests/cli/ctl.sh path/to/raftescort
+set -euo pipefail
+
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+    echo "usage: $0 path/to/raftescort" >&2
+    exit 2
+fi
+binary=$1
+here=$(cd "$(dirname "$0")" && pwd)
+
+unset RAFTESCORT_PROXY
+# Leader times print in local time; pin it so the expected text is fixed.
+export TZ=UTC
+
+work=$(mktemp -d)
+fake_pid=
+cleanup() {
+    if [ -n "$fake_pid" ]; then
+        kill "$fake_pid" 2>/dev/null || true
+        wait "$fake_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+python3 "$here/fake_proxy.py" --port-file "$work/port" --log "$work/requests" &
+fake_pid=$!
+for _ in $(seq 100); do
+    [ -s "$work/port" ] && break
+    sleep 0.05
+done
+if [ ! -s "$work/port" ]; then
+    echo "FAIL fake_proxy.py did not start" >&2
+    exit 1
+fi
+proxy="http://127.0.0.1:$(cat "$work/port")"
+
+passed=0
+failed=0
+
+# run ARGS...: runs ctl against the fake proxy, keeping stdout, stderr and
+# the exit status in $work and $status. The request log starts empty.
+run() {
+    status=0
+    : >"$work/requests"
+    "$binary" ctl --proxy "$proxy" "$@" >"$work/stdout" 2>"$work/stderr" || status=$?
+}
+
+pass() {
+    passed=$((passed + 1))
+    echo "ok   $1"
+}
+
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL $1"
+    echo "     exit status: $status"
+    sed 's/^/     stdout: /' "$work/stdout"
+    sed 's/^/     stderr: /' "$work/stderr"
+    sed 's/^/     request: /' "$work/requests"
+}
+
+# check NAME CONDITION...: passes if the shell condition holds.
+check() {
+    local name=$1
+    shift
+    if "$@"; then
+        pass "$name"
+    else
+        fail "$name"
+    fi
+}
+
+has() { grep -qF -- "$2" "$work/$1"; }
+status_is() { [ "$status" -eq "$1" ]; }
+lines_of() { [ "$(wc -l <"$work/$1")" -eq "$2" ]; }
+line_is() { [ "$(sed -n "$2p" "$work/$1")" = "$3" ]; }
+# Exactly one line on stderr, naming the command; nothing on stdout.
+failure_is() {
+    [ "$status" -eq "$1" ] && [ ! -s "$work/stdout" ] && lines_of stderr 1 \
+        && has stderr "raftescort ctl $2: "
+}
+# stdout is one JSON document; PYTHON_CHECK (optional) is asserted on it as `d`.
+# (fail() shows the document when it does not hold.)
+json_is() {
+    python3 -c "import json, sys; d = json.load(open(sys.argv[1])); assert ${1:-True}, d" \
+        "$work/stdout" 2>/dev/null
+}
+# The recorded requests, one JSON object each, satisfy the Python expression
+# over `r` (the list).
+requests_are() {
+    python3 -c "import json, sys; r = [json.loads(l) for l in open(sys.argv[1])]; assert $1, r" \
+        "$work/requests" 2>/dev/null
+}
+
+# status: the roles table and the leader line.
+run status
+check "status exits 0" status_is 0
+check "status prints the header row" line_is stdout 1 \
+    "ID  ADDRESS         ROLE         TERM  COMMIT  APPLIED  LAG  POSITION  LAST CONTACT"
+check "status prints a row per node" \
+    line_is stdout 3 "2   127.0.0.1:5002  follower     7     57      56       1    [23, 1]   35ms"
+check "status prints - for what is unknown" \
+    line_is stdout 4 "3   127.0.0.1:5003  unreachable  -     -       -        -    -         4.2s"
+check "status names the leader and term" \
+    line_is stdout 5 "leader 1 (127.0.0.1:5001), term 7; 2 of 3 nodes reachable; redis connected"
+check "status asks for /status and /nodes" \
+    requests_are '[x["path"] for x in r] == ["/status", "/nodes"]'
+run status --json
+check "status --json is one document" json_is 'len(d["nodes"]) == 3 and d["status"]["leader"] == 1'
+
+# elections: ballots with their reasons; one term; an unknown term.
+run elections
+check "elections exits 0" status_is 0
+check "elections shows each outcome" has stdout "  candidate 1: won, 2 of 3 votes"
+check "elections shows granted ballots" has stdout "    2: granted"
+check "elections shows why a vote was refused" has stdout "    3: refused (log not up to date)"
+check "elections lists terms in order" line_is stdout 1 "term 1"
+run elections --term 2
+check "elections --term asks for one term" requests_are 'r[0]["query"] == {"term": "2"}'
+check "elections --term shows only that term" bash -c "! grep -q 'term 1' '$work/stdout'"
+run elections --term 2 --json
+check "elections --json is the data" json_is 'list(d) == ["2"] and d["2"][0]["outcome"] == "won"'
+run elections --term 99
+check "an unknown term is refused: status 3, one line" failure_is 3 elections
+check "the refusal carries the proxy's reason" has stderr "no election recorded for term 99 (HTTP 404)"
+run elections --term 99 --json
+check "a refusal prints nothing on stdout with --json" failure_is 3 elections
+
+# leaders and positions: tables.
+run leaders
+check "leaders exits 0" status_is 0
+check "leaders prints the header row" line_is stdout 1 "TERM  LEADER  ADDRESS         VOTES  TIME"
+check "leaders prints a row per term, in order" \
+    line_is stdout 3 "2     1       127.0.0.1:5001  2/3    2025-11-26 09:40:00.250"
+run leaders --json
+check "leaders --json is the data" json_is 'd["2"]["no_of_votes"] == 2'
+run positions
+check "positions prints the header row" line_is stdout 1 "ID  NODE            ROLE      POSITION"
+check "positions prints a row per node" line_is stdout 2 "1   127.0.0.1:5001  leader    [24, 0]"
+run positions --json
+check "positions --json is the data" json_is 'd[1]["position"] == [23, 1]'
+
+# logs: every node's, one node's by address or by id.
+run logs
+check "logs names each node" line_is stdout 1 "127.0.0.1:5001"
+check "logs prints each node's table" line_is stdout 2 "  INDEX  TERM  TYPE         COMMAND"
+check "logs prints entries" has stdout "  2      1     normal       step 1 0"
+run logs --node 2
+check "logs --node ID exits 0" status_is 0
+check "logs --node ID asks for that node's address" \
+    requests_are '[x["path"] for x in r] == ["/nodes", "/logs"] and r[1]["query"] == {"ip": "127.0.0.1:5002"}'
+check "logs --node prints one table" lines_of stdout 2
+run logs --node 127.0.0.1:5001 --json
+check "logs --node HOST:PORT --json is the list" json_is 'len(d) == 2 and d[0]["index"] == 1'
+run logs --node 42
+check "an unknown node id is refused: status 3" failure_is 3 logs
+check "the refusal names the id" has stderr "no node with id 42"
+run logs --node 10.9.9.9:5000
+check "an unknown address is refused: status 3" failure_is 3 logs
+
+# move: body, client id, sequence; a retry reuses the client id.
+run move 3 -2
+check "move exits 0" status_is 0
+check "move prints the new lead" line_is stdout 1 "moved by (3, -2): lead [27, -2] (term 7, index 58)"
+check "move prints the positions" line_is stdout 2 "ID  NODE            POSITION"
+check "move sends x, y, a ctl client id and sequence 1" \
+    requests_are 'len(r) == 1 and r[0]["body"]["x"] == 3 and r[0]["body"]["y"] == -2 and r[0]["body"]["client_id"].startswith("ctl-") and r[0]["body"]["sequence"] == 1'
+cp "$work/requests" "$work/first-move"
+run move 3 -2
+check "each ctl invocation has its own client id" python3 -c '
+import json, sys
+a = json.loads(open(sys.argv[1]).readline())["body"]["client_id"]
+b = json.loads(open(sys.argv[2]).readline())["body"]["client_id"]
+assert a != b, (a, b)' "$work/first-move" "$work/requests"
+run move 13 0
+check "move is retried after a 503 and succeeds" status_is 0
+check "the retry carries the same client id and sequence" \
+    requests_are 'len(r) == 2 and r[0]["body"] == r[1]["body"]'
+run move 13 0 --json
+check "move --json is the data" json_is 'd["lead"] == [37, 0] and d["result"] == "moved"'
+run move 503 0
+check "a move that never commits fails: status 1, one line" failure_is 1 move
+check "the failure carries the proxy's reason" has stderr "no leader: the cluster is electing one (HTTP 503)"
+check "the move was tried several times, always with the same body" \
+    requests_are 'len(r) >= 2 and all(x["body"] == r[0]["body"] for x in r)'
+run move 400 0
+check "a move the proxy refuses: status 3" failure_is 3 move
+check "a refused move is not retried" requests_are 'len(r) == 1'
+
+# mission.
+run mission show
+check "mission show prints the mission" \
+    line_is stdout 1 "mission running, target [100, 0], lead [24, 0], 24 steps taken"
+run mission set 100 5
+check "mission set sends the target" \
+    requests_are 'r[0]["path"] == "/mission" and r[0]["body"] == {"action": "set", "x": 100, "y": 5}'
+check "mission set prints the mission" has stdout "target [100, 5]"
+run mission pause --json
+check "mission pause --json is the data" json_is 'd["mission"]["running"] is False'
+run mission
+check "mission without a subcommand is a usage error: status 2" status_is 2
+check "a usage error sends nothing" requests_are 'r == []'
+
+# members and transfer-leader.
+run members add 4 127.0.0.1:5004
+check "members add sends id and address" \
+    requests_are 'r[0]["path"] == "/members/add" and r[0]["body"] == {"id": 4, "address": "127.0.0.1:5004"}'
+check "members add says how to start the node" \
+    has stdout "raftescort node --id 4 --advertise 127.0.0.1:5004"
+run members remove 2
+check "a quorum-losing removal is refused: status 3, one line" failure_is 3 "members remove"
+check "the refusal names --force" has stderr "--force"
+run members remove 2 --force --json
+check "members remove --force sends force" requests_are 'r[0]["body"] == {"id": 2, "force": True}'
+check "members remove --force --json is the data" json_is 'd["id"] == 2'
+run transfer-leader --to 3
+check "transfer-leader names both leaders" line_is stdout 1 "leadership handed from 1 to 3 (term 8)"
+run transfer-leader
+check "transfer-leader without --to sends no target" requests_are 'r[0]["body"] == {}'
+run transfer-leader --to 9
+check "a 500 fails with status 1" failure_is 1 transfer-leader
+
+# A proxy URL with a path prefix; a server that is not a proxy.
+status=0
+"$binary" ctl --proxy "$proxy/prefix/" positions --json >"$work/stdout" 2>"$work/stderr" || status=$?
+check "a proxy behind a path prefix is reached" json_is 'len(d) == 2'
+status=0
+"$binary" ctl --proxy "$proxy/garbage" status >"$work/stdout" 2>"$work/stderr" || status=$?
+check "an answer that is not an envelope fails: status 1" failure_is 1 status
+status=0
+RAFTESCORT_PROXY="$proxy" "$binary" ctl leaders --json >"$work/stdout" 2>"$work/stderr" || status=$?
+check "RAFTESCORT_PROXY names the proxy" json_is '"1" in d'
+
+# watch in a pipe: frames one after the other, no escape codes, --count.
+run watch --count 2
+check "watch --count 2 exits 0" status_is 0
+check "watch prints two frames" \
+    bash -c "[ \"\$(grep -c '^raftescort ctl watch ' '$work/stdout')\" -eq 2 ]"
+check "watch prints no escape codes in a pipe" bash -c "! grep -q \$'\\x1b' '$work/stdout'"
+check "watch draws the convoy on the track" has stdout "y=0  ........................1...."
+check "watch prints the roles table" has stdout "ID  ADDRESS         ROLE"
+check "watch shows the mission" has stdout "mission running, target [100, 0]"
+run watch --count 1 --json
+check "watch --count 1 --json is one document" json_is 'd["status"]["term"] == 7 and len(d["nodes"]) == 3'
+
+# watch in a terminal: drawn in place in raw mode; q, Ctrl-C and SIGTERM
+# each end it with status 0 and give the terminal back as it was.
+for stop in q ctrl-c sigterm; do
+    status=0
+    python3 "$here/pty_watch.py" "$binary" "$proxy" "$stop" >"$work/stdout" 2>"$work/stderr" \
+        || status=$?
+    check "watch in a terminal redraws in place in raw mode, until $stop" \
+        json_is 'd["first_frame"] and d["redrawn_in_place"] and d["raw_while_running"]'
+    check "watch ends on $stop with status 0, within a second" \
+        json_is 'd["exit_status"] == 0 and d["stop_seconds"] < 1'
+    check "watch restores the terminal after $stop" \
+        json_is 'd["restored"] and d["left_alternate_screen"]'
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
