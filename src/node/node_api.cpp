@@ -125,11 +125,27 @@ bool token_ok(const httplib::Request& request, const NodeApiOptions& options)
     return request.get_header_value(transport::k_token_header) == options.cluster_token;
 }
 
+/// The optional "term" fencing token: true when absent or a positive integer
+/// (stored in `fence`); answers 400 and returns false otherwise.
+bool fence_field(const json& body, std::optional<raft::Term>& fence, httplib::Response& response)
+{
+    auto it = body.find("term");
+    if (it == body.end()) {
+        return true;
+    }
+    if (!it->is_number_unsigned() || it->get<std::uint64_t>() == 0) {
+        reply_error(response, 400, "\"term\" must be a positive integer");
+        return false;
+    }
+    fence = raft::Term{it->get<std::uint64_t>()};
+    return true;
+}
+
 void handle_move(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
                  const NodeApiOptions& options)
 {
     std::optional<json> body =
-        parse_body(request, response, options, {"dx", "dy", "client_id", "sequence"});
+        parse_body(request, response, options, {"dx", "dy", "client_id", "sequence", "term"});
     if (!body) {
         return;
     }
@@ -162,13 +178,17 @@ void handle_move(const httplib::Request& request, httplib::Response& response, N
         reply_error(response, 400, "sequence without client_id");
         return;
     }
-    answer(loop.propose(escort::encode_command(command)), options, response);
+    std::optional<raft::Term> fence;
+    if (!fence_field(*body, fence, response)) {
+        return;
+    }
+    answer(loop.propose(escort::encode_command(command), fence), options, response);
 }
 
 void handle_mission(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
                     const NodeApiOptions& options)
 {
-    std::optional<json> body = parse_body(request, response, options, {"action", "x", "y"});
+    std::optional<json> body = parse_body(request, response, options, {"action", "x", "y", "term"});
     if (!body) {
         return;
     }
@@ -200,7 +220,11 @@ void handle_mission(const httplib::Request& request, httplib::Response& response
         reply_error(response, 400, "action must be \"start\", \"pause\" or \"set\"");
         return;
     }
-    answer(loop.propose(escort::encode_command(command)), options, response);
+    std::optional<raft::Term> fence;
+    if (!fence_field(*body, fence, response)) {
+        return;
+    }
+    answer(loop.propose(escort::encode_command(command), fence), options, response);
 }
 
 void handle_join(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,

@@ -9,8 +9,11 @@
 //                                (with match index and last contact) and more
 //   GET  /position               {"id", "name", "role", "position", "lead", "applied_index"}
 //   GET  /logs?from=N&limit=M    applied entries this node still remembers
-//   POST /move     {"dx", "dy", "client_id"?, "sequence"?}
-//   POST /mission  {"action": "start"|"pause"|"set", "x"?, "y"?}
+//   POST /move     {"dx", "dy", "client_id"?, "sequence"?, "term"?}
+//   POST /mission  {"action": "start"|"pause"|"set", "x"?, "y"?, "term"?}
+//                  "term" is a fencing token: the entry is proposed only by a
+//                  leader of exactly that term; any other node answers 421
+//                  with the current leader and term.
 //   POST /join     {"id", "address"}  (adds a learner; node to node)
 //   POST /members/remove {"id"}        200 {"term", "index"} once committed
 //   POST /transfer-leader {"to"?}      200 {"from", "to", "to_name", "term"} once

@@ -39,6 +39,7 @@ NodeLoop::~NodeLoop()
     m_senders.clear();
     spdlog::debug("peer senders stopped");
     // Whoever still waits gets an answer rather than a broken promise.
+    deliver_answers();
     for (auto& [index, pending] : m_pending) {
         pending.promise.set_value(stopping_outcome());
     }
@@ -110,9 +111,9 @@ std::future<RequestOutcome> NodeLoop::submit(Request request)
     return future;
 }
 
-std::future<RequestOutcome> NodeLoop::propose(std::string command)
+std::future<RequestOutcome> NodeLoop::propose(std::string command, std::optional<raft::Term> fence)
 {
-    return submit(Proposal{std::move(command), {}});
+    return submit(Proposal{std::move(command), fence, {}});
 }
 
 std::future<RequestOutcome> NodeLoop::add_node(raft::NodeId node, std::string address)
@@ -159,6 +160,7 @@ void NodeLoop::run()
     }
     observe_role();
     publish_status();
+    deliver_answers();
     m_next_tick_ms = monotonic_ms() + m_options.tick_ms;
     auto deadline_of = [](std::int64_t ms) {
         return std::chrono::steady_clock::time_point(std::chrono::milliseconds(ms));
@@ -188,7 +190,23 @@ void NodeLoop::run()
         observe_role();
         settle_transfers();
         publish_status();
+        deliver_answers();
     }
+}
+
+void NodeLoop::answer_after_publish(std::promise<RequestOutcome> promise, RequestOutcome outcome)
+{
+    m_answers.emplace_back(std::move(promise), std::move(outcome));
+}
+
+void NodeLoop::deliver_answers()
+{
+    // After publish_status: a client that reads /status right after its
+    // answer sees its own write.
+    for (auto& [promise, outcome] : m_answers) {
+        promise.set_value(std::move(outcome));
+    }
+    m_answers.clear();
 }
 
 void NodeLoop::handle(Input& input)
@@ -234,7 +252,8 @@ void NodeLoop::handle_message(const transport::InboundMessage& inbound)
 void NodeLoop::handle_proposal(Proposal& proposal)
 {
     raft::RaftNode& raft = m_replica->raft();
-    if (raft.role() != raft::Role::leader) {
+    bool fenced_out = proposal.fence && *proposal.fence != raft.term();
+    if (raft.role() != raft::Role::leader || fenced_out) {
         proposal.promise.set_value(not_leader_outcome());
         return;
     }
@@ -395,7 +414,7 @@ void NodeLoop::settle_transfers()
         outcome.message = "leadership was lost to an election instead of the transfer";
     }
     for (std::promise<RequestOutcome>& transfer : m_transfers) {
-        transfer.set_value(outcome);
+        answer_after_publish(std::move(transfer), outcome);
     }
     m_transfers.clear();
 }
@@ -565,12 +584,12 @@ void NodeLoop::settle(const runtime::AppliedEntry& applied)
         return;
     }
     if (it->second.term == applied.entry.term) {
-        it->second.promise.set_value(committed_outcome(applied));
+        answer_after_publish(std::move(it->second.promise), committed_outcome(applied));
     } else {
         RequestOutcome lost;
         lost.kind = RequestOutcome::Kind::lost;
         lost.message = "a leader change replaced this entry before it was committed";
-        it->second.promise.set_value(std::move(lost));
+        answer_after_publish(std::move(it->second.promise), std::move(lost));
     }
     m_pending.erase(it);
 }

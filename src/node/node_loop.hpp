@@ -35,6 +35,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -100,8 +101,12 @@ public:
     /// From the transport: queue a peer's message. False when the inbox is
     /// full or the loop stopped.
     bool deliver(transport::InboundMessage message);
-    /// Propose an escort command (encode_command form).
-    std::future<RequestOutcome> propose(std::string command);
+    /// Propose an escort command (encode_command form). With `fence`, the
+    /// proposal is made only if this node leads in exactly that term (the
+    /// caller's fencing token): a client that picked this node as the leader
+    /// of an older term is told who leads now instead.
+    std::future<RequestOutcome> propose(std::string command,
+                                        std::optional<raft::Term> fence = std::nullopt);
     /// Add `node` at `address` as a learner (leader only).
     std::future<RequestOutcome> add_node(raft::NodeId node, std::string address);
     /// Remove `node` from the membership (leader only).
@@ -119,6 +124,7 @@ public:
 private:
     struct Proposal {
         std::string command;
+        std::optional<raft::Term> fence;
         std::promise<RequestOutcome> promise;
     };
     struct AddNode {
@@ -149,6 +155,10 @@ private:
     void handle_remove_node(RemoveNode& request);
     void handle_transfer(TransferLeadership& request);
     void settle_transfers();
+    /// Answers are given only after the status that reflects them is
+    /// published (deliver_answers, at the end of each loop iteration).
+    void answer_after_publish(std::promise<RequestOutcome> promise, RequestOutcome outcome);
+    void deliver_answers();
     /// Queues a client request for the loop, or answers it at once when
     /// the loop has stopped.
     template <typename Request>
@@ -202,6 +212,7 @@ private:
     bool m_failed = false;
     /// Transfers started and not yet seen through, oldest first.
     std::vector<std::promise<RequestOutcome>> m_transfers;
+    std::vector<std::pair<std::promise<RequestOutcome>, RequestOutcome>> m_answers;
     NodeMetrics m_metrics;
     raft::NodeId m_last_leader;
 

@@ -50,7 +50,7 @@ void handle_mission(ApiContext& context, const httplib::Request& request,
     }
     // Setting the mission sets an absolute state: sending it twice is harmless.
     ForwardResult result =
-        context.forwarder.forward({"/mission", forwarded, RetryPolicy::until_deadline, 0});
+        context.forwarder.forward({"/mission", forwarded, RetryPolicy::until_deadline, 0, true});
     context.metrics.count_forward("/mission", result.status);
     if (result.status != 200) {
         reply_forward_error(response, result, "");

@@ -52,7 +52,8 @@ void send_move(ApiContext& context, const MoveInput& input, httplib::Response& r
         body["sequence"] = input.sequence;
     }
     ForwardRequest request{"/move", body, RetryPolicy::until_deadline,
-                           std::max<std::int64_t>(1, budget_ms - (monotonic_ms() - started_ms))};
+                           std::max<std::int64_t>(1, budget_ms - (monotonic_ms() - started_ms)),
+                           true};
     ForwardResult result = context.forwarder.forward(request);
     context.metrics.count_forward("/nodes/move", result.status);
     if (result.status != 200) {

@@ -24,6 +24,9 @@ constexpr std::int64_t k_failed_address_quarantine_ms = 200;
 struct Target {
     std::uint64_t id = 0;
     std::string address;
+    /// The term the target is believed to lead; 0 when it is not believed
+    /// to lead (a follower asked for a hint).
+    std::uint64_t term = 0;
 };
 
 /// The node to try next: the view's leader unless it just failed, else any
@@ -39,7 +42,7 @@ std::optional<Target> choose_target(const ClusterSnapshot& snapshot,
     };
     const NodeView* leader = snapshot.leader_view();
     if (leader != nullptr && usable(*leader)) {
-        return Target{leader->id, leader->name};
+        return Target{leader->id, leader->name, leader->term};
     }
     std::vector<const NodeView*> others;
     for (const NodeView& node : snapshot.nodes) {
@@ -69,7 +72,23 @@ std::optional<Target> leader_hint(const json& body)
     if (leader->get<std::uint64_t>() == 0 || leader_name->get<std::string>().empty()) {
         return std::nullopt;
     }
-    return Target{leader->get<std::uint64_t>(), leader_name->get<std::string>()};
+    auto term = body.find("term");
+    std::uint64_t hinted_term =
+        term != body.end() && term->is_number_unsigned() ? term->get<std::uint64_t>() : 0;
+    return Target{leader->get<std::uint64_t>(), leader_name->get<std::string>(), hinted_term};
+}
+
+/// The body sent to `target`: a proposal carries the term the proxy believes
+/// the target leads as a fencing token, so a node that no longer leads in
+/// that term proposes nothing and names the current leader instead.
+std::string body_for(const ForwardRequest& request, const Target& target)
+{
+    if (!request.fence_with_term || target.term == 0 || !request.body.is_object()) {
+        return request.body.dump();
+    }
+    json fenced = request.body;
+    fenced["term"] = target.term;
+    return fenced.dump();
 }
 
 std::string error_text(const json& body, int status)
@@ -163,6 +182,11 @@ Step handle_answer(ForwardState& state, const Target& target, const httplib::Res
             state.hinted = hint;
             return Step::next;
         }
+        if (hint->id == target.id && hint->term != target.term && hint->term != 0) {
+            // Fenced out: the node leads, but in another term than we sent.
+            state.hinted = hint;
+            return Step::next;
+        }
         state.reason += "; it names node " + std::to_string(hint->id) + " at " + hint->address;
         return Step::pause_then_next;
     }
@@ -201,7 +225,6 @@ ForwardResult Forwarder::forward(const ForwardRequest& request)
     const std::int64_t timeout_ms =
         request.timeout_ms > 0 ? request.timeout_ms : m_options.request_timeout_ms;
     ForwardState state(request, monotonic_ms() + timeout_ms);
-    const std::string body_text = request.body.dump();
     Step step = Step::next;
     while (step != Step::finished) {
         if (step == Step::pause_then_next) {
@@ -244,7 +267,8 @@ ForwardResult Forwarder::forward(const ForwardRequest& request)
         // The node answers a proposal only after commit (or 503 after its
         // own commit timeout), so the read may take the whole budget left.
         client->set_read_timeout(std::chrono::milliseconds(remaining_ms));
-        httplib::Result answer = client->Post(request.path, body_text, "application/json");
+        httplib::Result answer =
+            client->Post(request.path, body_for(request, *target), "application/json");
         step = answer ? handle_answer(state, *target, *answer)
                       : handle_silence(state, *target, answer.error());
     }

@@ -39,6 +39,9 @@ struct ForwardRequest {
     RetryPolicy retry = RetryPolicy::until_deadline;
     /// The request's budget; 0 means ForwarderOptions::request_timeout_ms.
     std::int64_t timeout_ms = 0;
+    /// Send the term the target is believed to lead as "term" (a fencing
+    /// token the node checks before proposing); for /move and /mission.
+    bool fence_with_term = false;
 };
 
 struct ForwardResult {

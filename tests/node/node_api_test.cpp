@@ -282,3 +282,25 @@ TEST_CASE("node api: /status carries the counters the proxy's /metrics needs", "
     }
     CHECK(buckets.back()["count"].get<std::uint64_t>() <= saves);
 }
+
+TEST_CASE("node api: a proposal fenced with another term is refused with the current one",
+          "[node][api]")
+{
+    SingleNode node;
+    std::uint64_t term = node.get("/status")["term"];
+    auto [stale, stale_body] =
+        node.post("/move", json{{"dx", 1}, {"dy", 0}, {"term", term - 1}}.dump());
+    CHECK(stale == 421);
+    CHECK(stale_body["leader"] == 1);
+    CHECK(stale_body["term"] == term);
+    auto [current, current_body] =
+        node.post("/move", json{{"dx", 1}, {"dy", 0}, {"term", term}}.dump());
+    CHECK(current == 200);
+    auto [mission, mission_body] =
+        node.post("/mission", json{{"action", "pause"}, {"term", term + 1}}.dump());
+    CHECK(mission == 421);
+    auto [bad, bad_body] = node.post("/move", R"({"dx": 1, "dy": 0, "term": 0})");
+    CHECK(bad == 400);
+    // Only the fenced-in move reached the log.
+    CHECK(node.get("/status")["lead"] == json::array({1, 0}));
+}

@@ -203,3 +203,47 @@ TEST_CASE("proxy: forwarder skips a dead leader the view still shows", "[proxy]"
     CHECK(result.status == 200);
     CHECK(result.node == 2);
 }
+
+TEST_CASE("proxy: a fenced proposal carries the leader's term and follows a re-election", "[proxy]")
+{
+    // Goal: moves carry the term the proxy believes the leader leads as a
+    // fencing token; a leader that has moved on to another term refuses it
+    // (421 naming itself and its new term) and the forwarder resends with
+    // that term. Method: the view sees node 1 leading term 2; the node
+    // answers 421 with term 3 unless the body says term 3.
+    FakeNode leader(1);
+    leader.set_status(status_body(1, leader.address(), "leader", 2));
+    leader.set_handler([&](const std::string&, const json& body) {
+        if (body.value("term", 0) != 3) {
+            return FakeAnswer{421, json{{"error", "not the leader"},
+                                        {"leader", 1},
+                                        {"leader_name", leader.address()},
+                                        {"term", 3}}};
+        }
+        return committed(13);
+    });
+    ClusterView view(fast_view());
+    ClientPool pool(ClientPoolOptions{});
+    Forwarder forwarder(view, pool, ForwarderOptions{2000, 10});
+    view.learn(1, leader.address(), AddressSource::registry);
+    REQUIRE(eventually([&] { return view.snapshot().leader_view() != nullptr; }));
+
+    ForwardRequest request{"/move", move_body("f", 1)};
+    request.fence_with_term = true;
+    ForwardResult result = forwarder.forward(request);
+    INFO(result.message);
+    REQUIRE(result.status == 200);
+    REQUIRE(leader.received().size() == 2);
+    CHECK(leader.received()[0].second["term"] == 2);
+    CHECK(leader.received()[1].second["term"] == 3);
+    // Apart from the fence, the body is the client's, unchanged.
+    json unfenced = leader.received()[1].second;
+    unfenced.erase("term");
+    CHECK(unfenced == move_body("f", 1));
+
+    // Requests that are not proposals go out as they came.
+    ForwardResult plain = forwarder.forward({"/move", move_body("f", 2)});
+    REQUIRE(leader.received().size() >= 3);
+    CHECK_FALSE(leader.received()[2].second.contains("term"));
+    (void)plain;
+}

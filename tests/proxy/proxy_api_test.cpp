@@ -199,15 +199,18 @@ TEST_CASE("proxy: a move goes to the leader and answers with names and its reque
     CHECK(proxy_client.rfind("proxy-", 0) == 0);
     CHECK(data["sequence"] == 1);
     REQUIRE(leader.received().size() == 1);
+    // The leader's term rides along as the fencing token.
     CHECK(leader.received()[0].second
-          == json({{"dx", 3}, {"dy", -2}, {"client_id", proxy_client}, {"sequence", 1}}));
+          == json(
+              {{"dx", 3}, {"dy", -2}, {"client_id", proxy_client}, {"sequence", 1}, {"term", 2}}));
 
     data = ProxyHarness::check_envelope(
         harness.get("/nodes/move?x=-1&y=4&client_id=script.7&sequence=42"), 200);
     CHECK(data["client_id"] == "script.7");
     CHECK(data["sequence"] == 42);
-    CHECK(leader.received().back().second
-          == json({{"dx", -1}, {"dy", 4}, {"client_id", "script.7"}, {"sequence", 42}}));
+    CHECK(
+        leader.received().back().second
+        == json({{"dx", -1}, {"dy", 4}, {"client_id", "script.7"}, {"sequence", 42}, {"term", 2}}));
     data = ProxyHarness::check_envelope(
         harness.post("/nodes/move", R"({"dx": 2, "dy": 2, "client_id": "c", "sequence": 9})"), 200);
     CHECK(data["client_id"] == "c");
