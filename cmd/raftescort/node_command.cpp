@@ -2,14 +2,11 @@
 
 #include "duration.hpp"
 #include "exit_error.hpp"
+#include "role_setup.hpp"
 #include "validators.hpp"
 
 #include <raftescort/node/node.hpp>
 #include <raftescort/util/assert.hpp>
-#include <raftescort/util/cluster_id.hpp>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <unistd.h>
 
@@ -39,14 +36,7 @@ void setup_node_command(CLI::App& app)
         ->type_name("ID");
     node->add_option("--cluster", options->cluster_id,
                      "Cluster name: namespaces the Redis keys, checked on every peer message")
-        ->check(CLI::Validator(
-            [](std::string& text) -> std::string {
-                if (!util::is_valid_cluster_id(text) || text.find(':') != std::string::npos) {
-                    return "a cluster name is 1..128 printable characters without spaces or ':'";
-                }
-                return "";
-            },
-            "", "NAME"))
+        ->check(cluster_name_validator())
         ->envname("RAFTESCORT_CLUSTER")
         ->type_name("NAME")
         ->default_str(options->cluster_id);
@@ -93,17 +83,7 @@ void setup_node_command(CLI::App& app)
         ->excludes(autopilot);
     node->add_option("--cluster-token", options->cluster_token,
                      "Shared secret required on node-to-node calls")
-        ->check(CLI::Validator(
-            [](std::string& text) -> std::string {
-                // It travels in an HTTP header: printable ASCII only.
-                for (char c : text) {
-                    if (c <= ' ' || c >= 0x7F) {
-                        return "a cluster token is printable ASCII without spaces";
-                    }
-                }
-                return "";
-            },
-            "", "TOKEN"))
+        ->check(cluster_token_validator())
         ->envname("RAFTESCORT_CLUSTER_TOKEN")
         ->type_name("TOKEN");
     node->add_option("--log-level", options->log_level, "Log verbosity")
@@ -160,14 +140,6 @@ std::string default_advertise(const std::string& host, const std::string& port)
     return std::string(name) + ":" + port;
 }
 
-void set_up_logging(const std::string& level)
-{
-    // Logs go to stderr, so stdout stays free for anything a script reads.
-    spdlog::set_default_logger(spdlog::stderr_color_mt("raftescort"));
-    spdlog::set_level(spdlog::level::from_str(level));
-    spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e node %l: %v");
-}
-
 } // namespace
 
 void run_node(const NodeOptions& options)
@@ -175,17 +147,12 @@ void run_node(const NodeOptions& options)
     node::NodeSettings settings;
     settings.id = raft::NodeId{options.id};
     settings.cluster_id = options.cluster_id;
-    const std::size_t colon = options.listen.rfind(':');
-    RE_ASSERT(colon != std::string::npos); // the validator made it HOST:PORT
-    std::string host = options.listen.substr(0, colon);
-    std::string port = options.listen.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    settings.listen_host = host;
-    settings.listen_port = static_cast<std::uint16_t>(std::stoul(port));
-    settings.advertise =
-        options.advertise.empty() ? default_advertise(host, port) : options.advertise;
+    ListenAddress listen = split_listen_address(options.listen);
+    settings.listen_host = listen.host;
+    settings.listen_port = listen.port;
+    settings.advertise = options.advertise.empty()
+                             ? default_advertise(listen.host, listen.port_text)
+                             : options.advertise;
     settings.redis_url = options.redis_url;
     settings.data_dir = options.data_dir;
     settings.heartbeat_interval_ms = options.heartbeat_interval_ms;
@@ -193,7 +160,7 @@ void run_node(const NodeOptions& options)
     settings.step_interval_ms = options.step_interval_ms;
     settings.autopilot = options.autopilot;
     settings.cluster_token = options.cluster_token;
-    set_up_logging(options.log_level);
+    set_up_logging("node", options.log_level);
     util::Status status = node::run_node(settings);
     if (!status.ok()) {
         throw ExitError(k_exit_failure, "node", status.error().message);

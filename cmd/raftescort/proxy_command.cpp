@@ -2,59 +2,14 @@
 
 #include "duration.hpp"
 #include "exit_error.hpp"
+#include "role_setup.hpp"
 #include "validators.hpp"
 
 #include <raftescort/proxy/proxy.hpp>
-#include <raftescort/util/assert.hpp>
-#include <raftescort/util/cluster_id.hpp>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <memory>
 
 namespace raftescort::cmd {
-
-namespace {
-
-// The same rules as `raftescort node`: the proxy must name the nodes' cluster
-// and send their token, so it accepts exactly what they accept.
-CLI::Validator cluster_name_validator()
-{
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            if (!util::is_valid_cluster_id(text) || text.find(':') != std::string::npos) {
-                return "a cluster name is 1..128 printable characters without spaces or ':'";
-            }
-            return "";
-        },
-        "", "NAME");
-}
-
-CLI::Validator cluster_token_validator()
-{
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            // It travels in an HTTP header: printable ASCII only.
-            for (char c : text) {
-                if (c <= ' ' || c >= 0x7F) {
-                    return "a cluster token is printable ASCII without spaces";
-                }
-            }
-            return "";
-        },
-        "", "TOKEN");
-}
-
-void set_up_logging(const std::string& level)
-{
-    // Logs go to stderr, as the node's do.
-    spdlog::set_default_logger(spdlog::stderr_color_mt("raftescort"));
-    spdlog::set_level(spdlog::level::from_str(level));
-    spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e proxy %l: %v");
-}
-
-} // namespace
 
 void setup_proxy_command(CLI::App& app)
 {
@@ -108,20 +63,15 @@ void setup_proxy_command(CLI::App& app)
 void run_proxy(const ProxyOptions& options)
 {
     proxy::ProxySettings settings;
-    const std::size_t colon = options.listen.rfind(':');
-    RE_ASSERT(colon != std::string::npos); // the validator made it HOST:PORT
-    std::string host = options.listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    settings.listen_host = host;
-    settings.listen_port = static_cast<std::uint16_t>(std::stoul(options.listen.substr(colon + 1)));
+    ListenAddress listen = split_listen_address(options.listen);
+    settings.listen_host = listen.host;
+    settings.listen_port = listen.port;
     settings.redis_url = options.redis_url;
     settings.cluster_id = options.cluster_id;
     settings.cluster_token = options.cluster_token;
     settings.poll_interval_ms = options.poll_interval_ms;
     settings.request_timeout_ms = options.request_timeout_ms;
-    set_up_logging(options.log_level);
+    set_up_logging("proxy", options.log_level);
     util::Status status = proxy::run_proxy(settings);
     if (!status.ok()) {
         throw ExitError(k_exit_failure, "proxy", status.error().message);

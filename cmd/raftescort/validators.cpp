@@ -1,5 +1,7 @@
 #include "validators.hpp"
 
+#include <raftescort/util/cluster_id.hpp>
+
 #include "duration.hpp"
 
 #include <raftescort/util/assert.hpp>
@@ -153,6 +155,32 @@ CLI::Validator positive_integer_validator(const std::string& what)
             return "";
         },
         "", "POSITIVE_INTEGER");
+}
+
+CLI::Validator cluster_name_validator()
+{
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (!util::is_valid_cluster_id(text) || text.find(':') != std::string::npos) {
+                return "a cluster name is 1..128 printable characters without spaces or ':'";
+            }
+            return "";
+        },
+        "", "NAME");
+}
+
+CLI::Validator cluster_token_validator()
+{
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            for (char c : text) {
+                if (c <= ' ' || c >= 0x7F) {
+                    return "a cluster token is printable ASCII without spaces";
+                }
+            }
+            return "";
+        },
+        "", "TOKEN");
 }
 
 } // namespace raftescort::cmd

@@ -30,4 +30,11 @@ CLI::Validator url_validator(const std::string& scheme, const std::string& other
 /// ("node id", "term").
 CLI::Validator positive_integer_validator(const std::string& what);
 
+/// A cluster name: what util::is_valid_cluster_id accepts, without ':' (it
+/// splits Redis keys). Node and proxy accept exactly the same names.
+CLI::Validator cluster_name_validator();
+
+/// A cluster token: printable ASCII without spaces (it travels in an HTTP header).
+CLI::Validator cluster_token_validator();
+
 } // namespace raftescort::cmd
