@@ -49,6 +49,7 @@ void setup_node_command(CLI::App& app)
     node->add_option("--advertise", options->advertise,
                      "Address peers and the proxy reach this node at (default: --listen)")
         ->check(host_port_validator())
+        ->envname("RAFTESCORT_ADVERTISE")
         ->type_name("HOST:PORT");
     node->add_option("--redis", options->redis_url, "Redis registry URL")
         ->check(url_validator("redis"))
@@ -56,6 +57,7 @@ void setup_node_command(CLI::App& app)
         ->type_name("URL")
         ->default_str(options->redis_url);
     node->add_option("--data-dir", options->data_dir, "Directory for the log and snapshots")
+        ->envname("RAFTESCORT_DATA_DIR")
         ->type_name("DIR")
         ->default_str(options->data_dir);
     node->add_option("--heartbeat", options->heartbeat_interval_ms, "Leader heartbeat interval")
@@ -72,6 +74,7 @@ void setup_node_command(CLI::App& app)
     node->add_option("--step-interval", options->step_interval_ms,
                      "Time between convoy steps while the mission runs")
         ->transform(duration_ms_validator(false))
+        ->envname("STEP_INTERVAL")
         ->type_name("DUR")
         ->default_str(format_duration_ms(options->step_interval_ms));
     CLI::Option* autopilot = node->add_flag_callback(
@@ -88,6 +91,7 @@ void setup_node_command(CLI::App& app)
         ->type_name("TOKEN");
     node->add_option("--log-level", options->log_level, "Log verbosity")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+        ->envname("RAFTESCORT_LOG_LEVEL")
         ->type_name("LEVEL")
         ->default_str(options->log_level);
 

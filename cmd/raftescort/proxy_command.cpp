@@ -54,6 +54,7 @@ void setup_proxy_command(CLI::App& app)
         ->default_str(format_duration_ms(options->poll_interval_ms));
     proxy->add_option("--log-level", options->log_level, "Log verbosity")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+        ->envname("RAFTESCORT_LOG_LEVEL")
         ->type_name("LEVEL")
         ->default_str(options->log_level);
 

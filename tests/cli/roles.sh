@@ -17,7 +17,8 @@ binary=$1
 
 # Environment fallbacks are under test: start from none of them.
 unset CONTAINER_PORT HEARTBEAT_TIMEOUT ELECTION_TIMEOUT REDIS_URL RAFTESCORT_PROXY \
-    RAFTESCORT_CLUSTER_TOKEN RAFTESCORT_CLUSTER
+    RAFTESCORT_CLUSTER_TOKEN RAFTESCORT_CLUSTER RAFTESCORT_ADVERTISE RAFTESCORT_DATA_DIR \
+    STEP_INTERVAL RAFTESCORT_LOG_LEVEL
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -198,6 +199,15 @@ expect "CONTAINER_PORT is honoured" nonzero stderr "99999" -- CONTAINER_PORT=999
 expect "REDIS_URL is honoured" nonzero stderr "nope" -- REDIS_URL=nope "$binary" node
 expect "RAFTESCORT_PROXY is honoured" nonzero stderr "gopher://x" -- \
     RAFTESCORT_PROXY=gopher://x "$binary" ctl status
+expect "STEP_INTERVAL is honoured" nonzero stderr "7xs" -- STEP_INTERVAL=7xs "$binary" node
+expect "RAFTESCORT_LOG_LEVEL is honoured by the node" nonzero stderr "shouty" -- \
+    RAFTESCORT_LOG_LEVEL=shouty "$binary" node
+expect "RAFTESCORT_LOG_LEVEL is honoured by the proxy" nonzero stderr "shouty" -- \
+    RAFTESCORT_LOG_LEVEL=shouty "$binary" proxy
+expect "RAFTESCORT_ADVERTISE is honoured" nonzero stderr "no-port" -- \
+    RAFTESCORT_ADVERTISE=no-port "$binary" node
+expect "RAFTESCORT_DATA_DIR is honoured" 1 stderr "$node_ok" -- \
+    RAFTESCORT_DATA_DIR="$foreign" "$binary" node --id 3
 
 # A subcommand is required at every level.
 expect "no subcommand is a usage error" 2 stderr "subcommand" -- "$binary"
@@ -252,6 +262,13 @@ for command in "" node proxy ctl "ctl move" "ctl status" "ctl elections" "ctl le
         full=$(echo "${command#ctl} $sub" | sed 's/^ *//')
         if ! grep -qF -- "$full" "$work/$page.txt"; then
             fail "$page.1 documents 'raftescort $command $sub'"
+            continue 2
+        fi
+    done
+    # Every environment variable --help names is in the page's ENVIRONMENT.
+    for variable in $(grep -oE 'Env:[A-Z_]+' "$work/stdout" | cut -d: -f2 | sort -u); do
+        if ! grep -qE "^\.B $variable\$" "$work/$page.txt"; then
+            fail "$page.1 documents \$$variable of 'raftescort $command'"
             continue 2
         fi
     done

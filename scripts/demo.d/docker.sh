@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# Part of scripts/demo (which sources it): starting the demo with --docker,
+# Redis, the proxy and five nodes under docker compose.
+
+# The functions use variables that scripts/demo and its other parts set.
+# shellcheck disable=SC2154
+
+compose() {
+    docker-compose -p "$compose_project" -f "$compose_file" "$@"
+}
+
+start_docker() {
+    command -v docker >/dev/null || die "--docker needs docker (https://docs.docker.com/engine/install/)"
+    command -v docker-compose >/dev/null || die "--docker needs docker-compose (Debian package docker-compose)"
+    docker info >/dev/null 2>&1 || die "docker is installed but its daemon does not answer (is it running, may you use it?)"
+    [ -f "$compose_file" ] || die "$compose_file is missing"
+    [ -x "$root/scripts/docker-base" ] || die "$root/scripts/docker-base is missing"
+    proxy_port=${PROXY_PORT:-8888}
+    proxy_url="http://127.0.0.1:$proxy_port"
+    node_count=5
+    # ctl runs on the host against the published proxy port.
+    prepare_binary
+    if port_busy 127.0.0.1 "$proxy_port"; then
+        die "port $proxy_port on 127.0.0.1 is in use; choose another with PROXY_PORT=PORT"
+    fi
+
+    mkdir -p "$state_dir"
+    trap start_exit EXIT
+    trap "exit 130" INT
+    trap "exit 143" TERM
+    write_env MODE=docker ROOT="$root" STATE="$state_dir" BINARY="$binary" \
+        PROXY_URL="$proxy_url" CLUSTER="${RAFTESCORT_CLUSTER:-raftescort}" \
+        COMPOSE_PROJECT="$compose_project" COMPOSE_FILE="$compose_file"
+    step "making sure the base image exists"
+    "$root/scripts/docker-base"
+    step "starting Redis, the proxy and $node_count nodes with docker-compose"
+    export PROXY_PORT=$proxy_port
+    compose up -d --build --scale "node=$node_count"
+    wait_for 120 "the proxy sees a leader and $node_count nodes" cluster_ready "$node_count"
+    ensure_mission
+    print_hints
+}

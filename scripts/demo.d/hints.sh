@@ -1,0 +1,56 @@
+# shellcheck shell=bash
+# Part of scripts/demo (which sources it): what both starts end with, making
+# sure the mission runs and printing how to use and stop the demo.
+
+# The functions use variables that scripts/demo and its other parts set.
+# shellcheck disable=SC2154
+
+mission_known() {
+    mission_running=$(ctl --json mission show 2>/dev/null | jq -r '.running') &&
+        [ -n "$mission_running" ]
+}
+
+# The nodes' autopilot normally starts the mission; make sure of it.
+ensure_mission() {
+    wait_for 20 "the proxy shows the mission" mission_known
+    if [ "$mission_running" != true ]; then
+        step "starting the mission"
+        ctl mission start >/dev/null
+    fi
+}
+
+print_hints() {
+    local chaos="$root/scripts/chaos" stop_command="$root/scripts/demo stop"
+    local partition_note="needs root (iptables)"
+    [ "$docker" -eq 0 ] || partition_note="docker network disconnect"
+    if [ "$state_dir" != "$root/.demo" ]; then
+        # The chaos scripts and `stop` find this demo through the same variable.
+        stop_command="RAFTESCORT_DEMO_DIR=$state_dir $stop_command"
+        echo "(this demo's state is not in the default place: export RAFTESCORT_DEMO_DIR=$state_dir)"
+    fi
+    cat <<EOF
+
+The demo is running: $(ctl --json status | jq -r '"\(.status.nodes) nodes, leader \(.status.leader), term \(.status.term)"').
+State, logs and pid files: $state_dir
+
+  Dashboard:   $proxy_url/
+
+  export RAFTESCORT_PROXY=$proxy_url
+  $binary ctl status          # roles, terms, commit and applied indexes
+  $binary ctl watch           # the convoy live (q quits)
+  $binary ctl move 0 3        # move the formation, answered after the commit
+  $binary ctl elections       # every election with its ballots
+  $binary ctl logs --node 1   # one node's replicated log
+
+  Chaos (each heals what it breaks and checks that no acknowledged move is lost):
+  $chaos/kill-leader
+  $chaos/pause-leader
+  $chaos/partition-leader     # $partition_note
+  $chaos/restart-node
+  $chaos/add-node
+  $chaos/rolling-restart
+  $chaos/random --duration 60s
+
+  Stop:        $stop_command
+EOF
+}

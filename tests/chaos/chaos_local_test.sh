@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# Goal: every chaos script, run against a real local demo, injects its fault,
+# heals it, and finds every invariant intact (exit 0, RESULT ... lost=0 ok,
+# measurements present and plausible); the checker itself can fail; and
+# `scripts/demo stop` leaves no process behind.
+#
+# Method: scripts/demo starts redis-server, five nodes and the proxy in a
+# temporary state dir, on free ports, with a 200ms step interval and a
+# mission target far away (so the convoy moves during the whole test). Then
+# kill-leader, pause-leader, restart-node, add-node, rolling-restart,
+# partition-leader (root with a working iptables only; else SKIPPED with the
+# reason) and random --duration 20s --seed 7 run with --target local. The
+# checker's functions from scripts/chaos/lib.sh are then fed fabricated
+# evidence (a lost move, two leaders in one term, a lead point that went
+# back) and must report each. The demo is stopped on every exit.
+#
+# Usage: tests/chaos/chaos_local_test.sh path/to/raftescort
+set -euo pipefail
+
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+    echo "usage: $0 path/to/raftescort" >&2
+    exit 2
+fi
+root=$(cd "$(dirname "$0")/../.." && pwd)
+binary=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+for tool in redis-server curl jq; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
+done
+
+unset RAFTESCORT_PROXY RAFTESCORT_TARGET CHAOS_MOVE_INTERVAL
+export RAFTESCORT_BINARY=$binary
+RAFTESCORT_DEMO_DIR=$(mktemp -d "${TMPDIR:-/tmp}/chaos-local.XXXXXX")
+export RAFTESCORT_DEMO_DIR
+work=$(mktemp -d "${TMPDIR:-/tmp}/chaos-local-out.XXXXXX")
+started=$(date +%s)
+failures=0
+declare -A demo_pids=() # pid -> 1, every pid the demo's pid files named
+
+# free_port HOST...: a port nobody listens on at any HOST (checked by
+# connecting), below the kernel's ephemeral range so that no outgoing
+# connection holds it either.
+ephemeral_first=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+free_port() {
+    local port host busy
+    for _ in $(seq 100); do
+        port=$((20000 + RANDOM % (ephemeral_first - 20000)))
+        busy=0
+        for host in "$@"; do
+            if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+                busy=1
+                break
+            fi
+        done
+        if [ "$busy" -eq 0 ]; then
+            echo "$port"
+            return 0
+        fi
+    done
+    echo "FAIL: no free port" >&2
+    exit 1
+}
+
+remember_pids() {
+    local file
+    for file in "$RAFTESCORT_DEMO_DIR"/*.pid; do
+        [ -f "$file" ] && demo_pids[$(cat "$file")]=1
+    done
+    return 0
+}
+
+# A pid runs when it exists and is not a zombie.
+pid_runs() {
+    local state
+    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) || return 1
+    [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+stop_demo_and_check() {
+    local pid left=()
+    remember_pids
+    "$root/scripts/demo" stop
+    for pid in "${!demo_pids[@]}"; do
+        if pid_runs "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -e "$binary" -e redis-server; then
+            left+=("$pid")
+        fi
+    done
+    if [ ${#left[@]} -gt 0 ]; then
+        echo "FAIL scripts/demo stop left processes running: ${left[*]}"
+        kill -KILL "${left[@]}" 2>/dev/null || true
+        return 1
+    fi
+    echo "ok   scripts/demo stop: all ${#demo_pids[@]} processes it started are gone"
+}
+
+cleanup() {
+    local status=$?
+    trap - EXIT
+    if [ -f "$RAFTESCORT_DEMO_DIR/demo.env" ]; then
+        stop_demo_and_check || status=1
+    fi
+    if [ "$status" -ne 0 ]; then
+        echo "(script outputs kept in $work)"
+    else
+        rm -rf "$work"
+    fi
+    rm -rf "$RAFTESCORT_DEMO_DIR"
+    echo "chaos_local: $(($(date +%s) - started)) s"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+fail() {
+    failures=$((failures + 1))
+    echo "FAIL $*"
+}
+
+# check_result NAME OUTPUT_FILE STATUS KEY...: exit 0, a RESULT line ending
+# in "ok" with lost=0 and acked > 0, and each KEY a number of ms under 60 s.
+check_result() {
+    local name=$1 output=$2 status=$3 line key value
+    shift 3
+    line=$(grep "^RESULT $name " "$output" || true)
+    echo "     $line"
+    if [ "$status" -ne 0 ] || [ -z "$line" ]; then
+        fail "$name: exit status $status; its output:"
+        sed 's/^/     | /' "$output"
+        return 0
+    fi
+    [[ $line == *" ok" ]] || fail "$name: the RESULT line does not end in ok"
+    [[ $line == *" lost=0 "* ]] || fail "$name: lost is not 0"
+    [[ $line =~ \ acked=([1-9][0-9]*)\  ]] || fail "$name: no move was acknowledged"
+    for key in "$@"; do
+        value=$(grep -o " $key=[^ ]*" <<<"$line" | cut -d= -f2)
+        if [[ ! $value =~ ^[0-9]+$ ]] || [ "$value" -ge 60000 ]; then
+            fail "$name: $key=$value is not a plausible time in ms"
+        fi
+    done
+    echo "ok   $name"
+}
+
+# run_chaos NAME [ARGS...] -- KEY...: runs scripts/chaos/NAME --target local ARGS.
+run_chaos() {
+    local name=$1 args=() status=0 began
+    shift
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        args+=("$1")
+        shift
+    done
+    shift
+    began=$(date +%s)
+    echo "---- scripts/chaos/$name ${args[*]}"
+    "$root/scripts/chaos/$name" --target local "${args[@]}" >"$work/$name.out" 2>&1 || status=$?
+    echo "     ($(($(date +%s) - began)) s)"
+    check_result "$name" "$work/$name.out" "$status" "$@"
+    remember_pids
+}
+
+# ---- the demo -------------------------------------------------------------------------
+DEMO_PROXY_PORT=$(free_port 127.0.0.1)
+DEMO_NODE_PORT=$(free_port 127.0.0.11 127.0.0.12 127.0.0.13 127.0.0.14 127.0.0.15 127.0.0.16 127.0.0.17)
+DEMO_REDIS_PORT=$(free_port 127.0.0.1)
+export DEMO_PROXY_PORT DEMO_NODE_PORT DEMO_REDIS_PORT DEMO_STEP_INTERVAL=200ms
+echo "---- scripts/demo (state in $RAFTESCORT_DEMO_DIR)"
+"$root/scripts/demo" >"$work/demo.out" 2>&1 || {
+    cat "$work/demo.out"
+    echo "FAIL scripts/demo did not start"
+    exit 1
+}
+remember_pids
+proxy="http://127.0.0.1:$DEMO_PROXY_PORT"
+# A target beyond the track keeps the convoy stepping for the whole test, so
+# the lead-never-goes-back check sees it move through every fault.
+"$binary" ctl --proxy "$proxy" mission set 100000 0 >/dev/null
+"$binary" ctl --proxy "$proxy" mission start >/dev/null
+echo "ok   scripts/demo: 5 nodes and the proxy at $proxy"
+
+# ---- the chaos scripts ----------------------------------------------------------------
+run_chaos kill-leader -- new_leader_ms first_commit_ms converge_ms
+run_chaos pause-leader -- new_leader_ms first_commit_ms converge_ms
+run_chaos restart-node -- stop_ms rejoin_ms converge_ms
+run_chaos add-node -- join_ms voter_ms converge_ms
+run_chaos rolling-restart -- restart_ms_max converge_ms_max total_ms
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIPPED partition-leader: iptables needs root"
+elif ! command -v iptables >/dev/null || ! iptables -w -L INPUT -n >/dev/null 2>&1; then
+    echo "SKIPPED partition-leader: iptables is missing or does not work here"
+else
+    run_chaos partition-leader -- new_leader_ms first_commit_ms converge_ms
+    # Each chaos process has its own chain; one whose process is gone was left behind.
+    for chain in $(iptables -w -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^RAFTESCORT-CHAOS-/ { print $2 }'); do
+        kill -0 "${chain##*-}" 2>/dev/null || fail "partition-leader left the iptables chain $chain"
+    done
+fi
+run_chaos random --duration 20s --seed 7 -- converge_ms_max
+
+# ---- the checker can fail ---------------------------------------------------------------
+echo "---- the checker on fabricated evidence"
+if (
+    set +e
+    # shellcheck source=scripts/chaos/lib.sh
+    . "$root/scripts/chaos/lib.sh"
+    cd "$work"
+    cat >logs.json <<'EOF'
+{"a:1": [{"index": 7, "term": 2, "type": "normal", "command": "move 0 1 c=ctl-x-1 s=1"},
+         {"index": 8, "term": 3, "type": "leader_noop", "command": "take_lead 2"}],
+ "b:1": [{"index": 7, "term": 2, "type": "normal", "command": "move 0 1 c=ctl-x-1 s=1"},
+         {"index": 8, "term": 3, "type": "leader_noop", "command": "take_lead 2"}]}
+EOF
+    printf '1000\t2\t7\tctl-x-1\t1\tmoved\t990\n' >acks-good
+    # Acknowledged at index 8 in term 2, but the logs hold term 3 there.
+    printf '1000\t2\t7\tctl-x-1\t1\tmoved\t990\n1100\t2\t8\tctl-x-2\t-1\tmoved\t1090\n' >acks-lost
+    verify_acked acks-good logs.json >out-good; status_good=$?
+    verify_acked acks-lost logs.json >out-lost; status_lost=$?
+    bad=0
+    if [ "$status_good" -ne 0 ] || ! grep -q 'acknowledged 1, lost 0' out-good; then
+        echo "FAIL verify_acked on a kept move: status $status_good, $(cat out-good)"; bad=1
+    fi
+    if [ "$status_lost" -ne 1 ] || [ "$check_lost" != 1 ] || ! grep -q 'LOST index 8 term 2' out-lost; then
+        echo "FAIL verify_acked on a lost move: status $status_lost, lost=$check_lost, $(cat out-lost)"; bad=1
+    fi
+    # Two nodes each said they led term 4.
+    printf '1\t1\tleader\t4\t1\t10\t5\t0\th1\n2\t2\tleader\t4\t2\t10\t5\t0\th1\n' >samples-two
+    echo '{"4": {"id": 1}}' >leaders.json
+    echo '{"4": [{"candidate": 1, "outcome": "won"}]}' >elections.json
+    check_leaders samples-two leaders.json elections.json >out-leaders; status_leaders=$?
+    if [ "$status_leaders" -ne 1 ] || ! grep -q 'term 4: nodes reported leaders 1 and 2' out-leaders; then
+        echo "FAIL check_leaders on two leaders: status $status_leaders, $(cat out-leaders)"; bad=1
+    fi
+    # The lead point's x went from 6 back to 5 while the applied index grew.
+    printf '1\t1\tleader\t4\t1\t10\t6\t0\th1\n2\t2\tfollower\t4\t1\t11\t5\t0\th2\n' >samples-back
+    check_lead_order samples-back >out-order; status_order=$?
+    if [ "$status_order" -ne 1 ] || ! grep -q 'WENT BACK' out-order; then
+        echo "FAIL check_lead_order on a lead that went back: status $status_order, $(cat out-order)"; bad=1
+    fi
+    echo "     $(grep LOST out-lost)"
+    exit "$bad"
+); then
+    echo "ok   the checker reports a lost move, two leaders in a term, and a lead that went back"
+else
+    failures=$((failures + 1))
+fi
+
+# ---- stop ---------------------------------------------------------------------------------
+echo "---- scripts/demo stop"
+stop_demo_and_check || failures=$((failures + 1))
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures check(s) failed"
+    exit 1
+fi
+echo "all chaos checks passed"

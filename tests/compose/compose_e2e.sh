@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The compose end-to-end test: the real image under docker-compose, five
+# nodes, Redis and the proxy, driven from outside with `raftescort ctl`.
+#
+#   up --scale node=5 → a leader → the mission moves → docker kill the leader
+#   (new leader; no acknowledged move lost) → docker start it (rejoins) → a
+#   6th node joins → a follower's network is cut and restored (catches up) →
+#   docker pause/unpause the leader → docker stop exits cleanly → down -v.
+#
+# Usage: compose_e2e.sh RAFTESCORT_BINARY
+# Needs docker and docker-compose; builds the base image and the image first.
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 RAFTESCORT_BINARY" >&2
+    exit 2
+fi
+binary=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+compose_file="$root/compose/docker-compose.yml"
+project="raftescort-e2e-$$"
+
+# shellcheck source=tests/compose/e2e_lib.sh
+source "$root/tests/compose/e2e_lib.sh"
+
+for tool in docker docker-compose python3; do
+    command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+
+PROXY_PORT=$(free_port)
+export PROXY_PORT
+export STEP_INTERVAL=200ms
+proxy_url="http://127.0.0.1:$PROXY_PORT"
+dc() {
+    docker-compose -p "$project" -f "$compose_file" "$@"
+}
+ctl() {
+    "$binary" ctl --proxy "$proxy_url" "$@"
+}
+
+work=$(mktemp -d)
+cleanup() {
+    stop_move_stream
+    if [ "${keep:-0}" -ne 1 ]; then
+        dc logs --no-color >"$work/compose.log" 2>&1 || true
+        dc down -v --remove-orphans >/dev/null 2>&1 || true
+    fi
+    if [ "$failed" -ne 0 ]; then
+        echo "--- last 60 lines of the containers' logs ---"
+        tail -n 60 "$work/compose.log" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+step "base image and raftescort image"
+"$root/scripts/docker-base"
+started=$(now_ms)
+dc build --quiet node
+say "image built in $(($(now_ms) - started)) ms"
+
+step "up with 5 nodes"
+started=$(now_ms)
+dc up -d --scale node=5
+wait_until 30000 "a leader and 5 reachable nodes" cluster_has 5
+first_leader_ms=$(($(now_ms) - started))
+check "a leader is elected and 5 nodes are reachable, ${first_leader_ms} ms after up" true
+check "the network is named raft-network" docker network inspect raft-network
+
+step "the mission progresses"
+x0=$(lead_x)
+sleep 2
+x1=$(lead_x)
+check "the lead point moved along x ($x0 -> $x1) in 2 s" test "$x1" -gt "$x0"
+
+step "docker kill the leader"
+start_move_stream
+sleep 1
+read -r old_id old_name old_term < <(leader_of_view)
+old_container=${old_name%%:*}
+killed_at=$(now_ms)
+docker kill "$old_container" >/dev/null
+wait_until 10000 "a new leader" new_leader_since "$old_id" "$old_term"
+failover_ms=$(($(now_ms) - killed_at))
+wait_until 10000 "a move committed after the kill" acked_after "$killed_at"
+first_commit_ms=$(($(now_ms) - killed_at))
+check "a new leader ${failover_ms} ms after docker kill of node $old_id" true
+check "the next move committed ${first_commit_ms} ms after the kill" true
+
+step "docker start it: it rejoins as itself"
+docker start "$old_container" >/dev/null
+wait_until 15000 "node $old_id rejoined and caught up" node_caught_up "$old_id"
+check "node $old_id is back as a follower with no lag" node_caught_up "$old_id"
+
+step "a 6th node joins at runtime"
+sixth="$project-node6"
+dc run -d --name "$sixth" node >/dev/null
+wait_until 20000 "6 nodes, all caught up" all_caught_up 6
+check "the 6th node joined and caught up" all_caught_up 6
+
+step "a follower's network is cut, then restored"
+read -r cut_id cut_name < <(a_follower)
+cut_container=${cut_name%%:*}
+docker network disconnect raft-network "$cut_container"
+cut_at_commit=$(leader_commit)
+wait_until 10000 "node $cut_id seen unreachable" node_unreachable "$cut_id"
+sleep 2
+check "the rest commit without node $cut_id ($cut_at_commit -> $(leader_commit))" \
+    test "$(leader_commit)" -gt "$cut_at_commit"
+docker network connect raft-network "$cut_container"
+reconnected=$(now_ms)
+wait_until 15000 "node $cut_id caught up" node_caught_up "$cut_id"
+check "node $cut_id caught up $(($(now_ms) - reconnected)) ms after reconnecting" true
+
+step "docker pause the leader, then unpause"
+read -r paused_id paused_name paused_term < <(leader_of_view)
+docker pause "${paused_name%%:*}" >/dev/null
+paused_at=$(now_ms)
+wait_until 10000 "a leader other than the paused one" new_leader_since "$paused_id" "$paused_term"
+check "a new leader $(($(now_ms) - paused_at)) ms after pausing node $paused_id" true
+docker unpause "${paused_name%%:*}" >/dev/null
+wait_until 15000 "node $paused_id a caught-up follower again" node_caught_up "$paused_id"
+check "the unpaused node $paused_id stepped down and caught up" node_caught_up "$paused_id"
+
+step "no acknowledged move lost"
+stop_move_stream
+wait_until 15000 "every node caught up" all_caught_up 6
+verify_acknowledged_moves
+check "one leader per term in the record" one_leader_per_term
+
+step "docker stop: a clean exit"
+docker stop -t 10 "$sixth" >/dev/null
+check "the stopped node exited 0" test "$(docker inspect -f '{{.State.ExitCode}}' "$sixth")" = 0
+
+echo
+echo "RESULT compose-e2e first_leader_ms=$first_leader_ms failover_ms=$failover_ms" \
+    "first_commit_ms=$first_commit_ms acked=$acked lost=$lost passed=$passed failed=$failed"
+[ "$failed" -eq 0 ]
