@@ -9,6 +9,26 @@ compose() {
     docker-compose -p "$compose_project" -f "$compose_file" "$@"
 }
 
+# port_lingering PORT: connections a server on PORT closed are still in
+# TIME-WAIT (for up to 60 s), as after a local demo's proxy.
+port_lingering() {
+    command -v ss >/dev/null || return 1
+    [ -n "$(ss -Htan state time-wait "( sport = :$1 )" 2>/dev/null)" ]
+}
+
+port_released() {
+    ! port_lingering "$1"
+}
+
+# wait_port_released PORT: Docker's port publisher binds without
+# SO_REUSEADDR, so it fails on a port with TIME-WAIT connections; wait them out.
+wait_port_released() {
+    if port_lingering "$1"; then
+        step "waiting for port $1 to be released (connections of an earlier server linger for up to 60 s)"
+        wait_for 70 "port $1 to be released" port_released "$1"
+    fi
+}
+
 start_docker() {
     command -v docker >/dev/null || die "--docker needs docker (https://docs.docker.com/engine/install/)"
     command -v docker-compose >/dev/null || die "--docker needs docker-compose (Debian package docker-compose)"
@@ -23,6 +43,7 @@ start_docker() {
     if port_busy 127.0.0.1 "$proxy_port"; then
         die "port $proxy_port on 127.0.0.1 is in use; choose another with PROXY_PORT=PORT"
     fi
+    wait_port_released "$proxy_port"
 
     mkdir -p "$state_dir"
     trap start_exit EXIT
