@@ -1,0 +1,193 @@
+"""Turns bench/run's results (one JSON object a line) into bench/RESULTS.md:
+one table with both systems and the ratios, then failover, start, memory,
+disk, the physical floor, the machine and the versions, and how noisy the
+repeated runs were. Medians everywhere."""
+import json
+import platform
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+
+def load(path):
+    values = defaultdict(list)
+    with open(path) as results:
+        for line in results:
+            line = line.strip()
+            if line:
+                row = json.loads(line)
+                values[row["key"]].append(row["value"])
+    return values
+
+
+def median(numbers):
+    numbers = [n for n in numbers if n is not None]
+    return statistics.median(numbers) if numbers else None
+
+
+def fmt(number, digits=0):
+    if number is None:
+        return "–"
+    return f"{number:,.{digits}f}"
+
+
+def ratio(a, b, digits=2):
+    if a is None or b is None or b == 0:
+        return "–"
+    return f"{a / b:.{digits}f}×"
+
+
+def ok_rps(run):
+    """Committed writes per second: wrk's rate less the share of non-2xx answers."""
+    if not run["requests"]:
+        return 0.0
+    return run["rps"] * (1 - (run["non2xx"] + run["errors"]) / run["requests"])
+
+
+def spread(numbers):
+    """(max - min) / median, in percent: how far apart the repeated runs were."""
+    numbers = [n for n in numbers if n]
+    if len(numbers) < 2:
+        return None
+    return 100.0 * (max(numbers) - min(numbers)) / statistics.median(numbers)
+
+
+def percentile(numbers, fraction):
+    numbers = sorted(n for n in numbers if n is not None)
+    if not numbers:
+        return None
+    return numbers[min(len(numbers) - 1, int(round(fraction * (len(numbers) - 1))))]
+
+
+def machine():
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return f"{cores} cores ({cpu}), Linux {platform.release()}"
+
+
+def main():
+    values = load(sys.argv[1])
+    rounds, seconds, failovers = sys.argv[2], sys.argv[3], sys.argv[4]
+    out = []
+    emit = out.append
+    versions = values["versions"][0] if values["versions"] else {}
+
+    emit("# raftescort and etcd, side by side")
+    emit("")
+    emit(f"Produced by `bench/run --rounds {rounds} --seconds {seconds} --failovers {failovers}` "
+         f"on {subprocess.run(['date', '-u', '+%Y-%m-%d %H:%M UTC'], capture_output=True, text=True).stdout.strip()}.")
+    emit(f"Machine: {machine()}. Both clusters: five members on loopback, heartbeat 50 ms, "
+         "election timeout 300 ms (both randomize it between 1× and 2×), data dirs on the same disk.")
+    emit(f"Versions: raftescort {versions.get('raftescort', '?')}; {versions.get('etcd', 'etcd ?')} "
+         f"(Debian's etcd-server); load from {versions.get('wrk', 'wrk')} with HTTP/1.1 keep-alive.")
+    emit("")
+    emit("raftescort writes are moves (`POST /move` on the leader node, or `POST /nodes/move` "
+         "through the proxy), answered after commit and apply; etcd writes are puts through its "
+         "v3 JSON gateway on the leader (`POST /v3/kv/put`), answered after commit and apply.")
+    emit("Writes per second count only 2xx answers.")
+    emit("")
+
+    emit("## Throughput and latency (medians of the rounds)")
+    emit("")
+    emit("| clients | raftescort direct writes/s | through proxy writes/s | etcd writes/s | direct ÷ etcd "
+         "| raftescort p50 / p99 ms | proxy p50 / p99 ms | etcd p50 / p99 ms | p50 etcd ÷ direct |")
+    emit("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    noise = []
+    for clients in (1, 16, 64):
+        cells = {}
+        for system in ("re_direct", "re_proxy", "etcd"):
+            runs = values.get(f"load {system} c{clients}", [])
+            cells[system] = {
+                "rps": median([ok_rps(r) for r in runs]),
+                "p50": median([r["p50_ms"] for r in runs]),
+                "p99": median([r["p99_ms"] for r in runs]),
+                "non2xx": sum(r["non2xx"] + r["errors"] for r in runs),
+            }
+            noise.append((system, clients, spread([ok_rps(r) for r in runs])))
+        d, p, e = cells["re_direct"], cells["re_proxy"], cells["etcd"]
+        emit(f"| {clients} | {fmt(d['rps'])} | {fmt(p['rps'])} | {fmt(e['rps'])} | {ratio(d['rps'], e['rps'])} "
+             f"| {fmt(d['p50'], 2)} / {fmt(d['p99'], 2)} | {fmt(p['p50'], 2)} / {fmt(p['p99'], 2)} "
+             f"| {fmt(e['p50'], 2)} / {fmt(e['p99'], 2)} | {ratio(e['p50'], d['p50'])} |")
+    failed = {f"{s} c{c}": sum(r["non2xx"] + r["errors"] for r in values.get(f"load {s} c{c}", []))
+              for s in ("re_direct", "re_proxy", "etcd") for c in (1, 16, 64)}
+    failed = {k: v for k, v in failed.items() if v}
+    emit("")
+    emit("Non-2xx answers or socket errors during the load runs: "
+         + (", ".join(f"{k}: {v}" for k, v in failed.items()) if failed else "none") + ".")
+    emit("")
+
+    emit("## The physical floor")
+    emit("")
+    fsync = median([v["p50_ms"] for v in values.get("floor_fsync", [])])
+    rtt = median([v["p50_ms"] for v in values.get("floor_rtt", [])])
+    floor = fsync + rtt if fsync is not None and rtt is not None else None
+    c1 = median([r["p50_ms"] for r in values.get("load re_direct c1", [])])
+    emit("| write(64 B)+fsync p50 | loopback HTTP round trip p50 (GET /health, 1 client) | floor = one fsync + one round trip "
+         "| raftescort p50 at 1 client | ÷ floor |")
+    emit("|---:|---:|---:|---:|---:|")
+    emit(f"| {fmt(fsync, 3)} ms | {fmt(rtt, 3)} ms | {fmt(floor, 3)} ms | {fmt(c1, 3)} ms | {ratio(c1, floor)} |")
+    emit("")
+
+    emit(f"## Failover: kill -9 of the leader, {failovers} trials each")
+    emit("")
+    emit("Time from the kill until a write is committed again, seen by a client that tries every "
+         "other member in turn (500 ms per try).")
+    emit("")
+    emit("| system | p50 ms | p90 ms | max ms | trials without a commit within 30 s |")
+    emit("|---|---:|---:|---:|---:|")
+    p50s = {}
+    for system, name in (("re", "raftescort"), ("etcd", "etcd")):
+        times = [t.get("ms") for t in values.get(f"failover {system}", [])]
+        missing = sum(1 for t in times if t is None)
+        p50s[system] = median(times)
+        emit(f"| {name} | {fmt(p50s[system])} | {fmt(percentile(times, 0.9))} | "
+             f"{fmt(max([t for t in times if t is not None], default=None))} | {missing} |")
+    emit(f"| raftescort ÷ etcd (p50) | {ratio(p50s['re'], p50s['etcd'])} | | | |")
+    emit("")
+
+    emit("## Start, memory and disk")
+    emit("")
+    first = values["first_leader"][0] if values["first_leader"] else {}
+    idle = values["rss_idle_kb"][0] if values["rss_idle_kb"] else {}
+    after = {}
+    for row in values.get("rss_100k_kb", []):
+        after.update({k: v for k, v in row.items() if v is not None})
+    end = values["rss_end_kb"][0] if values["rss_end_kb"] else {}
+    disk = values["disk_kb"][0] if values["disk_kb"] else {}
+    emit("| measure | raftescort | etcd | raftescort ÷ etcd |")
+    emit("|---|---:|---:|---:|")
+    emit(f"| five processes started → first leader | {fmt(first.get('raftescort'))} ms | "
+         f"{fmt(first.get('etcd'))} ms | {ratio(first.get('raftescort'), first.get('etcd'))} |")
+    emit(f"| ... → five voters (raftescort's join through Redis) | {fmt(first.get('raftescort_all_voters'))} ms "
+         "| (from the start) | |")
+    for label, row in (("resident memory per member, idle", idle),
+                       ("resident memory per member, after 100,000 writes", after),
+                       (f"resident memory per member, after {fmt(disk.get('writes'))} writes", end)):
+        r, e = row.get("raftescort"), row.get("etcd")
+        emit(f"| {label} (median) | {fmt(r and r / 1024, 1)} MiB | {fmt(e and e / 1024, 1)} MiB | {ratio(r, e)} |")
+    r, e = disk.get("raftescort"), disk.get("etcd")
+    emit(f"| data dir after {fmt(disk.get('writes'))} writes (median member) | {fmt(r and r / 1024, 1)} MiB | "
+         f"{fmt(e and e / 1024, 1)} MiB | {ratio(r, e)} |")
+    emit("")
+
+    emit("## Noise")
+    emit("")
+    emit(f"Spread of writes/s across the {rounds} interleaved rounds, (max − min) ÷ median:")
+    emit("")
+    emit("| run | 1 client | 16 clients | 64 clients |")
+    emit("|---|---:|---:|---:|")
+    for system, name in (("re_direct", "raftescort direct"), ("re_proxy", "raftescort proxy"), ("etcd", "etcd")):
+        cells = [fmt(s, 0) + " %" if s is not None else "–" for sys_, c, s in noise if sys_ == system]
+        emit(f"| {name} | " + " | ".join(cells) + " |")
+    emit("")
+    emit("Raw results: `bench/results.jsonl` (one line per measurement).")
+    print("\n".join(out))
+
+
+main()
