@@ -2,7 +2,7 @@
 # Part of bench/run: starting, finding and stopping the two 5-member clusters
 # on loopback, raftescort on 127.0.0.11-15 and etcd on 127.0.0.21-25, with
 # the same heartbeat and election timeout.
-# shellcheck disable=SC2154 # the settings come from bench/run
+# shellcheck disable=SC2154,SC2034 # settings come from bench/run; results go back to it
 
 members=(1 2 3 4 5)
 declare -A pid_of

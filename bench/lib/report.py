@@ -80,12 +80,14 @@ def main():
 
     emit("# raftescort and etcd, side by side")
     emit("")
-    emit(f"Produced by `bench/run --rounds {rounds} --seconds {seconds} --failovers {failovers}` "
+    writes = values["disk_kb"][0].get("writes") if values["disk_kb"] else None
+    emit(f"Produced by `bench/run --rounds {rounds} --seconds {seconds} --failovers {failovers} --writes {writes}` "
          f"on {subprocess.run(['date', '-u', '+%Y-%m-%d %H:%M UTC'], capture_output=True, text=True).stdout.strip()}.")
     emit(f"Machine: {machine()}. Both clusters: five members on loopback, heartbeat 50 ms, "
          "election timeout 300 ms (both randomize it between 1× and 2×), data dirs on the same disk.")
-    emit(f"Versions: raftescort {versions.get('raftescort', '?')}; {versions.get('etcd', 'etcd ?')} "
-         f"(Debian's etcd-server); load from {versions.get('wrk', 'wrk')} with HTTP/1.1 keep-alive.")
+    wrk = " ".join(versions.get("wrk", "wrk").split()[:2])
+    emit(f"Versions: {versions.get('raftescort', 'raftescort ?')}; {versions.get('etcd', 'etcd ?')} "
+         f"(Debian's etcd-server); load from {wrk} with HTTP/1.1 keep-alive.")
     emit("")
     emit("raftescort writes are moves (`POST /move` on the leader node, or `POST /nodes/move` "
          "through the proxy), answered after commit and apply; etcd writes are puts through its "
