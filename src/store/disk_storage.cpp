@@ -92,12 +92,20 @@ std::string encode_batch(const raft::Ready& ready)
 }
 
 /// Appends a batch to the current segment (rolling over first if it is
-/// full) with one fsync of the segment.
-util::Status append_batch(State& state, const std::string& batch)
+/// full), with one fsync of the segment when `sync` is set; unsynced bytes
+/// become durable with the next synced append.
+util::Status append_batch(State& state, const std::string& batch, bool sync)
 {
     RE_ASSERT(state.writer.has_value());
     bool rolled_over = false;
     if (state.writer->bytes() >= state.options.segment_bytes_max) {
+        // A full segment goes durable before the next one starts: recovery
+        // cuts a torn tail off the last segment only.
+        if (state.writer->bytes() != state.writer->synced_bytes()) {
+            if (util::Status synced = state.writer->sync(state.fsync_count); !synced.ok()) {
+                return synced.error();
+            }
+        }
         if (util::Status started = start_segment(state); !started.ok()) {
             return started.error();
         }
@@ -109,11 +117,30 @@ util::Status append_batch(State& state, const std::string& batch)
     if (rolled_over) {
         return sync_new_segment(state);
     }
-    if (util::Status synced = state.writer->sync(state.fsync_count); !synced.ok()) {
-        return synced.error();
+    if (sync) {
+        if (util::Status synced = state.writer->sync(state.fsync_count); !synced.ok()) {
+            return synced.error();
+        }
     }
     state.segments.back().bytes = state.writer->bytes();
     return util::Ok{};
+}
+
+/// Whether a save must be durable before its messages leave. Not when only
+/// the commit index moved: Raft keeps commitIndex in volatile state (Figure
+/// 2), so after a crash the node may come back with an older commit, which
+/// the leader's next message restores; term, vote and entries always sync.
+/// (etcd's MustSync draws the same line.) This halves the fsyncs of a
+/// cluster under load: each commit advance would otherwise cost one on
+/// every member.
+bool must_sync(const State& state, const raft::Ready& ready)
+{
+    if (ready.snapshot.has_value() || !ready.entries.empty()) {
+        return true;
+    }
+    RE_ASSERT(ready.hard_state.has_value());
+    return ready.hard_state->term != state.hard_state.term
+           || ready.hard_state->voted_for != state.hard_state.voted_for;
 }
 
 /// Installs a leader's snapshot: the snapshot file first, then a fresh
@@ -242,7 +269,7 @@ util::Status DiskStorage::save(const raft::Ready& ready)
     std::string batch = encode_batch(ready);
     util::Status written = ready.snapshot.has_value()
                                ? install_snapshot(state, *ready.snapshot, batch)
-                               : append_batch(state, batch);
+                               : append_batch(state, batch, must_sync(state, ready));
     if (!written.ok()) {
         state.failure = written.error();
         return written.error();
@@ -259,7 +286,7 @@ util::Status DiskStorage::save(const raft::Ready& ready)
         state.hard_state = *ready.hard_state;
     }
     RE_ASSERT(state.hard_state.commit <= state.last_index);
-    RE_ASSERT(state.segments.back().bytes == state.writer->synced_bytes());
+    RE_ASSERT(state.segments.back().bytes == state.writer->bytes());
     return util::Ok{};
 }
 

@@ -85,6 +85,33 @@ TEST_CASE("disk storage group-commits a batch with one fsync", "[store]")
     REQUIRE(storage->fsync_count() == before + 1);
 }
 
+TEST_CASE("disk storage writes a commit-only save without an fsync", "[store]")
+{
+    // Goal: when only the commit index moves the record is written but not
+    // fsynced (commitIndex is volatile in Raft, Figure 2); a term or vote
+    // change, or entries, always sync, and a synced save makes the earlier
+    // unsynced record durable with it.
+    TempDir dir;
+    {
+        auto storage = open_ok(options(dir.path()));
+        save_ok(*storage, ready(entries(1, 1, 5), hard_state(1, 1, 2)));
+        const std::uint64_t before = storage->fsync_count();
+        const std::uint64_t bytes = storage->wal_bytes();
+        save_ok(*storage, ready({}, hard_state(1, 1, 4)));
+        REQUIRE(storage->fsync_count() == before);
+        REQUIRE(storage->wal_bytes() > bytes);
+        save_ok(*storage, ready({}, hard_state(2, 3, 4)));
+        REQUIRE(storage->fsync_count() == before + 1);
+        save_ok(*storage, ready({}, hard_state(2, 3, 5)));
+        REQUIRE(storage->fsync_count() == before + 1);
+        save_ok(*storage, ready(entries(2, 6, 6), hard_state(2, 3, 5)));
+        REQUIRE(storage->fsync_count() == before + 2);
+    }
+    auto storage = open_ok(options(dir.path()));
+    REQUIRE(storage->recovered().hard_state == hard_state(2, 3, 5));
+    REQUIRE(storage->recovered().entries.size() == 6);
+}
+
 TEST_CASE("disk storage rolls segments over and recovers across them", "[store]")
 {
     // Goal: with tiny segments, every save starts a new segment (with the hard
