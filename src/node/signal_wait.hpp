@@ -1,30 +1,21 @@
 #pragma once
 
-// The main thread's way to sleep: it waits for a stop signal (SIGTERM,
-// SIGINT) or a fatal error (SIGUSR1, raised by the loop) with a timeout, so
-// every wait of the node's start-up can be interrupted by `kill` at once.
+// The node's main-thread wait: the stop signals, plus a fatal one (SIGUSR1)
+// that the loop raises on an error the node cannot carry on from.
+
+#include <raftescort/transport/signal_wait.hpp>
 
 #include <csignal>
-#include <cstdint>
 
 namespace raftescort::node {
 
-class SignalWait {
+class SignalWait : public transport::SignalWait {
 public:
-    /// Blocks the signals in the calling thread (and so in every thread it
-    /// starts later) and ignores SIGPIPE, which a write to a reset socket
-    /// would otherwise raise.
-    SignalWait();
-    /// Waits up to `timeout_ms` (forever if negative); returns the signal
-    /// number, or 0 on timeout.
-    int wait(std::int64_t timeout_ms);
-    /// Raises the fatal signal for the main thread to see.
-    static void raise_fatal();
-
     static constexpr int k_fatal_signal = SIGUSR1;
 
-private:
-    sigset_t m_set;
+    SignalWait() : transport::SignalWait({k_fatal_signal}) {}
+    /// Raises the fatal signal for the main thread to see.
+    static void raise_fatal();
 };
 
 } // namespace raftescort::node

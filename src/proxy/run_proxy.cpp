@@ -1,7 +1,7 @@
 #include "proxy/proxy_server.hpp"
-#include "proxy/stop_signal.hpp"
 
 #include <raftescort/proxy/proxy.hpp>
+#include <raftescort/transport/signal_wait.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -11,7 +11,7 @@ util::Status run_proxy(const ProxySettings& settings)
 {
     // First, so every thread the proxy starts has the signals blocked and
     // only the wait below sees them.
-    StopSignal signals;
+    transport::SignalWait signals;
     RE_TRY(proxy, ProxyServer::start(settings));
     int signal = signals.wait(-1);
     spdlog::info("stopping on signal {}", signal);

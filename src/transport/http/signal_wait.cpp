@@ -1,4 +1,4 @@
-#include "proxy/stop_signal.hpp"
+#include <raftescort/transport/signal_wait.hpp>
 
 #include <raftescort/util/assert.hpp>
 
@@ -7,18 +7,21 @@
 #include <pthread.h>
 #include <signal.h>
 
-namespace raftescort::proxy {
+namespace raftescort::transport {
 
-StopSignal::StopSignal()
+SignalWait::SignalWait(std::initializer_list<int> extra_signals)
 {
     sigemptyset(&m_set);
     sigaddset(&m_set, SIGTERM);
     sigaddset(&m_set, SIGINT);
+    for (int extra : extra_signals) {
+        sigaddset(&m_set, extra);
+    }
     RE_ASSERT(pthread_sigmask(SIG_BLOCK, &m_set, nullptr) == 0);
     std::signal(SIGPIPE, SIG_IGN);
 }
 
-int StopSignal::wait(std::int64_t timeout_ms)
+int SignalWait::wait(std::int64_t timeout_ms)
 {
     if (timeout_ms < 0) {
         int signal = 0;
@@ -39,4 +42,4 @@ int StopSignal::wait(std::int64_t timeout_ms)
     }
 }
 
-} // namespace raftescort::proxy
+} // namespace raftescort::transport
