@@ -143,6 +143,17 @@ median_rss_kb() {
     done | sort -n | sed -n 3p
 }
 
+# median_smaps_kb PREFIX FIELD...: the median over the five members of the
+# sum of FIELDs in /proc/PID/smaps_rollup (Pss; Private_Clean Private_Dirty).
+median_smaps_kb() {
+    local prefix=$1 id
+    shift
+    for id in "${members[@]}"; do
+        awk -v fields="$*" 'BEGIN { n = split(fields, f, " "); for (i = 1; i <= n; i++) want[f[i] ":"] = 1 }
+            ($1 in want) { sum += $2 } END { print sum + 0 }' "/proc/${pid_of[$prefix-$id]}/smaps_rollup"
+    done | sort -n | sed -n 3p
+}
+
 stop_pid() {
     kill "$1" 2>/dev/null || return 0
     local deadline=$(($(now_ms) + 5000))

@@ -173,6 +173,11 @@ def main():
                        (f"resident memory per member, after {fmt(disk.get('writes'))} writes", end)):
         r, e = row.get("raftescort"), row.get("etcd")
         emit(f"| {label} (median) | {fmt(r and r / 1024, 1)} MiB | {fmt(e and e / 1024, 1)} MiB | {ratio(r, e)} |")
+    for key, label in (("pss_idle_kb", "proportional set (Pss) per member, idle: shared pages split among their users"),
+                       ("private_idle_kb", "private memory per member, idle: what the member alone holds")):
+        row = values[key][0] if values.get(key) else {}
+        r, e = row.get("raftescort"), row.get("etcd")
+        emit(f"| {label} (median) | {fmt(r and r / 1024, 1)} MiB | {fmt(e and e / 1024, 1)} MiB | {ratio(r, e)} |")
     r, e = disk.get("raftescort"), disk.get("etcd")
     emit(f"| data dir after {fmt(disk.get('writes'))} writes (median member) | {fmt(r and r / 1024, 1)} MiB | "
          f"{fmt(e and e / 1024, 1)} MiB | {ratio(r, e)} |")

@@ -81,15 +81,17 @@ RequestOutcome NodeLoop::stopping_outcome()
     return stopping;
 }
 
-bool NodeLoop::deliver(transport::InboundMessage message)
+bool NodeLoop::deliver(std::vector<transport::InboundMessage> messages)
 {
     {
         std::lock_guard lock(m_inbox_mutex);
-        if (m_stopping || m_inbox_messages >= m_options.inbox_messages_max) {
+        if (m_stopping || messages.size() > m_options.inbox_messages_max - m_inbox_messages) {
             return false;
         }
-        ++m_inbox_messages;
-        m_inbox.emplace_back(std::move(message));
+        m_inbox_messages += messages.size();
+        for (transport::InboundMessage& message : messages) {
+            m_inbox.emplace_back(std::move(message));
+        }
     }
     m_inbox_ready.notify_one();
     return true;
@@ -495,7 +497,8 @@ bool NodeLoop::process_ready()
     if (m_failed) {
         return false;
     }
-    util::Result<runtime::ReadyOutcome> processed = m_replica->process_ready();
+    util::Result<runtime::ReadyOutcome> processed =
+        m_replica->process_ready([this](std::vector<raft::Message>& early) { send(early); });
     if (!processed.ok()) {
         m_failed = true;
         m_on_fatal("storage failed, stopping so nothing undurable is acknowledged: "

@@ -98,9 +98,10 @@ public:
     /// HTTP threads that still hold it. Idempotent.
     void stop();
 
-    /// From the transport: queue a peer's message. False when the inbox is
-    /// full or the loop stopped.
-    bool deliver(transport::InboundMessage message);
+    /// From the transport: queue a peer's messages (one request's batch), in
+    /// order, all or none. False when they do not fit in the inbox or the
+    /// loop stopped.
+    bool deliver(std::vector<transport::InboundMessage> messages);
     /// Propose an escort command (encode_command form). With `fence`, the
     /// proposal is made only if this node leads in exactly that term (the
     /// caller's fencing token): a client that picked this node as the leader

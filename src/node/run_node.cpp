@@ -167,9 +167,13 @@ util::Status run_node(const NodeSettings& settings)
     endpoint.self = id;
     endpoint.cluster_token = settings.cluster_token;
     transport::install_raft_endpoint(
-        server, endpoint, [&address_book, &loop](transport::InboundMessage inbound) {
-            if (!inbound.sender_address.empty()) {
-                address_book.set(inbound.message.from, inbound.sender_address);
+        server, endpoint, [&address_book, &loop](std::vector<transport::InboundMessage> inbound) {
+            raft::NodeId learned;
+            for (const transport::InboundMessage& message : inbound) {
+                if (!message.sender_address.empty() && message.message.from != learned) {
+                    learned = message.message.from;
+                    address_book.set(learned, message.sender_address);
+                }
             }
             return loop.deliver(std::move(inbound));
         });

@@ -406,6 +406,11 @@ void RaftNode::tick_heartbeat()
     if (m_heartbeat_elapsed >= m_config.heartbeat_ticks) {
         m_heartbeat_elapsed = 0;
         broadcast_heartbeat(0);
+        m_commit_unannounced = false;
+    } else if (m_commit_unannounced) {
+        // Followers apply within a tick of the commit even when idle.
+        m_commit_unannounced = false;
+        broadcast_append();
     }
 }
 
@@ -735,15 +740,16 @@ void RaftNode::handle_append_response(const Message& message)
     }
 
     if (advanced && maybe_commit()) {
-        broadcast_append();
+        // The new commit index rides on the next append or heartbeat; only
+        // an idle leader sends appends for it alone, on its next tick. Under
+        // load that halves the messages per write, and no client waits on
+        // followers learning the commit (tick_heartbeat).
+        m_commit_unannounced = true;
+        for (auto& [member, member_progress] : m_progress) {
+            fill_window(member);
+        }
     } else {
-        // Pipelining: keep the follower's window full.
-        Index before;
-        do {
-            before = m_progress[message.from].next_index;
-            send_append(message.from, false);
-        } while (m_progress[message.from].next_index > before
-                 && m_progress[message.from].state == Progress::State::replicate);
+        fill_window(message.from);
     }
     maybe_promote_learners();
     if (message.from == m_transfer_target) {
@@ -1045,6 +1051,17 @@ void RaftNode::send_heartbeat(NodeId to, std::uint64_t read_round)
     heartbeat.commit = std::min(progress.match_index, m_log->committed());
     heartbeat.read_round = read_round;
     send(std::move(heartbeat));
+}
+
+void RaftNode::fill_window(NodeId to)
+{
+    // Pipelining: entries keep going until the follower's window is full.
+    Index before;
+    do {
+        before = m_progress[to].next_index;
+        send_append(to, false);
+    } while (m_progress[to].next_index > before
+             && m_progress[to].state == Progress::State::replicate);
 }
 
 void RaftNode::broadcast_append()
@@ -1375,6 +1392,9 @@ Ready RaftNode::ready()
                     send_append(member, false);
                 }
             }
+            // Those appends carry the commit index to every follower that
+            // is keeping up; the rest hear it with the next heartbeat.
+            m_commit_unannounced = false;
         }
     }
     Ready ready;
@@ -1390,7 +1410,22 @@ Ready RaftNode::ready()
         ready.snapshot = m_pending_snapshot;
     }
     ready.entries = m_log->unstable_entries();
-    ready.messages = std::move(m_messages);
+    // A leader whose term and vote are already durable may replicate while
+    // it writes (ready.hpp, step 0). Otherwise (a lone voter that just won
+    // its election in this Ready) an append would expose a term that a
+    // crash before the fsync could let this node win a second time.
+    bool term_durable = !ready.hard_state
+                        || (ready.hard_state->term == m_last_hard_state.term
+                            && ready.hard_state->voted_for == m_last_hard_state.voted_for);
+    if (m_role == Role::leader && term_durable) {
+        for (Message& message : m_messages) {
+            bool early =
+                message.type == MessageType::append || message.type == MessageType::heartbeat;
+            (early ? ready.early_messages : ready.messages).push_back(std::move(message));
+        }
+    } else {
+        ready.messages = std::move(m_messages);
+    }
     m_messages.clear();
     // The deliberate bug (f) hands out entries that are not yet committed.
     Index apply_limit =

@@ -2,7 +2,9 @@
 
 #include <raftescort/util/assert.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -99,7 +101,7 @@ Replica::Replica(const ReplicaOptions& options, std::unique_ptr<store::DiskStora
 
 Replica::~Replica() = default;
 
-util::Result<ReadyOutcome> Replica::process_ready()
+util::Result<ReadyOutcome> Replica::process_ready(const EarlySender& send_early)
 {
     if (m_failure.has_value()) {
         return util::make_error(m_failure->code,
@@ -108,7 +110,7 @@ util::Result<ReadyOutcome> Replica::process_ready()
     ReadyOutcome outcome;
     while (outcome.readies < k_readies_per_call_max && m_raft->has_ready()) {
         raft::Ready ready = m_raft->ready();
-        if (util::Status done = carry_out(ready, outcome); !done.ok()) {
+        if (util::Status done = carry_out(ready, outcome, send_early); !done.ok()) {
             return done.error();
         }
         ++outcome.readies;
@@ -120,8 +122,20 @@ util::Result<ReadyOutcome> Replica::process_ready()
     return outcome;
 }
 
-util::Status Replica::carry_out(raft::Ready& ready, ReadyOutcome& outcome)
+util::Status Replica::carry_out(raft::Ready& ready, ReadyOutcome& outcome,
+                                const EarlySender& send_early)
 {
+    // 0. A leader's appends go out first, so followers write while we do.
+    for (const raft::Message& message : ready.early_messages) {
+        RE_ASSERT(message.from == m_raft->id());
+    }
+    if (send_early) {
+        send_early(ready.early_messages);
+    } else {
+        std::move(ready.early_messages.begin(), ready.early_messages.end(),
+                  std::back_inserter(outcome.messages));
+    }
+    ready.early_messages.clear();
     // 1. Persist snapshot, entries and hard state with one fsync. On failure
     // neither this Ready's messages nor anything after them may leave.
     bool writes = ready.snapshot || !ready.entries.empty() || ready.hard_state;

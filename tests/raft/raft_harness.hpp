@@ -85,6 +85,11 @@ public:
         for (auto& [id, node] : m_nodes) {
             while (node->has_ready()) {
                 Ready ready = node->ready();
+                // Early messages leave before the write (ready.hpp, step 0).
+                for (Message& message : ready.early_messages) {
+                    m_sent.push_back(message);
+                    m_queue.push_back(std::move(message));
+                }
                 persist(id, ready);
                 for (Message& message : ready.messages) {
                     m_sent.push_back(message);

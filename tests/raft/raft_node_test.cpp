@@ -23,7 +23,8 @@ Message make_message(MessageType type, std::uint64_t from, std::uint64_t to, std
 std::vector<Message> drain(RaftNode& node)
 {
     Ready ready = node.ready();
-    std::vector<Message> messages = ready.messages;
+    std::vector<Message> messages = ready.early_messages;
+    messages.insert(messages.end(), ready.messages.begin(), ready.messages.end());
     node.advance(ready);
     return messages;
 }
@@ -681,4 +682,77 @@ TEST_CASE("a leader counts itself only for entries it has persisted", "[raft][5.
     REQUIRE_FALSE(ready.entries.empty());
     node.advance(ready);
     REQUIRE(node.commit_index() == position.value().index);
+}
+
+TEST_CASE("a leader's appends may leave before its own write; nothing else may", "[raft][10.2.1]")
+{
+    // Goal: early_messages holds exactly the messages that promise nothing
+    // about the Ready's writes: a settled leader's appends. Votes, acks and
+    // the appends of a leader whose term is not yet durable wait.
+    SECTION("a settled leader replicates while it writes")
+    {
+        Harness cluster(3);
+        NodeId leader = cluster.elect();
+        cluster.tick_all(2);
+        RaftNode& node = cluster.node(leader);
+        REQUIRE(node.propose("move").ok());
+        Ready ready = node.ready();
+        REQUIRE(ready.entries.size() == 1);
+        REQUIRE(ready.early_messages.size() == 2);
+        for (const Message& message : ready.early_messages) {
+            CHECK(message.type == MessageType::append);
+            REQUIRE(message.entries.size() == 1);
+            CHECK(message.entries[0].index == ready.entries[0].index);
+        }
+        for (const Message& message : ready.messages) {
+            CHECK(message.type != MessageType::append);
+        }
+        // Its own entry counts towards commit only after advance().
+        CHECK(node.progress().at(leader).match_index < ready.entries[0].index);
+        node.advance(ready);
+        CHECK(node.progress().at(leader).match_index == ready.entries[0].index);
+    }
+    SECTION("a follower's acknowledgement and a candidate's votes wait for the write")
+    {
+        RaftNode follower = make_follower(1, 1, {});
+        Message append = make_message(MessageType::append, 2, 1, 1);
+        append.entries = {make_entry(1, 1)};
+        follower.step(append);
+        Ready acked = follower.ready();
+        CHECK(acked.early_messages.empty());
+        REQUIRE(acked.messages.size() == 1);
+        CHECK(acked.messages[0].type == MessageType::append_response);
+        follower.advance(acked);
+
+        RaftNode candidate = make_follower(1, 1, {});
+        candidate.campaign();
+        Ready pre_votes = candidate.ready();
+        CHECK(pre_votes.early_messages.empty());
+        CHECK(pre_votes.messages.size() == 2);
+    }
+    SECTION("a lone voter that wins in this Ready sends its first appends after the write")
+    {
+        Config config;
+        config.id = NodeId{1};
+        PersistedState state;
+        Snapshot membership;
+        membership.metadata.conf.voters.insert(NodeId{1});
+        membership.metadata.conf.learners.insert(NodeId{2});
+        state.hard_state.term = Term{1};
+        state.snapshot = membership;
+        RaftNode node(config, std::move(state));
+        node.campaign();
+        REQUIRE(node.role() == Role::leader);
+        Ready ready = node.ready();
+        REQUIRE(ready.hard_state.has_value());
+        CHECK(ready.hard_state->term == Term{2});
+        // A crash before the fsync could let it win term 2 again with
+        // another entry at the same index: the learner must not have it yet.
+        CHECK(ready.early_messages.empty());
+        bool append_to_learner = false;
+        for (const Message& message : ready.messages) {
+            append_to_learner |= message.type == MessageType::append && message.to == NodeId{2};
+        }
+        CHECK(append_to_learner);
+    }
 }

@@ -199,6 +199,12 @@ void SimNode::process_ready()
             // Mutant (d): the previous Ready's entries reach the disk only now.
             m_storage.sync();
         }
+        // 0. A leader's appends leave before its own write (ready.hpp), so a
+        // crash below may lose entries that followers already hold.
+        m_checker.on_send(id(), ready.early_messages);
+        for (const raft::Message& message : ready.early_messages) {
+            m_network.send(message, m_now);
+        }
         // 1. Persist snapshot, entries, hard state; then fsync.
         persist(ready);
         m_checker.on_persist(id(), *m_raft, ready);

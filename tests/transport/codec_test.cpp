@@ -500,3 +500,56 @@ TEST_CASE("codec fuzz entry survives mutated encodings", "[transport]")
     // Some mutations (a digit changed inside a number) stay valid.
     REQUIRE(accepted > 0);
 }
+
+TEST_CASE("codec batches: envelopes joined by newlines decode in order, all or nothing",
+          "[transport]")
+{
+    Rng rng(11);
+    std::vector<Envelope> sent;
+    std::string body;
+    for (int i = 0; i < 50; ++i) {
+        // Entry data with raw newlines: they travel escaped, never as separators.
+        raft::Message message = random_message(rng, raft::MessageType::append);
+        if (!message.entries.empty()) {
+            message.entries[0].data = "line one\nline two\n";
+        }
+        sent.push_back(envelope_of(message));
+        transport::append_to_batch(body, sent.back());
+    }
+    auto decoded = transport::decode_batch(body);
+    REQUIRE(decoded.ok());
+    REQUIRE(decoded.value().size() == sent.size());
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+        CHECK(same_message(decoded.value()[i].message, sent[i].message));
+    }
+
+    // One envelope is a batch of one; a trailing newline is allowed.
+    std::string single = encode_envelope(sent[0]);
+    auto one = transport::decode_batch(single);
+    REQUIRE(one.ok());
+    CHECK(one.value().size() == 1);
+    REQUIRE(transport::decode_batch(single + "\n").ok());
+
+    // A bad message anywhere refuses the whole batch and is named.
+    std::string bad = single + "\n" + single + "\n{\"cluster\":\"prod-1\"}";
+    auto refused = transport::decode_batch(bad);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == ErrorCode::invalid_argument);
+    CHECK_THAT(refused.error().message, Catch::StartsWith("message 3: "));
+
+    auto empty_line = transport::decode_batch(single + "\n\n" + single);
+    REQUIRE_FALSE(empty_line.ok());
+    CHECK_THAT(empty_line.error().message, Catch::StartsWith("message 2: "));
+    CHECK_FALSE(transport::decode_batch("").ok());
+    CHECK_FALSE(transport::decode_batch("\n").ok());
+
+    // More messages than the limit are refused before any is parsed.
+    DecodeLimits limits;
+    limits.batch_messages_max = 3;
+    std::string four = single + "\n" + single + "\n" + single + "\n" + single;
+    auto too_many = transport::decode_batch(four, limits);
+    REQUIRE_FALSE(too_many.ok());
+    CHECK(too_many.error().message == "4 messages in one body; at most 3");
+    limits.batch_messages_max = 4;
+    CHECK(transport::decode_batch(four, limits).ok());
+}

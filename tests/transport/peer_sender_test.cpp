@@ -97,6 +97,17 @@ struct RecordingPeer {
         std::lock_guard lock(mutex);
         return requests.size();
     }
+    /// Messages received, over all requests (each body is a batch).
+    std::size_t messages()
+    {
+        std::lock_guard lock(mutex);
+        std::size_t total = 0;
+        for (const RecordedRequest& request : requests) {
+            auto decoded = transport::decode_batch(request.body);
+            total += decoded.ok() ? decoded.value().size() : 0;
+        }
+        return total;
+    }
     std::vector<RecordedRequest> snapshot()
     {
         std::lock_guard lock(mutex);
@@ -159,25 +170,30 @@ TEST_CASE("PeerSender delivers messages in order, with the wire headers, on one 
         sent.push_back(message_to_peer(rng, type));
         REQUIRE(sender->enqueue(sent.back()));
     }
-    REQUIRE(wait_until([&] { return peer.count() == sent.size(); }));
+    REQUIRE(wait_until([&] { return peer.messages() == sent.size(); }));
 
     std::vector<RecordedRequest> requests = peer.snapshot();
-    REQUIRE(requests.size() == sent.size());
+    std::vector<transport::Envelope> received;
+    for (const RecordedRequest& request : requests) {
+        auto decoded = transport::decode_batch(request.body);
+        REQUIRE(decoded.ok());
+        received.insert(received.end(), decoded.value().begin(), decoded.value().end());
+        CHECK(request.content_type == "application/json");
+        CHECK(request.address == k_self_address);
+        CHECK(request.has_token);
+        CHECK(request.token == "tok-1");
+        // Keep-alive: one connection (one client port) for the whole burst.
+        CHECK(request.remote_port == requests[0].remote_port);
+    }
+    REQUIRE(received.size() == sent.size());
     for (std::size_t i = 0; i < sent.size(); ++i) {
         INFO("message " << i);
-        auto decoded = transport::decode_envelope(requests[i].body);
-        REQUIRE(decoded.ok());
-        CHECK(decoded.value().cluster_id == k_cluster);
-        CHECK(same_message(decoded.value().message, sent[i]));
-        CHECK(requests[i].content_type == "application/json");
-        CHECK(requests[i].address == k_self_address);
-        CHECK(requests[i].has_token);
-        CHECK(requests[i].token == "tok-1");
-        // Keep-alive: one connection (one client port) for the whole burst.
-        CHECK(requests[i].remote_port == requests[0].remote_port);
+        CHECK(received[i].cluster_id == k_cluster);
+        CHECK(same_message(received[i].message, sent[i]));
     }
     REQUIRE(wait_until([&] { return sender->counters().sent == sent.size(); }));
     transport::PeerSenderCounters counters = sender->counters();
+    CHECK(counters.requests == requests.size());
     CHECK(counters.failures == 0);
     CHECK(counters.dropped_failed == 0);
     CHECK(counters.dropped_queue_full == 0);
@@ -187,8 +203,9 @@ TEST_CASE("PeerSender delivers messages in order, with the wire headers, on one 
 
     // Without a token, no token header is sent at all.
     auto tokenless = std::make_unique<PeerSender>(sender_options(), k_peer, peer.server.address());
+    std::size_t before = peer.count();
     REQUIRE(tokenless->enqueue(heartbeat(9)));
-    REQUIRE(wait_until([&] { return peer.count() == sent.size() + 1; }));
+    REQUIRE(wait_until([&] { return peer.count() == before + 1; }));
     CHECK_FALSE(peer.snapshot().back().has_token);
 }
 
@@ -205,11 +222,14 @@ TEST_CASE("PeerSender and the raft endpoint agree; refusals are counted",
         options.cluster_id = k_cluster;
         options.self = k_peer;
         options.cluster_token = "tok-1";
-        transport::install_raft_endpoint(http, options, [&](transport::InboundMessage inbound) {
-            std::lock_guard lock(mutex);
-            inbox.push_back(std::move(inbound));
-            return true;
-        });
+        transport::install_raft_endpoint(
+            http, options, [&](std::vector<transport::InboundMessage> inbound) {
+                std::lock_guard lock(mutex);
+                for (transport::InboundMessage& message : inbound) {
+                    inbox.push_back(std::move(message));
+                }
+                return true;
+            });
     });
     auto inbox_size = [&] {
         std::lock_guard lock(mutex);
@@ -251,6 +271,81 @@ TEST_CASE("PeerSender and the raft endpoint agree; refusals are counted",
         REQUIRE(wait_until([&] { return sender.counters().failures == 1; }));
         CHECK(sender.counters().last_refusal_status == 409);
         CHECK(inbox_size() == 0);
+    }
+}
+
+TEST_CASE("PeerSender sends what queued during a request as one batch, within the byte bound",
+          "[transport][peer_sender]")
+{
+    // Goal: under load a peer costs one request per round trip, not one per
+    // message, and no body outgrows batch_bytes_max unless one message alone
+    // does. Method: hold the first request at a slow peer, queue 100 more,
+    // release, and count the requests; then repeat with a tiny byte bound.
+    SlowPeer peer;
+    std::mutex mutex;
+    std::vector<std::size_t> batch_sizes;
+    std::vector<std::size_t> body_sizes;
+    TestServer counting([&](httplib::Server& http) {
+        transport::configure_server(http, 4);
+        http.Post(transport::k_raft_message_path,
+                  [&](const httplib::Request& request, httplib::Response& response) {
+                      auto decoded = transport::decode_batch(request.body);
+                      std::lock_guard lock(mutex);
+                      batch_sizes.push_back(decoded.ok() ? decoded.value().size() : 0);
+                      body_sizes.push_back(request.body.size());
+                      response.status = 204;
+                  });
+    });
+    auto total = [&] {
+        std::lock_guard lock(mutex);
+        std::size_t sum = 0;
+        for (std::size_t size : batch_sizes) {
+            sum += size;
+        }
+        return sum;
+    };
+
+    SECTION("queued during a request")
+    {
+        PeerSender sender(sender_options(), k_peer, peer.server.address());
+        REQUIRE(sender.enqueue(heartbeat(1)));
+        REQUIRE(wait_until([&] { return peer.entered.load() == 1; }));
+        for (std::uint64_t term = 2; term <= 101; ++term) {
+            REQUIRE(sender.enqueue(heartbeat(term)));
+        }
+        {
+            std::lock_guard lock(peer.mutex);
+            peer.released = true;
+        }
+        peer.released_changed.notify_all();
+        REQUIRE(wait_until([&] { return sender.counters().sent == 101; }));
+        // The first request, then the 100 queued behind it together.
+        CHECK(sender.counters().requests == 2);
+        CHECK(peer.entered.load() == 2);
+    }
+    SECTION("the byte bound splits a batch")
+    {
+        PeerSenderOptions options = sender_options();
+        options.batch_bytes_max = 300;
+        PeerSender sender(options, k_peer, counting.address());
+        Rng rng(5);
+        std::vector<raft::Message> sent;
+        for (int i = 0; i < 200; ++i) {
+            sent.push_back(i % 50 == 0 ? message_to_peer(rng, raft::MessageType::append)
+                                       : heartbeat(static_cast<std::uint64_t>(i + 1)));
+            REQUIRE(sender.enqueue(sent.back()));
+        }
+        REQUIRE(wait_until([&] { return total() == sent.size(); }));
+        std::lock_guard lock(mutex);
+        REQUIRE(batch_sizes.size() == body_sizes.size());
+        for (std::size_t i = 0; i < body_sizes.size(); ++i) {
+            INFO("request " << i << ": " << batch_sizes[i] << " messages, " << body_sizes[i]
+                            << " bytes");
+            // Over the bound only as a single message; otherwise within it.
+            CHECK((body_sizes[i] <= 300 || batch_sizes[i] == 1));
+        }
+        CHECK(batch_sizes.size() < sent.size());
+        CHECK(sender.counters().failures == 0);
     }
 }
 
@@ -327,7 +422,7 @@ TEST_CASE("PeerSender to a slow peer does not delay a sender to a healthy one",
         // Queueing behind the stuck request never blocks either.
         REQUIRE(slow_sender->enqueue(heartbeat(term)));
     }
-    REQUIRE(wait_until([&] { return healthy.count() == 50; }, 1000ms));
+    REQUIRE(wait_until([&] { return healthy.messages() == 50; }, 1000ms));
     CHECK(Clock::now() - start < 1s);
     CHECK(slow_sender->counters().queued == 50);
     CHECK(slow_sender->counters().sent == 0);
@@ -348,11 +443,11 @@ TEST_CASE("PeerSender set_address moves traffic to the new address", "[transport
     CHECK(sender->address() == second.server.address());
     REQUIRE(sender->enqueue(heartbeat(2)));
     REQUIRE(sender->enqueue(heartbeat(3)));
-    REQUIRE(wait_until([&] { return second.count() == 2; }));
+    REQUIRE(wait_until([&] { return second.messages() == 2; }));
     CHECK(first.count() == 1);
-    auto decoded = transport::decode_envelope(second.snapshot()[1].body);
+    auto decoded = transport::decode_batch(second.snapshot().back().body);
     REQUIRE(decoded.ok());
-    CHECK(decoded.value().message.term == raft::Term{3});
+    CHECK(decoded.value().back().message.term == raft::Term{3});
     REQUIRE(wait_until([&] { return sender->counters().sent == 3; }));
     CHECK(sender->counters().failures == 0);
 }

@@ -48,6 +48,7 @@ std::string body_of(const raft::Message& message, const std::string& cluster = k
 struct Endpoint {
     std::mutex mutex;
     std::vector<InboundMessage> received;
+    std::size_t handler_calls = 0;
     std::atomic<bool> inbox_open{true};
     TestServer server{[this](httplib::Server& http) {
         transport::configure_server(http, 4);
@@ -56,14 +57,18 @@ struct Endpoint {
         options.self = raft::NodeId{2};
         options.cluster_token = k_token;
         options.limits.body_bytes_max = k_body_bytes_max;
-        transport::install_raft_endpoint(http, options, [this](InboundMessage inbound) {
-            if (!inbox_open) {
-                return false;
-            }
-            std::lock_guard lock(mutex);
-            received.push_back(std::move(inbound));
-            return true;
-        });
+        transport::install_raft_endpoint(http, options,
+                                         [this](std::vector<InboundMessage> inbound) {
+                                             if (!inbox_open) {
+                                                 return false;
+                                             }
+                                             std::lock_guard lock(mutex);
+                                             ++handler_calls;
+                                             for (InboundMessage& message : inbound) {
+                                                 received.push_back(std::move(message));
+                                             }
+                                             return true;
+                                         });
     }};
 
     std::size_t received_count()
@@ -275,6 +280,55 @@ TEST_CASE("raft endpoint answers 503 when the handler cannot queue the message",
                          body_of(heartbeat(1, 2, 6)), "application/json");
     REQUIRE(result);
     CHECK(result->status == 204);
+}
+
+TEST_CASE("raft endpoint takes a batch whole: in order in one handler call, or refused whole",
+          "[transport][raft_endpoint]")
+{
+    Endpoint endpoint;
+    httplib::Client client("127.0.0.1", endpoint.server.port());
+    auto post = [&](const std::string& body) {
+        return client.Post(transport::k_raft_message_path, headers_with_token(), body,
+                           "application/json");
+    };
+    std::string batch;
+    for (std::uint64_t term = 1; term <= 5; ++term) {
+        transport::append_to_batch(batch, Envelope{k_cluster, heartbeat(1, 2, term)});
+    }
+    auto accepted = post(batch);
+    REQUIRE(accepted);
+    CHECK(accepted->status == 204);
+    REQUIRE(endpoint.received_count() == 5);
+    CHECK(endpoint.handler_calls == 1);
+    for (std::uint64_t term = 1; term <= 5; ++term) {
+        CHECK(endpoint.received[term - 1].message.term == raft::Term{term});
+        CHECK(endpoint.received[term - 1].sender_address == "127.0.0.1:7001");
+    }
+
+    // One message to another node, or of another cluster, refuses all five.
+    std::string wrong_node = batch + "\n" + body_of(heartbeat(1, 3, 6));
+    auto refused = post(wrong_node);
+    REQUIRE(refused);
+    CHECK(refused->status == 400);
+    CHECK(error_of(refused) == "message 6: field 'to' is node 3, this is node 2");
+    std::string other_cluster = body_of(heartbeat(1, 2, 6), "staging") + "\n" + batch;
+    auto conflict = post(other_cluster);
+    REQUIRE(conflict);
+    CHECK(conflict->status == 409);
+    std::string undecodable = batch + "\n{}";
+    auto bad = post(undecodable);
+    REQUIRE(bad);
+    CHECK(bad->status == 400);
+    CHECK_THAT(error_of(bad), Catch::StartsWith("message 6: "));
+    CHECK(endpoint.received_count() == 5);
+
+    // A full inbox refuses the batch whole too.
+    endpoint.inbox_open = false;
+    auto busy = post(batch);
+    REQUIRE(busy);
+    CHECK(busy->status == 503);
+    CHECK(endpoint.received_count() == 5);
+    CHECK(endpoint.handler_calls == 1);
 }
 
 TEST_CASE("split_host_port accepts host:port and nothing else", "[transport][raft_endpoint]")

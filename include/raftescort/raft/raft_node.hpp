@@ -188,6 +188,8 @@ private:
     void send_append(NodeId to, bool send_if_empty);
     void send_snapshot_chunk(NodeId to);
     void send_heartbeat(NodeId to, std::uint64_t read_round);
+    /// Sends `to` every entry its inflight window allows (none if it has them all).
+    void fill_window(NodeId to);
     void broadcast_append();
     void broadcast_heartbeat(std::uint64_t read_round);
     void apply_conf_entry(const Entry& entry);
@@ -261,6 +263,9 @@ private:
     std::vector<Message> m_messages;
     /// Proposals were appended since the last Ready: send them in one batch.
     bool m_append_pending = false;
+    /// The leader's commit index moved and no append or heartbeat has
+    /// carried it to the followers yet.
+    bool m_commit_unannounced = false;
     /// What the last Ready reported, so the next one carries only changes.
     std::optional<SoftState> m_last_soft_state;
     HardState m_last_hard_state;

@@ -27,6 +27,13 @@ struct ReadState {
 
 /// The batch contract. The runtime must handle the fields in this order:
 ///
+/// 0. `early_messages` may be sent at once, before or while step 1 runs
+///    (Raft dissertation §10.2.1: the leader writes its log in parallel with
+///    replicating it). They are a leader's appends and heartbeats, made only
+///    when the Ready changes neither term nor vote, so they promise nothing
+///    step 1 has yet to make durable: the leader counts its own entries
+///    towards commit only in advance(), after they are on disk. Sending them
+///    after step 1 instead is always correct, only slower.
 /// 1. Persist `snapshot` (if any), then `entries` (an entry at an index that
 ///    is already stored replaces it and everything after it), then
 ///    `hard_state` (if any), and make all of it durable (fsync).
@@ -43,14 +50,16 @@ struct Ready {
     std::optional<HardState> hard_state;
     std::optional<Snapshot> snapshot;
     std::vector<Entry> entries;
+    std::vector<Message> early_messages;
     std::vector<Message> messages;
     std::vector<Entry> committed_entries;
     std::vector<ReadState> read_states;
 
     bool empty() const
     {
-        return !soft_state && !hard_state && !snapshot && entries.empty() && messages.empty()
-               && committed_entries.empty() && read_states.empty();
+        return !soft_state && !hard_state && !snapshot && entries.empty()
+               && early_messages.empty() && messages.empty() && committed_entries.empty()
+               && read_states.empty();
     }
 };
 

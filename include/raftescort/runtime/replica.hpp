@@ -12,9 +12,10 @@
 //   2. Feed inputs to the core through raft(): tick(), step(message),
 //      propose(command), read_index(...), ...
 //   3. After every input (or a batch of them), call process_ready(). It
-//      persists each Ready with one fsync before anything else happens, then
-//      applies it to the escort and advances the core, and finally takes a
-//      compaction snapshot when the policy says so.
+//      hands each Ready's early messages (a leader's appends, ready.hpp step
+//      0) to `send_early` so they travel while it writes, persists the Ready
+//      with one fsync, then applies it to the escort and advances the core,
+//      and finally takes a compaction snapshot when the policy says so.
 //   4. Only after process_ready() returns, send outcome.messages. They were
 //      made durable-safe in step 3: every vote or acknowledgement in them
 //      describes state already on disk (Raft §5.1, dissertation §3.8).
@@ -35,6 +36,7 @@
 #include <raftescort/util/result.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -104,11 +106,16 @@ public:
     Replica(const Replica&) = delete;
     Replica& operator=(const Replica&) = delete;
 
-    /// Carries out every Ready the core has (persist, collect messages,
-    /// install snapshot, apply, advance), then the snapshot policy. An error
-    /// is fatal (see the file comment): the outcome is lost on purpose, so
-    /// nothing that was not durable is ever sent.
-    util::Result<ReadyOutcome> process_ready();
+    /// Called with each Ready's early messages before its write starts.
+    using EarlySender = std::function<void(std::vector<raft::Message>& messages)>;
+
+    /// Carries out every Ready the core has (send early messages, persist,
+    /// collect messages, install snapshot, apply, advance), then the
+    /// snapshot policy. Without `send_early` the early messages join
+    /// outcome.messages, ahead of the rest. An error is fatal (see the file
+    /// comment): the outcome is lost on purpose, so nothing that was not
+    /// durable is ever sent.
+    util::Result<ReadyOutcome> process_ready(const EarlySender& send_early = {});
 
     /// The core, for inputs (tick, step, propose) and for inspection. Inputs
     /// are queued in the core; nothing leaves it until process_ready().
@@ -137,7 +144,8 @@ private:
     Replica(const ReplicaOptions& options, std::unique_ptr<store::DiskStorage> storage,
             escort::Escort escort, raft::PersistedState persisted);
 
-    util::Status carry_out(raft::Ready& ready, ReadyOutcome& outcome);
+    util::Status carry_out(raft::Ready& ready, ReadyOutcome& outcome,
+                           const EarlySender& send_early);
     util::Status install_snapshot(const raft::Snapshot& snapshot, ReadyOutcome& outcome);
     util::Status maybe_take_snapshot(ReadyOutcome& outcome);
     util::Error fail(const util::Error& error);

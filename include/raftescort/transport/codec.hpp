@@ -21,6 +21,12 @@
 // "none", "normal") and the decoder accepts it either present or absent.
 // Entry data and snapshot chunks are arbitrary bytes, carried as padded
 // standard base64 (RFC 4648 §4).
+//
+// A body may carry a batch: several envelopes, each encoded as above, joined
+// by '\n'. The compact encoding never holds a raw newline (JSON escapes it
+// inside strings), so a body of one envelope is a batch of one, and a sender
+// that drains its queue into one request pays one round trip, not one per
+// message.
 
 #include <raftescort/raft/message.hpp>
 #include <raftescort/util/result.hpp>
@@ -28,6 +34,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <raftescort/util/cluster_id.hpp>
 
@@ -60,6 +67,8 @@ struct DecodeLimits {
     std::size_t nesting_depth_max = 8;
     /// Longest JSON string (before base64 decoding), e.g. one chunk_data.
     std::size_t string_bytes_max = std::size_t{2} * 1024 * 1024;
+    /// Most envelopes in one batch body.
+    std::size_t batch_messages_max = 1024;
 };
 
 /// Nesting a valid message needs: envelope -> entries -> entry, or
@@ -77,5 +86,16 @@ std::string encode_envelope(const Envelope& envelope);
 /// and the field, quoting at most ~40 bytes of the input. Unknown fields are
 /// refused (see codec_decode.cpp for why).
 util::Result<Envelope> decode_envelope(std::string_view body, const DecodeLimits& limits = {});
+
+/// Appends `envelope` to a batch body (a '\n' first unless `body` is empty).
+/// Same precondition as encode_envelope().
+void append_to_batch(std::string& body, const Envelope& envelope);
+
+/// Decodes a batch body: one or more envelopes joined by '\n' (one trailing
+/// '\n' is allowed). All or nothing: if any envelope fails, or there are
+/// more than limits.batch_messages_max, the error names the first bad one
+/// ("message 3: ...") and nothing is returned. Never throws.
+util::Result<std::vector<Envelope>> decode_batch(std::string_view body,
+                                                 const DecodeLimits& limits = {});
 
 } // namespace raftescort::transport

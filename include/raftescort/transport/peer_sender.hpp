@@ -13,9 +13,12 @@
 //   Content-Type: application/json
 //   X-Raftescort-Address: <sender's advertised host:port>
 //   X-Raftescort-Token: <cluster token>          (only when one is set)
-//   body: encode_envelope({cluster_id, message})
+//   body: a batch (codec.hpp): every message queued while the previous
+//         request was in flight, up to batch_messages_max / batch_bytes_max
 // The receiver answers 204 with no body; Raft replies travel as separate
-// messages in the other direction.
+// messages in the other direction. One request is in flight per peer; under
+// load the queue fills meanwhile and the next request carries all of it, so
+// requests per second stay near 1 / round trip whatever the message rate.
 
 #include <raftescort/raft/message.hpp>
 #include <raftescort/raft/types.hpp>
@@ -48,6 +51,11 @@ struct PeerSenderOptions {
     std::string source_ip;
     /// Messages waiting to be sent; beyond this new messages are dropped.
     std::size_t queue_messages_max = 4096;
+    /// Most messages in one request (the receiver's default limit is 1024).
+    std::size_t batch_messages_max = 256;
+    /// A request stops growing at this many body bytes; a single larger
+    /// message (a snapshot chunk) still goes, alone.
+    std::size_t batch_bytes_max = std::size_t{1} * 1024 * 1024;
     std::uint32_t connect_timeout_ms = 100;
     /// Read and write timeout of one request.
     std::uint32_t request_timeout_ms = 1000;
@@ -61,6 +69,8 @@ struct PeerSenderOptions {
 struct PeerSenderCounters {
     /// Messages the peer answered with 2xx.
     std::uint64_t sent = 0;
+    /// Requests the peer answered with 2xx (each carries one or more messages).
+    std::uint64_t requests = 0;
     /// Messages dropped because the queue was full.
     std::uint64_t dropped_queue_full = 0;
     /// Messages dropped because a request failed or was refused, or while

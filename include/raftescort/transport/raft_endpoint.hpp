@@ -8,11 +8,15 @@
 //   413  body larger than limits.body_bytes_max (refused before buffering,
 //        through Server::set_payload_max_length, which this call sets)
 //   400  body does not decode (the message names the field), or `to` is not
-//        this node, or `from` is missing
+//        this node, or `from` is missing, or the batch holds more than
+//        limits.batch_messages_max messages
 //   409  the envelope's cluster id is another cluster's
 //   503  the node's inbox is full (the handler returned false)
 //   204  accepted
-// Error answers carry a JSON body {"error": "<one line>"}.
+// Error answers carry a JSON body {"error": "<one line>"}. The body may be a
+// batch (codec.hpp): every message in it is checked before any is handed on,
+// and the answer is for the whole batch; in a batch of several, a 400's text
+// names the bad message ("message 3: ...").
 
 #include <raftescort/raft/message.hpp>
 #include <raftescort/raft/types.hpp>
@@ -23,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace raftescort::transport {
 
@@ -41,9 +46,10 @@ struct InboundMessage {
     std::string sender_address;
 };
 
-/// Called on a server thread for each accepted message; returns false when
-/// the message could not be queued (the request is answered 503).
-using InboundHandler = std::function<bool(InboundMessage)>;
+/// Called on a server thread with each accepted body's messages, in the
+/// order sent; returns false when they could not be queued (the request is
+/// answered 503). It takes all of them or none.
+using InboundHandler = std::function<bool(std::vector<InboundMessage>)>;
 
 /// Installs the handler and the payload limit on `server`.
 void install_raft_endpoint(httplib::Server& server, const RaftEndpointOptions& options,

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace raftescort::transport {
 namespace {
@@ -74,8 +75,11 @@ struct PeerSender::State {
     void run();
     /// Replaces the client (and so the connection) with one for `target`.
     void switch_client(const std::string& target);
-    /// Sends one message; true if the peer answered 2xx.
-    bool send(const raft::Message& message);
+    /// Sends `batch` in as few requests as the size bounds allow; true if
+    /// every one was answered 2xx. After a failure the rest is dropped.
+    bool send_batch(const std::vector<raft::Message>& batch);
+    /// Sends one body of `messages` messages; true if the peer answered 2xx.
+    bool send(const std::string& body, std::size_t messages);
     /// Drops the failed message and every message queued so far, then waits
     /// out the backoff and drops what arrived meanwhile.
     void back_off();
@@ -86,7 +90,7 @@ struct PeerSender::State {
 void PeerSender::State::run()
 {
     for (;;) {
-        raft::Message message;
+        std::vector<raft::Message> batch;
         std::optional<std::string> new_address;
         {
             std::unique_lock lock(mutex);
@@ -98,8 +102,8 @@ void PeerSender::State::run()
                 address_changed = false;
                 new_address = address;
             }
-            if (!new_address && !queue.empty()) {
-                message = std::move(queue.front());
+            while (!new_address && !queue.empty() && batch.size() < options.batch_messages_max) {
+                batch.push_back(std::move(queue.front()));
                 queue.pop_front();
             }
         }
@@ -109,11 +113,41 @@ void PeerSender::State::run()
             switch_client(*new_address);
             continue;
         }
-        RE_ASSERT(message.to == peer);
-        if (!send(message)) {
+        if (!send_batch(batch)) {
             back_off();
         }
     }
+}
+
+bool PeerSender::State::send_batch(const std::vector<raft::Message>& batch)
+{
+    std::string body;
+    std::size_t in_body = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        RE_ASSERT(batch[i].to == peer);
+        std::size_t before = body.size();
+        append_to_batch(body, Envelope{options.cluster_id, batch[i]});
+        ++in_body;
+        bool last = i + 1 == batch.size();
+        bool full = body.size() >= options.batch_bytes_max;
+        if (!last && !full) {
+            continue;
+        }
+        if (full && in_body > 1) {
+            // The message that overflowed goes first in the next body.
+            body.resize(before);
+            --in_body;
+            --i;
+        }
+        if (!send(body, in_body)) {
+            std::lock_guard lock(mutex);
+            counters.dropped_failed += batch.size() - (i + 1);
+            return false;
+        }
+        body.clear();
+        in_body = 0;
+    }
+    return true;
 }
 
 void PeerSender::State::switch_client(const std::string& target)
@@ -147,11 +181,10 @@ void PeerSender::State::switch_client(const std::string& target)
     }
 }
 
-bool PeerSender::State::send(const raft::Message& message)
+bool PeerSender::State::send(const std::string& body, std::size_t messages)
 {
     int status = 0;
     if (client) {
-        std::string body = encode_envelope(Envelope{options.cluster_id, message});
         httplib::Result result = client->Post(k_raft_message_path, body, "application/json");
         if (result) {
             status = result->status;
@@ -159,12 +192,13 @@ bool PeerSender::State::send(const raft::Message& message)
     }
     std::lock_guard lock(mutex);
     if (is_success_status(status)) {
-        counters.sent += 1;
+        counters.sent += messages;
+        counters.requests += 1;
         counters.reachable = true;
         return true;
     }
     counters.failures += 1;
-    counters.dropped_failed += 1;
+    counters.dropped_failed += messages;
     counters.reachable = false;
     // Status 0: the request never got an answer (no client, connect error,
     // timeout); the last refusal stays what it was.
@@ -198,6 +232,8 @@ PeerSender::PeerSender(PeerSenderOptions options, raft::NodeId peer, std::string
     RE_ASSERT(peer != raft::k_no_node);
     RE_ASSERT(is_valid_cluster_id(options.cluster_id));
     RE_ASSERT(options.queue_messages_max > 0);
+    RE_ASSERT(options.batch_messages_max > 0);
+    RE_ASSERT(options.batch_bytes_max > 0);
     RE_ASSERT(options.request_timeout_ms > 0);
     RE_ASSERT(options.connect_timeout_ms > 0);
     RE_ASSERT(is_header_safe(options.self_address));

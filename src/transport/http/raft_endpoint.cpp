@@ -130,30 +130,40 @@ void handle_raft_message(const RaftEndpointOptions& options, const InboundHandle
                                : "body could not be read");
         return;
     }
-    util::Result<Envelope> decoded = decode_envelope(body, options.limits);
+    util::Result<std::vector<Envelope>> decoded = decode_batch(body, options.limits);
     if (!decoded.ok()) {
         answer_error(response, k_status_bad_request, decoded.error().message);
         return;
     }
-    Envelope& envelope = decoded.value();
-    // The decoder refuses a missing `from` already; checked again because
-    // the core must never see a message from "no node".
-    if (envelope.message.from == raft::k_no_node) {
-        answer_error(response, k_status_bad_request, "field 'from' is missing");
-        return;
+    std::vector<Envelope>& envelopes = decoded.value();
+    // Checked for every message before any is handed on: a batch is
+    // accepted or refused whole, so a sender never has to guess which part
+    // of a refused request arrived.
+    for (std::size_t i = 0; i < envelopes.size(); ++i) {
+        const Envelope& envelope = envelopes[i];
+        std::string where =
+            envelopes.size() == 1 ? std::string() : "message " + std::to_string(i + 1) + ": ";
+        // The decoder refuses a missing `from` already; checked again because
+        // the core must never see a message from "no node".
+        if (envelope.message.from == raft::k_no_node) {
+            answer_error(response, k_status_bad_request, where + "field 'from' is missing");
+            return;
+        }
+        if (envelope.message.to != options.self) {
+            answer_error(response, k_status_bad_request,
+                         where + "field 'to' is node " + std::to_string(envelope.message.to.value)
+                             + ", this is node " + std::to_string(options.self.value));
+            return;
+        }
     }
-    if (envelope.message.to != options.self) {
-        answer_error(response, k_status_bad_request,
-                     "field 'to' is node " + std::to_string(envelope.message.to.value)
-                         + ", this is node " + std::to_string(options.self.value));
-        return;
-    }
-    if (envelope.cluster_id != options.cluster_id) {
-        // Both ids are valid cluster ids (printable ASCII), safe to quote.
-        answer_error(response, k_status_conflict,
-                     "message for cluster '" + envelope.cluster_id + "', this is cluster '"
-                         + options.cluster_id + "'");
-        return;
+    for (const Envelope& envelope : envelopes) {
+        if (envelope.cluster_id != options.cluster_id) {
+            // Both ids are valid cluster ids (printable ASCII), safe to quote.
+            answer_error(response, k_status_conflict,
+                         "message for cluster '" + envelope.cluster_id + "', this is cluster '"
+                             + options.cluster_id + "'");
+            return;
+        }
     }
     std::string sender_address = request.get_header_value(k_address_header);
     std::string host;
@@ -161,7 +171,12 @@ void handle_raft_message(const RaftEndpointOptions& options, const InboundHandle
     if (!split_host_port(sender_address, host, port)) {
         sender_address.clear();
     }
-    if (!handler(InboundMessage{std::move(envelope.message), std::move(sender_address)})) {
+    std::vector<InboundMessage> inbound;
+    inbound.reserve(envelopes.size());
+    for (Envelope& envelope : envelopes) {
+        inbound.push_back(InboundMessage{std::move(envelope.message), sender_address});
+    }
+    if (!handler(std::move(inbound))) {
         answer_error(response, k_status_unavailable, "inbox full");
         return;
     }
