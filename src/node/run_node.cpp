@@ -23,8 +23,8 @@ namespace raftescort::node {
 namespace {
 
 // One thread per keep-alive connection (NOTES.md): every peer, the proxy,
-// ctl and a few scripts at once.
-constexpr std::size_t k_server_threads = 32;
+// ctl and a few scripts at once, plus the proxy's 32 move lanes.
+constexpr std::size_t k_server_threads = 64;
 // Heartbeat and election timeout are whole ticks; five ticks per heartbeat
 // give the election timeout's randomization a fine grain.
 constexpr std::int64_t k_ticks_per_heartbeat = 5;

@@ -19,8 +19,8 @@ constexpr std::size_t k_event_streams_max = 40;
 constexpr int k_listen_backlog = 256;
 // Concurrent moves without a client id of their own (one lane each). Each
 // holds a connection (so a thread) on the leader, whose pool is sized for a
-// few dozen: people and scripts clicking moves need far fewer.
-constexpr std::size_t k_move_lanes = 8;
+// few dozen; 32 lanes keep a loaded proxy from queueing behind a handful.
+constexpr std::size_t k_move_lanes = 32;
 static_assert(k_event_streams_max < k_server_threads,
               "event streams must leave threads for the API");
 
