@@ -44,6 +44,11 @@ std::string body_of(const raft::Message& message, const std::string& cluster = k
     return encode_envelope(Envelope{cluster, message});
 }
 
+httplib::Headers headers_with_token(const std::string& token = k_token)
+{
+    return {{transport::k_token_header, token}, {transport::k_address_header, "127.0.0.1:7001"}};
+}
+
 /// Node 2 of cluster "prod-1" with a token, recording what it accepts.
 struct Endpoint {
     std::mutex mutex;
@@ -71,17 +76,20 @@ struct Endpoint {
                                          });
     }};
 
+    /// Posts `body` with the right token, on a connection of its own.
+    httplib::Result post(const std::string& body)
+    {
+        httplib::Client client("127.0.0.1", server.port());
+        return client.Post(transport::k_raft_message_path, headers_with_token(), body,
+                           "application/json");
+    }
+
     std::size_t received_count()
     {
         std::lock_guard lock(mutex);
         return received.size();
     }
 };
-
-httplib::Headers headers_with_token(const std::string& token = k_token)
-{
-    return {{transport::k_token_header, token}, {transport::k_address_header, "127.0.0.1:7001"}};
-}
 
 /// The "error" member of an error answer (fails the test if there is none).
 std::string error_of(const httplib::Result& result)
@@ -196,11 +204,7 @@ TEST_CASE("raft endpoint answers 400 for a malformed body and names the field",
           "[transport][raft_endpoint]")
 {
     Endpoint endpoint;
-    httplib::Client client("127.0.0.1", endpoint.server.port());
-    auto post = [&](const std::string& body) {
-        return client.Post(transport::k_raft_message_path, headers_with_token(), body,
-                           "application/json");
-    };
+    auto post = [&](const std::string& body) { return endpoint.post(body); };
 
     auto not_json = post("{\"cluster\":");
     REQUIRE(not_json);
@@ -286,11 +290,7 @@ TEST_CASE("raft endpoint takes a batch whole: in order in one handler call, or r
           "[transport][raft_endpoint]")
 {
     Endpoint endpoint;
-    httplib::Client client("127.0.0.1", endpoint.server.port());
-    auto post = [&](const std::string& body) {
-        return client.Post(transport::k_raft_message_path, headers_with_token(), body,
-                           "application/json");
-    };
+    auto post = [&](const std::string& body) { return endpoint.post(body); };
     std::string batch;
     for (std::uint64_t term = 1; term <= 5; ++term) {
         transport::append_to_batch(batch, Envelope{k_cluster, heartbeat(1, 2, term)});
