@@ -6,8 +6,10 @@
 # 127.0.0.11 founds the cluster, nodes 2..5 on 127.0.0.12..15 join through
 # Redis; a `raftescort proxy` serves the page. Headless Chromium then
 #   1. takes a screenshot of the settled page ($BUILD/dashboard.png), and
-#   2. dumps the DOM after a fixed time while this script, ~2.5 s after that
-#      browser started, kill -9's the leader. The page's test hooks (see
+#   2. dumps the DOM after a fixed time while this script kill -9's the
+#      leader, once the page has its event stream open and 1 s more for its
+#      first status (a slow machine may take seconds to start Chromium: a
+#      fixed delay could kill the leader before the page ever saw it). The page's test hooks (see
 #      src/proxy/dashboard_page.cpp) must then show 5 nodes drawn, a leader
 #      other than the killed one, and data-leader-changed-at at most 2000 ms
 #      after the kill.
@@ -30,8 +32,8 @@ build_dir=$(cd "$2" && pwd)
 chromium=${RAFTESCORT_CHROMIUM:-/usr/bin/chromium}
 screenshot="$build_dir/dashboard.png"
 node_count=5
-dump_timeout_ms=7000         # when Chromium dumps the DOM, after it starts
-kill_after_s=2.5             # when the leader is killed, after Chromium starts
+dump_timeout_ms=9000         # when Chromium dumps the DOM, after it starts
+seen_after_s=1               # when the leader is killed, after the page's stream opens
 detection_budget_ms=2000     # kill -> the page's data-leader-changed-at
 
 fail() {
@@ -240,8 +242,25 @@ wait_chromium 60
 [ "$(head -c 4 "$screenshot" | tail -c 3)" = PNG ] || fail "$screenshot is not a PNG"
 
 # ---- 2. the page follows a leader change ----------------------------------------
+# event_clients: the proxy's count of open GET /events streams.
+event_clients() {
+    curl -sf --max-time 1 "$proxy/metrics" | awk '$1 == "raftescort_proxy_event_clients" { print $2 }'
+}
+wait_event_clients() { # COMPARISON VALUE SECONDS, e.g. -ge 1 5
+    local deadline=$(($(now_ms) + $3 * 1000)) clients
+    while true; do
+        clients=$(event_clients || true)
+        [ -n "$clients" ] && [ "${clients%.*}" "$1" "$2" ] && return 0
+        [ "$(now_ms)" -lt "$deadline" ] || return 1
+        sleep 0.1
+    done
+}
+# The screenshot's stream must be gone, or it would pass for the new page's.
+wait_event_clients -eq 0 10 || fail "the screenshot's event stream is still open after 10 s"
 run_chromium "$work/dom.html" --dump-dom --timeout="$dump_timeout_ms" "$proxy/#hold-load"
-sleep "$kill_after_s"
+wait_event_clients -ge 1 $((dump_timeout_ms / 1000 - 3)) ||
+    fail "the page opened no event stream within $((dump_timeout_ms / 1000 - 3)) s"
+sleep "$seen_after_s"
 status=$(curl -sf --max-time 1 "$proxy/status") || fail "the proxy does not answer /status"
 old_leader=$(json_field "$status" leader)
 [ -n "$old_leader" ] && [ "$old_leader" != 0 ] && [ -n "${node_pid[$old_leader]:-}" ] ||
