@@ -745,8 +745,8 @@ void RaftNode::handle_append_response(const Message& message)
         // load that halves the messages per write, and no client waits on
         // followers learning the commit (tick_heartbeat).
         m_commit_unannounced = true;
-        for (auto& [member, member_progress] : m_progress) {
-            fill_window(member);
+        for (const auto& entry : m_progress) {
+            fill_window(entry.first);
         }
     } else {
         fill_window(message.from);

@@ -514,7 +514,7 @@ TEST_CASE("codec batches: envelopes joined by newlines decode in order, all or n
             message.entries[0].data = "line one\nline two\n";
         }
         sent.push_back(envelope_of(message));
-        transport::append_to_batch(body, sent.back());
+        transport::append_to_batch(body, encode_envelope(sent.back()));
     }
     auto decoded = transport::decode_batch(body);
     REQUIRE(decoded.ok());

@@ -293,7 +293,7 @@ TEST_CASE("raft endpoint takes a batch whole: in order in one handler call, or r
     auto post = [&](const std::string& body) { return endpoint.post(body); };
     std::string batch;
     for (std::uint64_t term = 1; term <= 5; ++term) {
-        transport::append_to_batch(batch, Envelope{k_cluster, heartbeat(1, 2, term)});
+        transport::append_to_batch(batch, body_of(heartbeat(1, 2, term)));
     }
     auto accepted = post(batch);
     REQUIRE(accepted);

@@ -87,9 +87,9 @@ std::string encode_envelope(const Envelope& envelope);
 /// refused (see codec_decode.cpp for why).
 util::Result<Envelope> decode_envelope(std::string_view body, const DecodeLimits& limits = {});
 
-/// Appends `envelope` to a batch body (a '\n' first unless `body` is empty).
-/// Same precondition as encode_envelope().
-void append_to_batch(std::string& body, const Envelope& envelope);
+/// Appends one encode_envelope() result to a batch body (a '\n' first
+/// unless `body` is empty).
+void append_to_batch(std::string& body, std::string_view encoded);
 
 /// Decodes a batch body: one or more envelopes joined by '\n' (one trailing
 /// '\n' is allowed). All or nothing: if any envelope fails, or there are

@@ -9,10 +9,10 @@
 
 namespace raftescort::transport {
 
-void append_to_batch(std::string& body, const Envelope& envelope)
+void append_to_batch(std::string& body, std::string_view encoded)
 {
-    std::string encoded = encode_envelope(envelope);
-    RE_ASSERT(encoded.find('\n') == std::string::npos);
+    RE_ASSERT(!encoded.empty());
+    RE_ASSERT(encoded.find('\n') == std::string_view::npos);
     if (!body.empty()) {
         body.push_back('\n');
     }

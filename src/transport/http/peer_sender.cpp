@@ -121,33 +121,26 @@ void PeerSender::State::run()
 
 bool PeerSender::State::send_batch(const std::vector<raft::Message>& batch)
 {
+    RE_ASSERT(!batch.empty());
     std::string body;
     std::size_t in_body = 0;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         RE_ASSERT(batch[i].to == peer);
-        std::size_t before = body.size();
-        append_to_batch(body, Envelope{options.cluster_id, batch[i]});
+        std::string encoded = encode_envelope(Envelope{options.cluster_id, batch[i]});
+        // A body outgrows the bound only when one message alone does.
+        if (in_body > 0 && body.size() + 1 + encoded.size() > options.batch_bytes_max) {
+            if (!send(body, in_body)) {
+                std::lock_guard lock(mutex);
+                counters.dropped_failed += batch.size() - i;
+                return false;
+            }
+            body.clear();
+            in_body = 0;
+        }
+        append_to_batch(body, encoded);
         ++in_body;
-        bool last = i + 1 == batch.size();
-        bool full = body.size() >= options.batch_bytes_max;
-        if (!last && !full) {
-            continue;
-        }
-        if (full && in_body > 1) {
-            // The message that overflowed goes first in the next body.
-            body.resize(before);
-            --in_body;
-            --i;
-        }
-        if (!send(body, in_body)) {
-            std::lock_guard lock(mutex);
-            counters.dropped_failed += batch.size() - (i + 1);
-            return false;
-        }
-        body.clear();
-        in_body = 0;
     }
-    return true;
+    return send(body, in_body);
 }
 
 void PeerSender::State::switch_client(const std::string& target)
