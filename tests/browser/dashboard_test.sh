@@ -32,7 +32,7 @@ build_dir=$(cd "$2" && pwd)
 chromium=${RAFTESCORT_CHROMIUM:-/usr/bin/chromium}
 screenshot="$build_dir/dashboard.png"
 node_count=5
-dump_timeout_ms=9000         # when Chromium dumps the DOM, after it starts
+dump_timeout_ms=15000        # when Chromium dumps the DOM, after it starts
 seen_after_s=1               # when the leader is killed, after the page's stream opens
 detection_budget_ms=2000     # kill -> the page's data-leader-changed-at
 
