@@ -100,11 +100,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# free_port HOST: a port nobody listens on at HOST (checked by connecting).
+# free_port HOST: a port nobody listens on at HOST (checked by connecting),
+# below the kernel's ephemeral range: a port inside it can be the local end
+# of another test's outgoing connection, which no connect sees but which
+# makes the bind fail (redis-server lost that race once).
+ephemeral_first=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
     local host=$1 port
     for _ in $(seq 100); do
-        port=$((20000 + RANDOM % 40000))
+        port=$((20000 + RANDOM % (ephemeral_first - 20000)))
         if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
             echo "$port"
             return 0
