@@ -61,7 +61,8 @@ json status_json(const NodeStatus& status)
                              {"state", peer.state},
                              {"learner", peer.learner},
                              {"last_contact_ms", peer.last_contact_ms},
-                             {"reachable", peer.reachable}});
+                             {"reachable", peer.reachable},
+                             {"answers_in_responses", peer.answers_in_responses}});
     }
     char hash[17];
     std::snprintf(hash, sizeof(hash), "%016llx",

@@ -17,6 +17,26 @@ namespace {
 // After a long stall (SIGSTOP, a swapped-out process) the loop catches up
 // on missed ticks, but in bounded bursts so it still reads its inbox.
 constexpr int k_ticks_per_iteration_max = 1000;
+/// A peer heard from this recently counts as reachable in /status: about
+/// three election timeouts at the default settings.
+constexpr std::int64_t k_peer_heard_window_ms = 1000;
+
+/// Messages that answer one of the peer's own: the only ones that may ride
+/// back in its request's response (appends and snapshots, which can be
+/// large, always go the ordinary way).
+bool is_answer(raft::MessageType type)
+{
+    switch (type) {
+    case raft::MessageType::pre_vote_response:
+    case raft::MessageType::vote_response:
+    case raft::MessageType::append_response:
+    case raft::MessageType::heartbeat_response:
+    case raft::MessageType::snapshot_response:
+        return true;
+    default:
+        return false;
+    }
+}
 
 } // namespace
 
@@ -49,8 +69,13 @@ NodeLoop::~NodeLoop()
     for (Input& input : m_inbox) {
         std::visit(
             [](auto& request) {
-                if constexpr (!std::is_same_v<std::decay_t<decltype(request)>,
-                                              transport::InboundMessage>) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(request)>,
+                                             transport::InboundMessage>) {
+                    // Its request is answered now rather than at its deadline.
+                    if (request.reply) {
+                        request.reply->close();
+                    }
+                } else {
                     request.promise.set_value(stopping_outcome());
                 }
             },
@@ -179,6 +204,7 @@ void NodeLoop::run()
             batch.swap(m_inbox);
             m_inbox_messages = 0;
         }
+        m_wake_ms = monotonic_ms();
         for (Input& input : batch) {
             handle(input);
         }
@@ -186,7 +212,9 @@ void NodeLoop::run()
         tick_until(now_ms);
         drive_autopilot(now_ms);
         update_sender_addresses();
-        if (!process_ready()) {
+        bool ready_ok = process_ready();
+        close_reply_slots();
+        if (!ready_ok) {
             return;
         }
         observe_role();
@@ -230,6 +258,14 @@ void NodeLoop::handle_message(const transport::InboundMessage& inbound)
 {
     const raft::Message& message = inbound.message;
     raft::RaftNode& raft = m_replica->raft();
+    m_heard_ms[message.from] = m_wake_ms;
+    if (inbound.reply) {
+        m_reply_slots[message.from] = inbound.reply;
+        // A request's messages sit together in the inbox.
+        if (m_open_reply_slots.empty() || m_open_reply_slots.back() != inbound.reply) {
+            m_open_reply_slots.push_back(inbound.reply);
+        }
+    }
     // The candidate records its own ballots: it is the one place that sees
     // every answer to its candidacy, with the voter's reason.
     bool own_ballot = message.type == raft::MessageType::vote_response
@@ -530,9 +566,24 @@ bool NodeLoop::process_ready()
     return true;
 }
 
+void NodeLoop::close_reply_slots()
+{
+    for (const std::shared_ptr<transport::ReplySlot>& slot : m_open_reply_slots) {
+        slot->close();
+    }
+    m_open_reply_slots.clear();
+    m_reply_slots.clear();
+}
+
 void NodeLoop::send(std::vector<raft::Message>& messages)
 {
     for (raft::Message& message : messages) {
+        if (is_answer(message.type)) {
+            auto slot = m_reply_slots.find(message.to);
+            if (slot != m_reply_slots.end() && slot->second->add(message)) {
+                continue;
+            }
+        }
         auto it = m_senders.find(message.to);
         if (it == m_senders.end()) {
             std::optional<std::string> address = m_address_book.get(message.to);
@@ -545,6 +596,12 @@ void NodeLoop::send(std::vector<raft::Message>& messages)
             options.cluster_id = m_options.cluster_id;
             options.self_address = m_options.self_address;
             options.cluster_token = m_options.cluster_token;
+            options.self = m_id;
+            // The peer's answers to our requests join the inbox like any
+            // other message of theirs.
+            options.on_replies = [this](std::vector<transport::InboundMessage> replies) {
+                return deliver(std::move(replies));
+            };
             std::string host;
             std::uint16_t port = 0;
             if (transport::split_host_port(m_options.self_address, host, port)
@@ -826,7 +883,15 @@ void NodeLoop::publish_status()
                 static_cast<std::int64_t>(it->second.ticks_since_contact) * m_options.tick_ms;
         }
         auto sender = m_senders.find(peer);
-        peer_status.reachable = sender != m_senders.end() && sender->second->counters().reachable;
+        auto heard = m_heard_ms.find(peer);
+        transport::PeerSenderCounters counters;
+        if (sender != m_senders.end()) {
+            counters = sender->second->counters();
+        }
+        peer_status.answers_in_responses = counters.replies;
+        peer_status.reachable =
+            counters.reachable
+            || (heard != m_heard_ms.end() && m_wake_ms - heard->second <= k_peer_heard_window_ms);
         status.peers.push_back(std::move(peer_status));
     };
     for (raft::NodeId voter : conf.voters) {

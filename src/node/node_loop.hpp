@@ -169,6 +169,8 @@ private:
     void drive_autopilot(std::int64_t now_ms);
     bool process_ready();
     void send(std::vector<raft::Message>& messages);
+    /// Ends this iteration's reply slots: their requests are answered now.
+    void close_reply_slots();
     void update_sender_addresses();
     void settle(const runtime::AppliedEntry& applied);
     void record_applied(const runtime::AppliedEntry& applied);
@@ -195,6 +197,13 @@ private:
 
     // Loop-thread state.
     std::map<raft::NodeId, std::unique_ptr<transport::PeerSender>> m_senders;
+    /// Requests handled in this iteration that take answers in their
+    /// response: the newest per peer, and all of them (to close).
+    std::map<raft::NodeId, std::shared_ptr<transport::ReplySlot>> m_reply_slots;
+    std::vector<std::shared_ptr<transport::ReplySlot>> m_open_reply_slots;
+    /// When the loop last woke, and when each peer was last heard from then.
+    std::int64_t m_wake_ms = 0;
+    std::map<raft::NodeId, std::int64_t> m_heard_ms;
     std::uint64_t m_address_version = 0;
     std::map<raft::Index, Pending> m_pending;
     std::int64_t m_next_tick_ms = 0;

@@ -24,8 +24,13 @@ struct PeerStatus {
     std::string state;
     bool learner = false;
     std::int64_t last_contact_ms = 0;
-    /// The sender's last request succeeded.
+    /// The sender's last request succeeded, or a message from the peer
+    /// arrived within k_peer_heard_window_ms (a follower sends its leader
+    /// nothing of its own: its answers ride back in the leader's requests).
     bool reachable = false;
+    /// The peer's answers that came back in the responses to this node's
+    /// requests (reply_slot.hpp) rather than as requests of their own.
+    std::uint64_t answers_in_responses = 0;
 };
 
 struct NodePosition {

@@ -68,6 +68,23 @@ TEST_CASE("five_nodes_elect_and_finish_mission", "[integration][mission]")
     }
     CHECK(positions.size() == all.size());
     CHECK(leader.lead_unit == leader.id);
+
+    // The followers' acks came back inside the leader's own requests, and
+    // each follower counts the leader reachable though it never posts to it.
+    REQUIRE(leader.peers.size() == all.size() - 1);
+    for (const PeerStatus& peer : leader.peers) {
+        INFO("leader's view of node " << peer.id);
+        CHECK(peer.answers_in_responses > 0);
+        CHECK(peer.reachable);
+    }
+    for (const auto& [id, status] : cluster.statuses(all)) {
+        for (const PeerStatus& peer : status.peers) {
+            if (peer.id == leader.id) {
+                INFO("node " << id << "'s view of the leader");
+                CHECK(peer.reachable);
+            }
+        }
+    }
     REQUIRE(leader.position);
     CHECK(*leader.position == Point{100, 0});
 

@@ -71,6 +71,7 @@ struct PeerStatus {
     std::string state;
     bool learner = false;
     bool reachable = false;
+    std::uint64_t answers_in_responses = 0;
 };
 
 /// GET /status, field for field.
@@ -205,6 +206,7 @@ inline NodeStatus parse_status(const nlohmann::json& body)
         parsed.state = field_of<std::string>(peer, "state", what);
         parsed.learner = field_of<bool>(peer, "learner", what);
         parsed.reachable = field_of<bool>(peer, "reachable", what);
+        parsed.answers_in_responses = field_of<std::uint64_t>(peer, "answers_in_responses", what);
         status.peers.push_back(parsed);
     }
     status.state_hash = field_of<std::string>(body, "state_hash", what);

@@ -15,13 +15,19 @@
 //   X-Raftescort-Token: <cluster token>          (only when one is set)
 //   body: a batch (codec.hpp): every message queued while the previous
 //         request was in flight, up to batch_messages_max / batch_bytes_max
-// The receiver answers 204 with no body; Raft replies travel as separate
-// messages in the other direction. One request is in flight per peer; under
-// load the queue fills meanwhile and the next request carries all of it, so
-// requests per second stay near 1 / round trip whatever the message rate.
+//   X-Raftescort-Reply: batch                    (only with on_replies set)
+// The receiver answers 204 with no body. A request with the reply header may
+// instead get 200 and a batch: the receiver's answers to these messages
+// (append and vote acks, made after its fsync), which would otherwise have
+// come back as a request of their own (reply_slot.hpp). One request is in
+// flight per peer; under load the queue fills meanwhile and the next request
+// carries all of it, so requests per second stay near 1 / round trip
+// whatever the message rate.
 
 #include <raftescort/raft/message.hpp>
 #include <raftescort/raft/types.hpp>
+#include <raftescort/transport/codec.hpp>
+#include <raftescort/transport/raft_endpoint.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +41,9 @@ namespace raftescort::transport {
 inline constexpr const char* k_address_header = "X-Raftescort-Address";
 /// Header carrying the shared cluster token (when the cluster has one).
 inline constexpr const char* k_token_header = "X-Raftescort-Token";
+/// Header asking the receiver for its answers in the response.
+inline constexpr const char* k_reply_header = "X-Raftescort-Reply";
+inline constexpr const char* k_reply_header_value = "batch";
 /// The path Raft messages are posted to.
 inline constexpr const char* k_raft_message_path = "/raft/message";
 
@@ -63,6 +72,14 @@ struct PeerSenderOptions {
     /// failure are dropped and no new connection is tried for this long:
     /// a dead peer costs one connect attempt per backoff, not one per message.
     std::uint32_t failure_backoff_ms = 50;
+    /// When set, requests ask for the peer's answers in the response, and
+    /// those are handed to this as if they had arrived at this node's
+    /// endpoint. Answers that do not decode, or are not from the peer to
+    /// `self` in this cluster, are dropped and counted.
+    InboundHandler on_replies;
+    /// This node's id (needed with on_replies).
+    raft::NodeId self;
+    DecodeLimits reply_limits;
 };
 
 /// Lifetime counters of one sender (for /status, /metrics and tests).
@@ -78,6 +95,11 @@ struct PeerSenderCounters {
     std::uint64_t dropped_failed = 0;
     /// Requests that failed at the connection level or got a non-2xx answer.
     std::uint64_t failures = 0;
+    /// The peer's answers that came back in responses, and were handed on.
+    std::uint64_t replies = 0;
+    /// Answers in responses that were dropped: undecodable, misaddressed,
+    /// another cluster's, or refused by on_replies (inbox full).
+    std::uint64_t replies_dropped = 0;
     /// Messages in the queue now.
     std::size_t queued = 0;
     /// True if the last request succeeded (false before the first one).

@@ -13,6 +13,9 @@
 //   409  the envelope's cluster id is another cluster's
 //   503  the node's inbox is full (the handler returned false)
 //   204  accepted
+//   200  accepted, and the request asked for answers in the response
+//        (k_reply_header): the body is a batch of the node's answers to
+//        these messages (reply_slot.hpp), or 204 when it had none in time
 // Error answers carry a JSON body {"error": "<one line>"}. The body may be a
 // batch (codec.hpp): every message in it is checked before any is handed on,
 // and the answer is for the whole batch; in a batch of several, a 400's text
@@ -21,11 +24,14 @@
 #include <raftescort/raft/message.hpp>
 #include <raftescort/raft/types.hpp>
 #include <raftescort/transport/codec.hpp>
+#include <raftescort/transport/reply_slot.hpp>
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,6 +43,10 @@ struct RaftEndpointOptions {
     /// Empty: no token is required.
     std::string cluster_token;
     DecodeLimits limits;
+    /// How long a request that asked for answers waits for them; after that
+    /// it is answered with what is there and the rest go the ordinary way.
+    /// Short: the sender sends nothing else to this node meanwhile.
+    std::chrono::milliseconds reply_wait{100};
 };
 
 /// A decoded message and the address its sender advertised (may be empty
@@ -44,6 +54,9 @@ struct RaftEndpointOptions {
 struct InboundMessage {
     raft::Message message;
     std::string sender_address;
+    /// Where answers to this message may go back in the response; null when
+    /// the sender did not ask. Shared by every message of one request.
+    std::shared_ptr<ReplySlot> reply;
 };
 
 /// Called on a server thread with each accepted body's messages, in the

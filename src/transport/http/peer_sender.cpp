@@ -42,6 +42,8 @@ bool is_header_safe(std::string_view value)
 
 bool is_success_status(int status) { return status >= 200 && status < 300; }
 
+constexpr int k_status_ok = 200;
+
 } // namespace
 
 struct PeerSender::State {
@@ -80,6 +82,8 @@ struct PeerSender::State {
     bool send_batch(const std::vector<raft::Message>& batch);
     /// Sends one body of `messages` messages; true if the peer answered 2xx.
     bool send(const std::string& body, std::size_t messages);
+    /// Hands the answers in a 200's body to on_replies.
+    void take_replies(const std::string& body);
     /// Drops the failed message and every message queued so far, then waits
     /// out the backoff and drops what arrived meanwhile.
     void back_off();
@@ -164,6 +168,9 @@ void PeerSender::State::switch_client(const std::string& target)
         if (!options.cluster_token.empty()) {
             headers.emplace(k_token_header, options.cluster_token);
         }
+        if (options.on_replies) {
+            headers.emplace(k_reply_header, k_reply_header_value);
+        }
         next->set_default_headers(std::move(headers));
     }
     // The old client (and its connection) is destroyed outside the lock.
@@ -181,6 +188,9 @@ bool PeerSender::State::send(const std::string& body, std::size_t messages)
         httplib::Result result = client->Post(k_raft_message_path, body, "application/json");
         if (result) {
             status = result->status;
+            if (status == k_status_ok && options.on_replies && !result->body.empty()) {
+                take_replies(result->body);
+            }
         }
     }
     std::lock_guard lock(mutex);
@@ -199,6 +209,36 @@ bool PeerSender::State::send(const std::string& body, std::size_t messages)
         counters.last_refusal_status = status;
     }
     return false;
+}
+
+void PeerSender::State::take_replies(const std::string& body)
+{
+    util::Result<std::vector<Envelope>> decoded = decode_batch(body, options.reply_limits);
+    std::size_t count = decoded.ok() ? decoded.value().size() : 1;
+    bool valid = decoded.ok();
+    std::vector<InboundMessage> replies;
+    if (valid) {
+        replies.reserve(count);
+        for (Envelope& envelope : decoded.value()) {
+            // All or none, as at the endpoint: a peer that misaddresses one
+            // answer is not trusted with the others.
+            if (envelope.cluster_id != options.cluster_id || envelope.message.from != peer
+                || envelope.message.to != options.self) {
+                valid = false;
+                break;
+            }
+            replies.push_back(InboundMessage{std::move(envelope.message), std::string(), nullptr});
+        }
+    }
+    // The peer's address is not passed on: it is the one this sender
+    // already uses.
+    bool handed_on = valid && options.on_replies(std::move(replies));
+    std::lock_guard lock(mutex);
+    if (handed_on) {
+        counters.replies += count;
+    } else {
+        counters.replies_dropped += count;
+    }
 }
 
 void PeerSender::State::back_off()
@@ -231,6 +271,10 @@ PeerSender::PeerSender(PeerSenderOptions options, raft::NodeId peer, std::string
     RE_ASSERT(options.connect_timeout_ms > 0);
     RE_ASSERT(is_header_safe(options.self_address));
     RE_ASSERT(is_header_safe(options.cluster_token));
+    if (options.on_replies) {
+        RE_ASSERT(options.self != raft::k_no_node);
+        RE_ASSERT(options.self != peer);
+    }
     m_state = std::make_unique<State>(std::move(options), peer, std::move(address));
     // The first client is made on the sender thread, like every later one.
     m_state->address_changed = true;

@@ -35,6 +35,7 @@ constexpr std::chrono::seconds k_server_io_timeout{5};
 /// before it has to reconnect, which at heartbeat rates is hours.
 constexpr std::size_t k_server_keep_alive_requests_max = 100000;
 
+constexpr int k_status_ok = 200;
 constexpr int k_status_no_content = 204;
 constexpr int k_status_bad_request = 400;
 constexpr int k_status_forbidden = 403;
@@ -112,6 +113,25 @@ bool check_token(const RaftEndpointOptions& options, const httplib::Request& req
     return false;
 }
 
+/// Waits for the node's answers to the request's messages and sends them
+/// back as a batch; 204 when there were none in time.
+void answer_replies(const RaftEndpointOptions& options, ReplySlot& slot,
+                    httplib::Response& response)
+{
+    std::vector<raft::Message> replies = slot.take(ReplySlot::Clock::now() + options.reply_wait);
+    if (replies.empty()) {
+        response.status = k_status_no_content;
+        return;
+    }
+    std::string body;
+    for (raft::Message& reply : replies) {
+        RE_ASSERT(reply.from == options.self);
+        append_to_batch(body, encode_envelope(Envelope{options.cluster_id, std::move(reply)}));
+    }
+    response.status = k_status_ok;
+    response.set_content(body, "application/json");
+}
+
 void handle_raft_message(const RaftEndpointOptions& options, const InboundHandler& handler,
                          const httplib::Request& request, httplib::Response& response,
                          const httplib::ContentReader& reader)
@@ -171,13 +191,21 @@ void handle_raft_message(const RaftEndpointOptions& options, const InboundHandle
     if (!split_host_port(sender_address, host, port)) {
         sender_address.clear();
     }
+    std::shared_ptr<ReplySlot> slot;
+    if (request.get_header_value(k_reply_header) == k_reply_header_value) {
+        slot = std::make_shared<ReplySlot>();
+    }
     std::vector<InboundMessage> inbound;
     inbound.reserve(envelopes.size());
     for (Envelope& envelope : envelopes) {
-        inbound.push_back(InboundMessage{std::move(envelope.message), sender_address});
+        inbound.push_back(InboundMessage{std::move(envelope.message), sender_address, slot});
     }
     if (!handler(std::move(inbound))) {
         answer_error(response, k_status_unavailable, "inbox full");
+        return;
+    }
+    if (slot) {
+        answer_replies(options, *slot, response);
         return;
     }
     response.status = k_status_no_content;
