@@ -50,8 +50,6 @@ return id
 /// How much of a garbage value an error message quotes.
 constexpr std::size_t k_quoted_chars_max = 32;
 
-std::string decimal(std::uint64_t value) { return std::to_string(value); }
-
 // Ids are written with std::to_string, so a sign, spaces, leading zeros, 0
 // (which means "no node") or a value past 64 bits was written by someone else.
 std::optional<raft::NodeId> parse_node_id(std::string_view text)
@@ -119,7 +117,7 @@ util::Result<raft::NodeId> Registry::claim_bootstrap(std::int64_t now_ms, raft::
     std::string key = impl.key("bootstrap");
     // SET ... NX GET would answer in one command but needs Redis 7.0; the
     // pipeline costs the same single round trip and works everywhere.
-    RE_TRY(replies, impl.exchange(now_ms, {{"SET", key, decimal(node.value), "NX"}, {"GET", key}}));
+    RE_TRY(replies, impl.exchange(now_ms, {{"SET", key, std::to_string(node.value), "NX"}, {"GET", key}}));
     const redisReply* set_reply = replies[0].get();
     if (set_reply->type == REDIS_REPLY_ERROR) {
         return reply_error(key, set_reply);
@@ -172,7 +170,7 @@ util::Result<bool> Registry::node_known(std::int64_t now_ms, raft::NodeId node)
     RE_ASSERT(node != raft::k_no_node);
     auto& impl = *m_impl;
     std::string key = impl.key("nodes");
-    RE_TRY(replies, impl.exchange(now_ms, {{"SISMEMBER", key, decimal(node.value)}}));
+    RE_TRY(replies, impl.exchange(now_ms, {{"SISMEMBER", key, std::to_string(node.value)}}));
     const redisReply* reply = replies[0].get();
     if (reply->type == REDIS_REPLY_ERROR) {
         return reply_error(key, reply);

@@ -11,8 +11,6 @@ namespace raftescort::registry {
 
 namespace {
 
-std::string decimal(std::uint64_t value) { return std::to_string(value); }
-
 // Writes the leader of a term once. Returns nil when this call wrote it, or
 // the id already recorded, so the caller can tell "same leader again" from
 // "a second leader in one term". A script keeps check and write atomic
@@ -53,7 +51,7 @@ void Registry::register_node(const NodeRegistration& registration)
     RE_ASSERT(registration.id != raft::k_no_node);
     RE_ASSERT(registration.ttl_ms > 0);
     auto& impl = *m_impl;
-    std::string id = decimal(registration.id.value);
+    std::string id = std::to_string(registration.id.value);
     std::string node_key = impl.key("node:" + id);
     PendingRecord record;
     record.kind = RecordKind::registration;
@@ -61,9 +59,9 @@ void Registry::register_node(const NodeRegistration& registration)
     record.term = registration.term;
     record.commands = {
         {"HSET", node_key, "id", id, "name", registration.address, "role", registration.role,
-         "term", decimal(registration.term.value), "timestamp_ms",
+         "term", std::to_string(registration.term.value), "timestamp_ms",
          std::to_string(registration.timestamp_ms)},
-        {"PEXPIRE", node_key, decimal(registration.ttl_ms)},
+        {"PEXPIRE", node_key, std::to_string(registration.ttl_ms)},
         {"SADD", impl.key("nodes"), id},
     };
     impl.enqueue(std::move(record));
@@ -73,14 +71,14 @@ void Registry::record_candidacy(raft::Term term, raft::NodeId candidate)
 {
     RE_ASSERT(candidate != raft::k_no_node);
     auto& impl = *m_impl;
-    std::string term_text = decimal(term.value);
+    std::string term_text = std::to_string(term.value);
     PendingRecord record;
     record.kind = RecordKind::candidacy;
     record.term = term;
     // HSETNX: replaying a candidacy must not turn a recorded outcome back
     // into "pending".
     record.commands = {
-        {"HSETNX", impl.key("election:" + term_text), "candidate:" + decimal(candidate.value),
+        {"HSETNX", impl.key("election:" + term_text), "candidate:" + std::to_string(candidate.value),
          election_outcome_name(ElectionOutcome::pending)},
         {"ZADD", impl.key("elections"), term_text, term_text},
     };
@@ -98,8 +96,8 @@ void Registry::record_ballot(const Ballot& ballot)
         RE_ASSERT(ballot.refusal != raft::VoteRefusal::none);
     }
     auto& impl = *m_impl;
-    std::string term_text = decimal(ballot.term.value);
-    std::string candidate = decimal(ballot.candidate.value);
+    std::string term_text = std::to_string(ballot.term.value);
+    std::string candidate = std::to_string(ballot.candidate.value);
     std::string election_key = impl.key("election:" + term_text);
     std::string value = ballot.granted
                             ? std::string("granted")
@@ -110,7 +108,7 @@ void Registry::record_ballot(const Ballot& ballot)
     record.commands = {
         {"HSETNX", election_key, "candidate:" + candidate,
          election_outcome_name(ElectionOutcome::pending)},
-        {"HSET", election_key, "ballot:" + candidate + ":" + decimal(ballot.voter.value), value},
+        {"HSET", election_key, "ballot:" + candidate + ":" + std::to_string(ballot.voter.value), value},
         {"ZADD", impl.key("elections"), term_text, term_text},
     };
     impl.enqueue(std::move(record));
@@ -121,12 +119,12 @@ void Registry::record_outcome(raft::Term term, raft::NodeId candidate, ElectionO
     RE_ASSERT(candidate != raft::k_no_node);
     RE_ASSERT(outcome != ElectionOutcome::pending);
     auto& impl = *m_impl;
-    std::string term_text = decimal(term.value);
+    std::string term_text = std::to_string(term.value);
     PendingRecord record;
     record.kind = RecordKind::outcome;
     record.term = term;
     record.commands = {
-        {"HSET", impl.key("election:" + term_text), "candidate:" + decimal(candidate.value),
+        {"HSET", impl.key("election:" + term_text), "candidate:" + std::to_string(candidate.value),
          election_outcome_name(outcome)},
         {"ZADD", impl.key("elections"), term_text, term_text},
     };
@@ -138,15 +136,15 @@ void Registry::record_leader(const LeaderRecord& leader)
     RE_ASSERT(leader.id != raft::k_no_node);
     RE_ASSERT(leader.votes <= leader.voters);
     auto& impl = *m_impl;
-    std::string term_text = decimal(leader.term.value);
+    std::string term_text = std::to_string(leader.term.value);
     PendingRecord record;
     record.kind = RecordKind::leader;
     record.node = leader.id;
     record.term = leader.term;
     record.commands = {
         {"EVAL", k_leader_script, "2", impl.key("leader:" + term_text), impl.key("leaders"),
-         decimal(leader.id.value), leader.name, term_text, decimal(leader.votes),
-         decimal(leader.voters), std::to_string(leader.timestamp_ms)},
+         std::to_string(leader.id.value), leader.name, term_text, std::to_string(leader.votes),
+         std::to_string(leader.voters), std::to_string(leader.timestamp_ms)},
     };
     impl.enqueue(std::move(record));
 }
@@ -159,9 +157,9 @@ void Registry::record_event(const Event& event)
     record.term = event.term;
     // MAXLEN ~ lets Redis trim whole stream nodes, far cheaper than exact.
     record.commands = {
-        {"XADD", impl.key("events"), "MAXLEN", "~", decimal(impl.m_options.events_length_max), "*",
-         "kind", event_kind_name(event.kind), "node", decimal(event.node.value), "term",
-         decimal(event.term.value), "index", decimal(event.index.value), "detail", event.detail,
+        {"XADD", impl.key("events"), "MAXLEN", "~", std::to_string(impl.m_options.events_length_max), "*",
+         "kind", event_kind_name(event.kind), "node", std::to_string(event.node.value), "term",
+         std::to_string(event.term.value), "index", std::to_string(event.index.value), "detail", event.detail,
          "timestamp_ms", std::to_string(event.timestamp_ms)},
     };
     impl.enqueue(std::move(record));
