@@ -89,14 +89,17 @@ check "the next move committed ${first_commit_ms} ms after the kill" true
 
 step "docker start it: it rejoins as itself"
 docker start "$old_container" >/dev/null
+# Each wait below has seen its condition hold (a timeout ends the run); its
+# check only records that. Evaluating the condition again would ask for no
+# lag twice in a row while moves stream, which a fast cluster may miss.
 wait_until 15000 "node $old_id rejoined and caught up" node_caught_up "$old_id"
-check "node $old_id is back as a follower with no lag" node_caught_up "$old_id"
+check "node $old_id is back as a follower with no lag" true
 
 step "a 6th node joins at runtime"
 sixth="$project-node6"
 dc run -d --name "$sixth" node >/dev/null
 wait_until 20000 "6 nodes, all caught up" all_caught_up 6
-check "the 6th node joined and caught up" all_caught_up 6
+check "the 6th node joined and caught up" true
 
 step "a follower's network is cut, then restored"
 read -r cut_id cut_name < <(a_follower)
@@ -120,7 +123,7 @@ wait_until 10000 "a leader other than the paused one" new_leader_since "$paused_
 check "a new leader $(($(now_ms) - paused_at)) ms after pausing node $paused_id" true
 docker unpause "${paused_name%%:*}" >/dev/null
 wait_until 15000 "node $paused_id a caught-up follower again" node_caught_up "$paused_id"
-check "the unpaused node $paused_id stepped down and caught up" node_caught_up "$paused_id"
+check "the unpaused node $paused_id stepped down and caught up" true
 
 step "no acknowledged move lost"
 stop_move_stream
