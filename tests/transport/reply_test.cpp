@@ -97,8 +97,8 @@ std::string batch_of(const std::vector<raft::Message>& messages,
 {
     std::string body;
     for (const raft::Message& message : messages) {
-        transport::append_to_batch(body,
-                                   transport::encode_envelope(transport::Envelope{cluster, message}));
+        std::string encoded = transport::encode_envelope(transport::Envelope{cluster, message});
+        transport::append_to_batch(body, encoded);
     }
     return body;
 }
@@ -198,8 +198,8 @@ TEST_CASE("raft endpoint: a request that asks but gets no answers is a plain 204
     AnsweringNode node;
     node.answer = false;
     auto started = Clock::now();
-    auto result =
-        post(node, batch_of({message_of(raft::MessageType::append, k_leader, k_follower, 5)}), true);
+    raft::Message append = message_of(raft::MessageType::append, k_leader, k_follower, 5);
+    auto result = post(node, batch_of({append}), true);
     REQUIRE(result);
     CHECK(result->status == 204);
     CHECK(result->body.empty());

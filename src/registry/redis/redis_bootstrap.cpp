@@ -117,7 +117,8 @@ util::Result<raft::NodeId> Registry::claim_bootstrap(std::int64_t now_ms, raft::
     std::string key = impl.key("bootstrap");
     // SET ... NX GET would answer in one command but needs Redis 7.0; the
     // pipeline costs the same single round trip and works everywhere.
-    RE_TRY(replies, impl.exchange(now_ms, {{"SET", key, std::to_string(node.value), "NX"}, {"GET", key}}));
+    std::string id = std::to_string(node.value);
+    RE_TRY(replies, impl.exchange(now_ms, {{"SET", key, id, "NX"}, {"GET", key}}));
     const redisReply* set_reply = replies[0].get();
     if (set_reply->type == REDIS_REPLY_ERROR) {
         return reply_error(key, set_reply);

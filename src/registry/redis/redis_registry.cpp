@@ -78,7 +78,8 @@ void Registry::record_candidacy(raft::Term term, raft::NodeId candidate)
     // HSETNX: replaying a candidacy must not turn a recorded outcome back
     // into "pending".
     record.commands = {
-        {"HSETNX", impl.key("election:" + term_text), "candidate:" + std::to_string(candidate.value),
+        {"HSETNX", impl.key("election:" + term_text),
+         "candidate:" + std::to_string(candidate.value),
          election_outcome_name(ElectionOutcome::pending)},
         {"ZADD", impl.key("elections"), term_text, term_text},
     };
@@ -108,7 +109,8 @@ void Registry::record_ballot(const Ballot& ballot)
     record.commands = {
         {"HSETNX", election_key, "candidate:" + candidate,
          election_outcome_name(ElectionOutcome::pending)},
-        {"HSET", election_key, "ballot:" + candidate + ":" + std::to_string(ballot.voter.value), value},
+        {"HSET", election_key, "ballot:" + candidate + ":" + std::to_string(ballot.voter.value),
+         value},
         {"ZADD", impl.key("elections"), term_text, term_text},
     };
     impl.enqueue(std::move(record));
@@ -157,10 +159,11 @@ void Registry::record_event(const Event& event)
     record.term = event.term;
     // MAXLEN ~ lets Redis trim whole stream nodes, far cheaper than exact.
     record.commands = {
-        {"XADD", impl.key("events"), "MAXLEN", "~", std::to_string(impl.m_options.events_length_max), "*",
-         "kind", event_kind_name(event.kind), "node", std::to_string(event.node.value), "term",
-         std::to_string(event.term.value), "index", std::to_string(event.index.value), "detail", event.detail,
-         "timestamp_ms", std::to_string(event.timestamp_ms)},
+        {"XADD", impl.key("events"), "MAXLEN", "~",
+         std::to_string(impl.m_options.events_length_max), "*", "kind",
+         event_kind_name(event.kind), "node", std::to_string(event.node.value), "term",
+         std::to_string(event.term.value), "index", std::to_string(event.index.value), "detail",
+         event.detail, "timestamp_ms", std::to_string(event.timestamp_ms)},
     };
     impl.enqueue(std::move(record));
 }

@@ -45,8 +45,9 @@ util::Result<std::vector<Envelope>> decode_batch(std::string_view body, const De
         std::string_view line = body.substr(0, end);
         util::Result<Envelope> decoded = decode_envelope(line, limits);
         if (!decoded.ok()) {
-            std::string where =
-                count == 1 ? std::string() : "message " + std::to_string(envelopes.size() + 1) + ": ";
+            std::string where = count == 1 ? std::string()
+                                           : "message " + std::to_string(envelopes.size() + 1)
+                                                 + ": ";
             return util::make_error(decoded.error().code, where + decoded.error().message);
         }
         envelopes.push_back(std::move(decoded.value()));
