@@ -260,11 +260,13 @@ void NodeLoop::handle_message(const transport::InboundMessage& inbound)
     raft::RaftNode& raft = m_replica->raft();
     m_heard_ms[message.from] = m_wake_ms;
     if (inbound.reply) {
-        m_reply_slots[message.from] = inbound.reply;
-        // A request's messages sit together in the inbox.
-        if (m_open_reply_slots.empty() || m_open_reply_slots.back() != inbound.reply) {
-            m_open_reply_slots.push_back(inbound.reply);
+        std::shared_ptr<transport::ReplySlot>& slot = m_reply_slots[message.from];
+        // An older request from the same peer is answered now; answers made
+        // from here on ride in the newer one.
+        if (slot && slot != inbound.reply) {
+            slot->close();
         }
+        slot = inbound.reply;
     }
     // The candidate records its own ballots: it is the one place that sees
     // every answer to its candidacy, with the voter's reason.
@@ -568,10 +570,9 @@ bool NodeLoop::process_ready()
 
 void NodeLoop::close_reply_slots()
 {
-    for (const std::shared_ptr<transport::ReplySlot>& slot : m_open_reply_slots) {
+    for (const auto& [peer, slot] : m_reply_slots) {
         slot->close();
     }
-    m_open_reply_slots.clear();
     m_reply_slots.clear();
 }
 

@@ -197,10 +197,9 @@ private:
 
     // Loop-thread state.
     std::map<raft::NodeId, std::unique_ptr<transport::PeerSender>> m_senders;
-    /// Requests handled in this iteration that take answers in their
-    /// response: the newest per peer, and all of them (to close).
+    /// Per peer, the newest request handled in this iteration that takes
+    /// answers in its response; closed at the end of the iteration.
     std::map<raft::NodeId, std::shared_ptr<transport::ReplySlot>> m_reply_slots;
-    std::vector<std::shared_ptr<transport::ReplySlot>> m_open_reply_slots;
     /// When the loop last woke, and when each peer was last heard from then.
     std::int64_t m_wake_ms = 0;
     std::map<raft::NodeId, std::int64_t> m_heard_ms;
