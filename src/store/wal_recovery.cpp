@@ -165,7 +165,7 @@ util::Result<WalRecovery> recover_wal(const std::string& wal_directory,
 {
     RE_TRY(sequences, list_segments(wal_directory));
     WalRecovery recovery;
-    LogReplay replay;
+    LogReplay replay{snapshot};
     for (std::size_t i = 0; i < sequences.size(); ++i) {
         bool last_segment = i + 1 == sequences.size();
         SegmentInfo info{sequences[i], join_path(wal_directory, segment_file_name(sequences[i])), 0,
@@ -193,7 +193,7 @@ util::Result<WalRecovery> recover_wal(const std::string& wal_directory,
         }
         recovery.segments.push_back(std::move(info));
     }
-    if (util::Status finished = replay.finish(snapshot); !finished.ok()) {
+    if (util::Status finished = replay.finish(); !finished.ok()) {
         return util::make_error(util::ErrorCode::corrupt,
                                 "wal " + wal_directory + ": " + finished.error().message);
     }
