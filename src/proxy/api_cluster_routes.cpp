@@ -37,7 +37,7 @@ json status_data(ApiContext& context, const ClusterSnapshot& snapshot)
 
 void reply_status(ApiContext& context, httplib::Response& response)
 {
-    reply_envelope(response, 200, status_data(context, context.view.snapshot()),
+    reply_envelope(response, 200, status_data(context, *context.view.snapshot()),
                    json{{"endpoints", endpoints_json()}});
 }
 
@@ -107,7 +107,8 @@ void handle_logs(ApiContext& context, const httplib::Request& request, httplib::
     if (!query) {
         return;
     }
-    ClusterSnapshot snapshot = context.view.snapshot();
+    const std::shared_ptr<const ClusterSnapshot> held = context.view.snapshot();
+    const ClusterSnapshot& snapshot = *held;
     if (request.has_param("ip")) {
         const NodeView* node = node_for_ip(snapshot, request, response);
         if (node == nullptr) {
@@ -146,7 +147,8 @@ void handle_logs(ApiContext& context, const httplib::Request& request, httplib::
 
 void handle_mission(ApiContext& context, httplib::Response& response)
 {
-    ClusterSnapshot snapshot = context.view.snapshot();
+    const std::shared_ptr<const ClusterSnapshot> held = context.view.snapshot();
+    const ClusterSnapshot& snapshot = *held;
     // The leader's state is the latest committed one (Raft §8); without a
     // leader, the node that applied the most is the best we have.
     const NodeView* source = snapshot.leader_view();
@@ -190,7 +192,8 @@ void install_cluster_routes(httplib::Server& server, ApiContext& context)
         reply_status(context, response);
     });
     server.Get("/nodes", [&context](const httplib::Request& request, httplib::Response& response) {
-        ClusterSnapshot snapshot = context.view.snapshot();
+        const std::shared_ptr<const ClusterSnapshot> held = context.view.snapshot();
+        const ClusterSnapshot& snapshot = *held;
         if (request.has_param("ip")) {
             if (const NodeView* node = node_for_ip(snapshot, request, response)) {
                 reply_ok(response, node_json(snapshot, *node));
@@ -200,7 +203,8 @@ void install_cluster_routes(httplib::Server& server, ApiContext& context)
         reply_ok(response, nodes_json(snapshot));
     });
     server.Get("/nodes/full", [&context](const httplib::Request&, httplib::Response& response) {
-        ClusterSnapshot snapshot = context.view.snapshot();
+        const std::shared_ptr<const ClusterSnapshot> held = context.view.snapshot();
+        const ClusterSnapshot& snapshot = *held;
         json list = json::array();
         for (const NodeView& node : snapshot.nodes) {
             list.push_back(node_full_json(node));
@@ -208,7 +212,7 @@ void install_cluster_routes(httplib::Server& server, ApiContext& context)
         reply_ok(response, list);
     });
     server.Get("/nodes/position", [&context](const httplib::Request&, httplib::Response& response) {
-        reply_ok(response, positions_json(context.view.snapshot()));
+        reply_ok(response, positions_json(*context.view.snapshot()));
     });
     server.Get("/logs", [&context](const httplib::Request& request, httplib::Response& response) {
         handle_logs(context, request, response);

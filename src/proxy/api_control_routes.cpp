@@ -58,7 +58,7 @@ void handle_mission(ApiContext& context, const httplib::Request& request,
     }
     json data = result.body.is_object() ? result.body : json::object();
     if (data.contains("positions")) {
-        data["positions"] = named_positions(data["positions"], context.view.snapshot());
+        data["positions"] = named_positions(data["positions"], *context.view.snapshot());
     }
     reply_ok(response, data, "mission " + action.get<std::string>());
 }
@@ -144,7 +144,7 @@ void handle_members_remove(ApiContext& context, const httplib::Request& request,
         return;
     }
     if (!force.get<bool>()) {
-        const std::string risk = removal_risk(context.view.snapshot(), *id);
+        const std::string risk = removal_risk(*context.view.snapshot(), *id);
         if (!risk.empty()) {
             reply_error(response, 409, risk);
             return;
@@ -200,7 +200,7 @@ void handle_transfer(ApiContext& context, const httplib::Request& request,
         }
         to = *given;
     } else {
-        std::optional<std::uint64_t> chosen = most_caught_up_voter(context.view.snapshot());
+        std::optional<std::uint64_t> chosen = most_caught_up_voter(*context.view.snapshot());
         if (!chosen) {
             reply_error(response, 503,
                         "no leader, or no other reachable voter, to hand leadership to");

@@ -71,7 +71,7 @@ void send_move(ApiContext& context, const MoveInput& input, httplib::Response& r
     }
     context.metrics.observe_move_commit(static_cast<double>(monotonic_ms() - started_ms) / 1000.0);
     json data = result.body.is_object() ? result.body : json::object();
-    data["positions"] = named_positions(data.value("positions", json()), context.view.snapshot());
+    data["positions"] = named_positions(data.value("positions", json()), *context.view.snapshot());
     data["client_id"] = body["client_id"];
     data["sequence"] = body["sequence"];
     const bool duplicate = data.value("result", json("")) == json("duplicate");

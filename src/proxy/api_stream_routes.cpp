@@ -51,7 +51,7 @@ void install_stream_routes(httplib::Server& server, ApiContext& context)
 {
     server.Get("/metrics", [&context](const httplib::Request&, httplib::Response& response) {
         MetricsInput input;
-        input.snapshot = context.view.snapshot();
+        input.snapshot = *context.view.snapshot();
         input.leader = context.view.leader_stats();
         input.move_commit = context.metrics.move_commit();
         input.forwards = context.metrics.forwards();

@@ -60,6 +60,7 @@ void ClusterView::learn(std::uint64_t id, const std::string& address, AddressSou
         spdlog::info("tracking node {} at {}", id, address);
         start_poller_locked(slot);
         ++m_version;
+        m_snapshot.reset();
         return;
     }
     Slot& slot = found->second;
@@ -76,6 +77,7 @@ void ClusterView::learn(std::uint64_t id, const std::string& address, AddressSou
     spdlog::info("node {} moved from {} to {}", id, slot.view.name, address);
     slot.view.name = address;
     slot.source = source;
+    m_snapshot.reset();
     start_poller_locked(slot);
 }
 
@@ -83,6 +85,7 @@ void ClusterView::set_registered(std::set<std::uint64_t> ids)
 {
     std::lock_guard lock(m_mutex);
     m_registered = std::move(ids);
+    m_snapshot.reset();
 }
 
 void ClusterView::record(std::uint64_t id, const std::string& address,
@@ -130,6 +133,7 @@ void ClusterView::record(std::uint64_t id, const std::string& address,
             slot.view.last_error = parsed.error().message;
         }
         ++m_version;
+        m_snapshot.reset();
         account_leader_locked(monotonic_ms());
     }
     for (const auto& [peer_id, peer_address] : peers) {
@@ -182,9 +186,12 @@ void ClusterView::account_leader_locked(std::int64_t now_ms)
     m_last_leader = key;
 }
 
-ClusterSnapshot ClusterView::snapshot() const
+std::shared_ptr<const ClusterSnapshot> ClusterView::snapshot() const
 {
     std::lock_guard lock(m_mutex);
+    if (m_snapshot) {
+        return m_snapshot;
+    }
     ClusterSnapshot snapshot;
     std::vector<NodeView> views = all_views_locked();
     snapshot.leader = choose_leader(views);
@@ -210,7 +217,8 @@ ClusterSnapshot ClusterView::snapshot() const
         }
     }
     snapshot.version = m_version;
-    return snapshot;
+    m_snapshot = std::make_shared<const ClusterSnapshot>(std::move(snapshot));
+    return m_snapshot;
 }
 
 LeaderStats ClusterView::leader_stats() const

@@ -61,7 +61,9 @@ public:
     /// The ids with a live Redis registration (replaces the previous set).
     void set_registered(std::set<std::uint64_t> ids);
 
-    ClusterSnapshot snapshot() const;
+    /// Shared and immutable: rebuilt only after the view changed, so the
+    /// callers on every forwarded move do not copy each node's status.
+    std::shared_ptr<const ClusterSnapshot> snapshot() const;
     LeaderStats leader_stats() const;
 
     /// Stops every poller (a poll in flight is cancelled). Idempotent.
@@ -90,6 +92,8 @@ private:
     std::vector<std::unique_ptr<NodePoller>> m_retired;
     std::set<std::uint64_t> m_registered;
     std::uint64_t m_version = 0;
+    /// What snapshot() last built; reset whenever the view changes.
+    mutable std::shared_ptr<const ClusterSnapshot> m_snapshot;
 
     // Leader history (account_leader_locked).
     std::optional<std::pair<std::uint64_t, std::uint64_t>> m_last_leader;

@@ -249,7 +249,7 @@ ForwardResult Forwarder::forward(const ForwardRequest& request)
         std::optional<Target> target = std::exchange(state.hinted, std::nullopt);
         if (!target) {
             target =
-                choose_target(m_view.snapshot(), state.failed_at_ms, now_ms, state.result.attempts);
+                choose_target(*m_view.snapshot(), state.failed_at_ms, now_ms, state.result.attempts);
         }
         if (!target) {
             step = Step::pause_then_next;

@@ -33,8 +33,7 @@ void StatusPublisher::run()
 {
     std::string last_sent;
     while (true) {
-        ClusterSnapshot snapshot = m_view.snapshot();
-        std::string text = status_event_json(snapshot).dump();
+        std::string text = status_event_json(*m_view.snapshot()).dump();
         if (text != last_sent) {
             m_hub.publish_status(ServerSentEvent{"status", text});
             last_sent = std::move(text);

@@ -68,7 +68,7 @@ TEST_CASE("proxy: forwarder follows a follower's 421 to the leader", "[proxy]")
     ClientPool pool(ClientPoolOptions{});
     Forwarder forwarder(view, pool, ForwarderOptions{2000, 10});
     view.learn(1, follower.address(), AddressSource::registry);
-    REQUIRE(eventually([&] { return view.snapshot().reachable_count() == 1; }));
+    REQUIRE(eventually([&] { return view.snapshot()->reachable_count() == 1; }));
 
     ForwardResult result = forwarder.forward({"/move", move_body("c", 1)});
     INFO(result.message);
@@ -98,7 +98,7 @@ TEST_CASE("proxy: forwarder retries the same client id after the leader dies mid
     Forwarder forwarder(view, pool, ForwarderOptions{3000, 10});
     view.learn(1, dying.address(), AddressSource::registry);
     view.learn(2, next.address(), AddressSource::registry);
-    REQUIRE(eventually([&] { return view.snapshot().leader == 1; }));
+    REQUIRE(eventually([&] { return view.snapshot()->leader == 1; }));
 
     std::thread election([&] {
         REQUIRE(eventually([&] { return !dying.dropped().empty(); }));
@@ -136,7 +136,7 @@ TEST_CASE("proxy: forwarder answers 503 within its bound when no leader exists",
     Forwarder forwarder(view, pool, ForwarderOptions{600, 10});
     view.learn(1, first.address(), AddressSource::registry);
     view.learn(2, second.address(), AddressSource::registry);
-    REQUIRE(eventually([&] { return view.snapshot().reachable_count() == 2; }));
+    REQUIRE(eventually([&] { return view.snapshot()->reachable_count() == 2; }));
 
     const auto start = std::chrono::steady_clock::now();
     ForwardResult result = forwarder.forward({"/move", move_body("c", 1)});
@@ -164,7 +164,7 @@ TEST_CASE("proxy: forwarder gives up at once on an unknown outcome it may not re
     ClientPool pool(ClientPoolOptions{});
     Forwarder forwarder(view, pool, ForwarderOptions{2000, 10});
     view.learn(1, leader.address(), AddressSource::registry);
-    REQUIRE(eventually([&] { return view.snapshot().leader == 1; }));
+    REQUIRE(eventually([&] { return view.snapshot()->leader == 1; }));
 
     ForwardResult removal =
         forwarder.forward({"/members/remove", json{{"id", 3}}, RetryPolicy::unsent_only, 0});
@@ -194,7 +194,7 @@ TEST_CASE("proxy: forwarder skips a dead leader the view still shows", "[proxy]"
     Forwarder forwarder(view, pool, ForwarderOptions{3000, 10});
     view.learn(1, old_leader.address(), AddressSource::registry);
     view.learn(2, new_leader.address(), AddressSource::registry);
-    REQUIRE(eventually([&] { return view.snapshot().leader == 1; }));
+    REQUIRE(eventually([&] { return view.snapshot()->leader == 1; }));
     old_leader.stop();
     new_leader.set_status(status_body(2, new_leader.address(), "leader", 3));
 
@@ -226,7 +226,7 @@ TEST_CASE("proxy: a fenced proposal carries the leader's term and follows a re-e
     ClientPool pool(ClientPoolOptions{});
     Forwarder forwarder(view, pool, ForwarderOptions{2000, 10});
     view.learn(1, leader.address(), AddressSource::registry);
-    REQUIRE(eventually([&] { return view.snapshot().leader_view() != nullptr; }));
+    REQUIRE(eventually([&] { return view.snapshot()->leader_view() != nullptr; }));
 
     ForwardRequest request{"/move", move_body("f", 1)};
     request.fence_with_term = true;

@@ -250,9 +250,10 @@ TEST_CASE("proxy: an unreachable node stays listed with the leader view of it", 
     leader.set_status(leader_status(leader, json::array({peer(2, gone, 5)}), json::array({1, 2})));
     ProxyHarness harness;
     harness.proxy().view().learn(1, leader.address(), AddressSource::registry);
-    REQUIRE(eventually([&] { return harness.proxy().view().snapshot().nodes.size() == 2; }));
+    REQUIRE(eventually([&] { return harness.proxy().view().snapshot()->nodes.size() == 2; }));
     REQUIRE(eventually([&] {
-        const NodeView* node = harness.proxy().view().snapshot().find(2);
+        std::shared_ptr<const ClusterSnapshot> snapshot = harness.proxy().view().snapshot();
+        const NodeView* node = snapshot->find(2);
         return node != nullptr && node->last_error != "not polled yet";
     }));
 
@@ -323,10 +324,10 @@ TEST_CASE("proxy: membership and leadership requests", "[proxy]")
         leader.set_status(
             leader_status(leader, json::array({peer(2, behind.address(), 8), peer(4, gone, 1)}),
                           json::array({1, 2, 4})));
-        REQUIRE(eventually([&] { return harness.proxy().view().snapshot().nodes.size() == 3; }));
+        REQUIRE(eventually([&] { return harness.proxy().view().snapshot()->nodes.size() == 3; }));
         behind.stop();
         REQUIRE(
-            eventually([&] { return harness.proxy().view().snapshot().reachable_count() == 1; }));
+            eventually([&] { return harness.proxy().view().snapshot()->reachable_count() == 1; }));
         Reply refused = harness.post("/members/remove", R"({"id": 2})");
         ProxyHarness::check_envelope(refused, 409);
         CHECK(refused.json_body["message"].get<std::string>().find("force") != std::string::npos);
@@ -346,7 +347,7 @@ TEST_CASE("proxy: membership and leadership requests", "[proxy]")
                                        peer(4, gone, 10)}),
                           json::array({1, 2, 3, 4})));
         REQUIRE(
-            eventually([&] { return harness.proxy().view().snapshot().reachable_count() == 3; }));
+            eventually([&] { return harness.proxy().view().snapshot()->reachable_count() == 3; }));
         json data = ProxyHarness::check_envelope(harness.post("/transfer-leader", "{}"), 200);
         CHECK(data == json({{"from", 1}, {"to", 3}, {"term", 3}}));
         data = ProxyHarness::check_envelope(harness.post("/transfer-leader", R"({"to": 2})"), 200);
@@ -369,7 +370,8 @@ TEST_CASE("proxy: membership and leadership requests", "[proxy]")
         status["learners"] = json::array({6});
         leader.set_status(status);
         REQUIRE(eventually([&] {
-            const NodeView* added = harness.proxy().view().snapshot().find(6);
+            std::shared_ptr<const ClusterSnapshot> snapshot = harness.proxy().view().snapshot();
+            const NodeView* added = snapshot->find(6);
             return added != nullptr && added->name == "127.0.0.1:7006";
         }));
     }

@@ -62,8 +62,8 @@ public:
     void wait_for_view(std::size_t reachable, std::uint64_t leader)
     {
         REQUIRE(eventually([&] {
-            ClusterSnapshot snapshot = m_proxy->view().snapshot();
-            return snapshot.reachable_count() == reachable && snapshot.leader == leader;
+            std::shared_ptr<const ClusterSnapshot> snapshot = m_proxy->view().snapshot();
+            return snapshot->reachable_count() == reachable && snapshot->leader == leader;
         }));
     }
 
