@@ -248,8 +248,8 @@ ForwardResult Forwarder::forward(const ForwardRequest& request)
         }
         std::optional<Target> target = std::exchange(state.hinted, std::nullopt);
         if (!target) {
-            target =
-                choose_target(*m_view.snapshot(), state.failed_at_ms, now_ms, state.result.attempts);
+            target = choose_target(*m_view.snapshot(), state.failed_at_ms, now_ms,
+                                   state.result.attempts);
         }
         if (!target) {
             step = Step::pause_then_next;

@@ -23,7 +23,7 @@ TEST_CASE("election_records_in_redis", "[integration][records]")
     options.name = "records";
     LocalCluster cluster(options);
     NodeStatus first = cluster.bootstrap(5);
-    REQUIRE(cluster.propose_move({1, 0}).status == 200);
+    REQUIRE(cluster.propose_move(MoveRequest::by(1, 0)).status == 200);
 
     NodeStatus old_leader = cluster.wait_for_leader();
     cluster.kill_node(old_leader.id);

@@ -240,6 +240,9 @@ struct MoveRequest {
     std::string client_id;
     std::uint64_t sequence = 0;
 
+    /// A move without a request id (the node does not deduplicate it).
+    static MoveRequest by(std::int64_t dx, std::int64_t dy) { return MoveRequest{dx, dy, {}, 0}; }
+
     nlohmann::json to_json() const
     {
         nlohmann::json body = {{"dx", dx}, {"dy", dy}};

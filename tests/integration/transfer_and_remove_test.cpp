@@ -19,7 +19,7 @@ TEST_CASE("transfer_leadership_and_remove_member", "[integration][membership]")
     options.name = "transfer";
     LocalCluster cluster(options);
     cluster.bootstrap(3);
-    REQUIRE(cluster.propose_move({2, 0}).status == 200);
+    REQUIRE(cluster.propose_move(MoveRequest::by(2, 0)).status == 200);
 
     NodeStatus leader = cluster.wait_for_leader();
     std::uint64_t target = leader.id == 3 ? 2 : 3;
@@ -64,7 +64,8 @@ TEST_CASE("transfer_leadership_and_remove_member", "[integration][membership]")
     for (const auto& position : after.json["positions"]) {
         CHECK(position["id"] != removed); // its formation slot is freed
     }
-    REQUIRE(cluster.propose_move({0, 1}, Milliseconds(10000), remaining).status == 200);
+    REQUIRE(cluster.propose_move(MoveRequest::by(0, 1), Milliseconds(10000), remaining).status
+            == 200);
     cluster.wait_converged(remaining, Milliseconds(10000));
     // The removed node is stopped by the fixture like any other.
 }
