@@ -139,7 +139,8 @@ def main():
     emit(f"## Failover: kill -9 of the leader, {failovers} trials each")
     emit("")
     emit("Time from the kill until a write is committed again, seen by a client that tries every "
-         "other member in turn (500 ms per try).")
+         "other member in turn (500 ms per try). The client sends the kill itself once python3 "
+         "has started, so the interpreter's start is not counted.")
     emit("")
     emit("| system | p50 ms | p90 ms | max ms | trials without a commit within 30 s |")
     emit("|---|---:|---:|---:|---:|")
