@@ -60,7 +60,6 @@ void ClusterView::learn(std::uint64_t id, const std::string& address, AddressSou
         spdlog::info("tracking node {} at {}", id, address);
         start_poller_locked(slot);
         ++m_version;
-        m_snapshot.reset();
         return;
     }
     Slot& slot = found->second;
@@ -77,7 +76,7 @@ void ClusterView::learn(std::uint64_t id, const std::string& address, AddressSou
     spdlog::info("node {} moved from {} to {}", id, slot.view.name, address);
     slot.view.name = address;
     slot.source = source;
-    m_snapshot.reset();
+    ++m_version;
     start_poller_locked(slot);
 }
 
@@ -85,7 +84,7 @@ void ClusterView::set_registered(std::set<std::uint64_t> ids)
 {
     std::lock_guard lock(m_mutex);
     m_registered = std::move(ids);
-    m_snapshot.reset();
+    ++m_version;
 }
 
 void ClusterView::record(std::uint64_t id, const std::string& address,
@@ -133,7 +132,6 @@ void ClusterView::record(std::uint64_t id, const std::string& address,
             slot.view.last_error = parsed.error().message;
         }
         ++m_version;
-        m_snapshot.reset();
         account_leader_locked(monotonic_ms());
     }
     for (const auto& [peer_id, peer_address] : peers) {
@@ -189,7 +187,7 @@ void ClusterView::account_leader_locked(std::int64_t now_ms)
 std::shared_ptr<const ClusterSnapshot> ClusterView::snapshot() const
 {
     std::lock_guard lock(m_mutex);
-    if (m_snapshot) {
+    if (m_snapshot && m_snapshot->version == m_version) {
         return m_snapshot;
     }
     ClusterSnapshot snapshot;

@@ -92,7 +92,7 @@ private:
     std::vector<std::unique_ptr<NodePoller>> m_retired;
     std::set<std::uint64_t> m_registered;
     std::uint64_t m_version = 0;
-    /// What snapshot() last built; reset whenever the view changes.
+    /// What snapshot() last built; current while its version is m_version.
     mutable std::shared_ptr<const ClusterSnapshot> m_snapshot;
 
     // Leader history (account_leader_locked).

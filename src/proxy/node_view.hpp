@@ -80,7 +80,8 @@ struct ClusterSnapshot {
     std::uint64_t leader = 0;
     /// The leader's term, or the highest term any reachable node reported.
     std::uint64_t term = 0;
-    /// Grows with every poll result; equal versions mean equal snapshots.
+    /// Grows with every change to the view (a poll result, a node learned or
+    /// moved, the registered set); equal versions mean equal snapshots.
     std::uint64_t version = 0;
 
     const NodeView* find(std::uint64_t id) const;
