@@ -90,6 +90,15 @@ parse_duration_ms() {
     esac
 }
 
+# interval_seconds NAME VALUE: VALUE (a duration, see parse_duration_ms) as
+# seconds for sleep; a setup error names the variable NAME when it is not one.
+interval_seconds() {
+    local ms
+    ms=$(parse_duration_ms "$2") && [ "$ms" -gt 0 ] ||
+        setup_error "$1 must be a duration above 0 such as 100ms or 1s, not '$2'"
+    awk -v ms="$ms" 'BEGIN { printf "%.3f\n", ms / 1000 }'
+}
+
 # ---- options --------------------------------------------------------------------
 
 # Prints the calling script's header comment (its help), then the options
@@ -108,7 +117,10 @@ Options of every chaos script:
   -h, --help              this text
 Environment: RAFTESCORT_DEMO_DIR (the demo's state dir, default ROOT/.demo),
 RAFTESCORT_BINARY (the raftescort that runs ctl), CHAOS_MOVE_INTERVAL (time
-between two moves of the workload, default 100ms).
+between two moves of the workload, default 100ms), CHAOS_POLL_INTERVAL (time
+between two `ctl status` while waiting for the cluster, default 50ms). Each
+move and each poll starts one ctl; raise both where a ctl costs much (an
+ASan build: about 80ms of CPU each).
 Exit status: 0 every invariant held; 1 one was broken; 2 usage error, or the
 target could not be reached or set up.
 The last line is machine-readable: RESULT NAME key=value ... ok|FAIL
@@ -188,6 +200,8 @@ require_tools() {
 # cluster is healthy, and arms the exit trap that heals and cleans up.
 chaos_setup() {
     choose_target
+    chaos_move_s=$(interval_seconds CHAOS_MOVE_INTERVAL "${CHAOS_MOVE_INTERVAL:-100ms}")
+    chaos_poll_s=$(interval_seconds CHAOS_POLL_INTERVAL "${CHAOS_POLL_INTERVAL:-50ms}")
     require_tools jq curl
     if [ "$chaos_target" = local ]; then
         load_demo_env || setup_error "--target local needs a demo: no $chaos_env_file" \

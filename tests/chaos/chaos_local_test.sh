@@ -27,7 +27,15 @@ for tool in redis-server curl jq; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
 done
 
-unset RAFTESCORT_PROXY RAFTESCORT_TARGET CHAOS_MOVE_INTERVAL
+unset RAFTESCORT_PROXY RAFTESCORT_TARGET CHAOS_MOVE_INTERVAL CHAOS_POLL_INTERVAL
+# Every move and every poll of the chaos scripts starts one ctl: under ASan
+# that is about 80 ms of CPU, and at the default rates (10 moves and up to 20
+# polls a second) the client alone took most of two cores and starved the
+# nodes' elections. Its CMake test sets a slower rate for both.
+if [ -n "${RAFTESCORT_CHAOS_CLIENT_INTERVAL:-}" ]; then
+    export CHAOS_MOVE_INTERVAL=$RAFTESCORT_CHAOS_CLIENT_INTERVAL
+    export CHAOS_POLL_INTERVAL=$RAFTESCORT_CHAOS_CLIENT_INTERVAL
+fi
 export RAFTESCORT_BINARY=$binary
 RAFTESCORT_DEMO_DIR=$(mktemp -d "${TMPDIR:-/tmp}/chaos-local.XXXXXX")
 export RAFTESCORT_DEMO_DIR

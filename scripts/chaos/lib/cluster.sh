@@ -29,14 +29,15 @@ print_status() {
 }
 
 # wait_until TIMEOUT_MS COMMAND...: runs COMMAND (in this shell, so that
-# what it sets stays set) every 50ms until it succeeds (0) or the time is up (1).
+# what it sets stays set) every CHAOS_POLL_INTERVAL (50ms) until it succeeds
+# (0) or the time is up (1).
 wait_until() {
     local timeout_ms=$1 start
     shift
     start=$(now_ms)
     until "$@"; do
         [ $(($(now_ms) - start)) -lt "$timeout_ms" ] || return 1
-        sleep 0.05
+        sleep "$chaos_poll_s"
     done
 }
 

@@ -31,9 +31,7 @@ workload_move() {
 }
 
 workload_move_stream() {
-    local interval dy=1 in_flight
-    interval=$(awk -v ms="$(parse_duration_ms "${CHAOS_MOVE_INTERVAL:-100ms}" || echo 100)" \
-        'BEGIN { printf "%.3f", ms / 1000 }')
+    local dy=1 in_flight
     while [ ! -e "$chaos_work/stop-moves" ]; do
         in_flight=$(jobs -pr | wc -l)
         if [ "$in_flight" -lt 10 ]; then
@@ -41,7 +39,7 @@ workload_move_stream() {
             workload_move "$dy" &
             dy=$((-dy))
         fi
-        sleep "$interval"
+        sleep "$chaos_move_s"
     done
     wait
 }
