@@ -69,8 +69,9 @@ void install_raft_endpoint(httplib::Server& server, const RaftEndpointOptions& o
                            InboundHandler handler);
 
 /// Applies the settings every raftescort HTTP server needs (NOTES.md):
-/// TCP_NODELAY, a thread pool of `threads` (one per keep-alive connection),
-/// keep-alive limits, and read/write timeouts.
+/// TCP_NODELAY, a pool of up to `threads` threads (one per keep-alive
+/// connection, started when needed: elastic_pool.hpp), keep-alive limits, and
+/// read/write timeouts.
 void configure_server(httplib::Server& server, std::size_t threads);
 
 /// Parses "host:port" (port 1..65535, host non-empty, IPv6 in brackets

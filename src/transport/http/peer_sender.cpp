@@ -7,6 +7,8 @@
 
 #include <raftescort/transport/peer_sender.hpp>
 
+#include "transport/http/status_codes.hpp"
+
 #include <raftescort/transport/codec.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
 #include <raftescort/util/assert.hpp>
@@ -24,6 +26,9 @@
 #include <vector>
 
 namespace raftescort::transport {
+
+namespace status = http::status;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -41,8 +46,6 @@ bool is_header_safe(std::string_view value)
 }
 
 bool is_success_status(int status) { return status >= 200 && status < 300; }
-
-constexpr int k_status_ok = 200;
 
 } // namespace
 
@@ -188,7 +191,7 @@ bool PeerSender::State::send(const std::string& body, std::size_t messages)
         httplib::Result result = client->Post(k_raft_message_path, body, "application/json");
         if (result) {
             status = result->status;
-            if (status == k_status_ok && options.on_replies && !result->body.empty()) {
+            if (status == status::k_ok && options.on_replies && !result->body.empty()) {
                 take_replies(result->body);
             }
         }

@@ -8,6 +8,9 @@
 
 #include <raftescort/transport/raft_endpoint.hpp>
 
+#include "transport/http/status_codes.hpp"
+
+#include <raftescort/transport/elastic_pool.hpp>
 #include <raftescort/transport/peer_sender.hpp>
 #include <raftescort/util/assert.hpp>
 
@@ -19,6 +22,9 @@
 #include <utility>
 
 namespace raftescort::transport {
+
+namespace status = http::status;
+
 namespace {
 
 /// Host names as DNS allows them; 253 is DNS's limit for a whole name.
@@ -31,17 +37,13 @@ constexpr std::size_t k_port_digits_max = 5;
 /// reconnect transparently to a closed idle connection.
 constexpr std::chrono::seconds k_server_keep_alive_timeout{1};
 constexpr std::chrono::seconds k_server_io_timeout{5};
+/// A pool thread idle this long ends (a burst of connections leaves no
+/// standing threads behind); longer than the keep-alive timeout, so a client
+/// that reconnects now and then finds its thread still there.
+constexpr std::chrono::seconds k_server_idle_thread_exit{5};
 /// Requests on one keep-alive connection: a peer sends this many messages
 /// before it has to reconnect, which at heartbeat rates is hours.
 constexpr std::size_t k_server_keep_alive_requests_max = 100000;
-
-constexpr int k_status_ok = 200;
-constexpr int k_status_no_content = 204;
-constexpr int k_status_bad_request = 400;
-constexpr int k_status_forbidden = 403;
-constexpr int k_status_conflict = 409;
-constexpr int k_status_payload_too_large = 413;
-constexpr int k_status_unavailable = 503;
 
 void answer_error(httplib::Response& response, int status, const std::string& error)
 {
@@ -108,7 +110,7 @@ bool check_token(const RaftEndpointOptions& options, const httplib::Request& req
         return true;
     }
     (void)read_body(reader, options.limits.body_bytes_max, nullptr);
-    answer_error(response, k_status_forbidden,
+    answer_error(response, status::k_forbidden,
                  present ? "wrong cluster token" : "missing cluster token");
     return false;
 }
@@ -120,7 +122,7 @@ void answer_replies(const RaftEndpointOptions& options, ReplySlot& slot,
 {
     std::vector<raft::Message> replies = slot.take(ReplySlot::Clock::now() + options.reply_wait);
     if (replies.empty()) {
-        response.status = k_status_no_content;
+        response.status = status::k_no_content;
         return;
     }
     std::string body;
@@ -128,7 +130,7 @@ void answer_replies(const RaftEndpointOptions& options, ReplySlot& slot,
         RE_ASSERT(reply.from == options.self);
         append_to_batch(body, encode_envelope(Envelope{options.cluster_id, std::move(reply)}));
     }
-    response.status = k_status_ok;
+    response.status = status::k_ok;
     response.set_content(body, "application/json");
 }
 
@@ -143,8 +145,8 @@ void handle_raft_message(const RaftEndpointOptions& options, const InboundHandle
     BodyRead read = read_body(reader, options.limits.body_bytes_max, &body);
     if (read != BodyRead::ok) {
         bool too_large =
-            read == BodyRead::too_large || response.status == k_status_payload_too_large;
-        answer_error(response, too_large ? k_status_payload_too_large : k_status_bad_request,
+            read == BodyRead::too_large || response.status == status::k_payload_too_large;
+        answer_error(response, too_large ? status::k_payload_too_large : status::k_bad_request,
                      too_large ? "body larger than " + std::to_string(options.limits.body_bytes_max)
                                      + " bytes"
                                : "body could not be read");
@@ -152,7 +154,7 @@ void handle_raft_message(const RaftEndpointOptions& options, const InboundHandle
     }
     util::Result<std::vector<Envelope>> decoded = decode_batch(body, options.limits);
     if (!decoded.ok()) {
-        answer_error(response, k_status_bad_request, decoded.error().message);
+        answer_error(response, status::k_bad_request, decoded.error().message);
         return;
     }
     std::vector<Envelope>& envelopes = decoded.value();
@@ -166,11 +168,11 @@ void handle_raft_message(const RaftEndpointOptions& options, const InboundHandle
         // The decoder refuses a missing `from` already; checked again because
         // the core must never see a message from "no node".
         if (envelope.message.from == raft::k_no_node) {
-            answer_error(response, k_status_bad_request, where + "field 'from' is missing");
+            answer_error(response, status::k_bad_request, where + "field 'from' is missing");
             return;
         }
         if (envelope.message.to != options.self) {
-            answer_error(response, k_status_bad_request,
+            answer_error(response, status::k_bad_request,
                          where + "field 'to' is node " + std::to_string(envelope.message.to.value)
                              + ", this is node " + std::to_string(options.self.value));
             return;
@@ -179,7 +181,7 @@ void handle_raft_message(const RaftEndpointOptions& options, const InboundHandle
     for (const Envelope& envelope : envelopes) {
         if (envelope.cluster_id != options.cluster_id) {
             // Both ids are valid cluster ids (printable ASCII), safe to quote.
-            answer_error(response, k_status_conflict,
+            answer_error(response, status::k_conflict,
                          "message for cluster '" + envelope.cluster_id + "', this is cluster '"
                              + options.cluster_id + "'");
             return;
@@ -201,14 +203,14 @@ void handle_raft_message(const RaftEndpointOptions& options, const InboundHandle
         inbound.push_back(InboundMessage{std::move(envelope.message), sender_address, slot});
     }
     if (!handler(std::move(inbound))) {
-        answer_error(response, k_status_unavailable, "inbox full");
+        answer_error(response, status::k_unavailable, "inbox full");
         return;
     }
     if (slot) {
         answer_replies(options, *slot, response);
         return;
     }
-    response.status = k_status_no_content;
+    response.status = status::k_no_content;
 }
 
 bool is_host_name_char(char c)
@@ -287,7 +289,7 @@ void configure_server(httplib::Server& server, std::size_t threads)
 {
     RE_ASSERT(threads > 0);
     server.set_tcp_nodelay(true);
-    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server.new_task_queue = [threads] { return new ElasticPool(threads, k_server_idle_thread_exit); };
     server.set_keep_alive_max_count(k_server_keep_alive_requests_max);
     server.set_keep_alive_timeout(k_server_keep_alive_timeout.count());
     server.set_read_timeout(k_server_io_timeout);
