@@ -69,13 +69,13 @@ NodeLoop::~NodeLoop()
     for (Input& input : m_inbox) {
         std::visit(
             [](auto& request) {
-                if constexpr (std::is_same_v<std::decay_t<decltype(request)>,
-                                             transport::InboundMessage>) {
+                using Request = std::decay_t<decltype(request)>;
+                if constexpr (std::is_same_v<Request, transport::InboundMessage>) {
                     // Its request is answered now rather than at its deadline.
                     if (request.reply) {
                         request.reply->close();
                     }
-                } else {
+                } else if constexpr (!std::is_same_v<Request, PeerRefused>) {
                     request.promise.set_value(stopping_outcome());
                 }
             },
@@ -210,6 +210,7 @@ void NodeLoop::run()
         }
         std::int64_t now_ms = monotonic_ms();
         tick_until(now_ms);
+        probe_silent_leader(now_ms);
         drive_autopilot(now_ms);
         update_sender_addresses();
         bool ready_ok = process_ready();
@@ -249,8 +250,52 @@ void NodeLoop::handle(Input& input)
         handle_add_node(*add);
     } else if (auto* remove = std::get_if<RemoveNode>(&input)) {
         handle_remove_node(*remove);
+    } else if (auto* transfer = std::get_if<TransferLeadership>(&input)) {
+        handle_transfer(*transfer);
     } else {
-        handle_transfer(std::get<TransferLeadership>(input));
+        handle_peer_refused(std::get<PeerRefused>(input));
+    }
+}
+
+void NodeLoop::peer_refused(raft::NodeId peer)
+{
+    {
+        std::lock_guard lock(m_inbox_mutex);
+        if (m_stopping) {
+            return;
+        }
+        m_inbox.emplace_back(PeerRefused{peer});
+    }
+    m_inbox_ready.notify_one();
+}
+
+void NodeLoop::handle_peer_refused(const PeerRefused& refused)
+{
+    raft::RaftNode& raft = m_replica->raft();
+    if (raft.role() != raft::Role::follower || raft.leader() != refused.peer) {
+        return;
+    }
+    spdlog::info("leader {} refused a connection: its process is gone; campaigning early",
+                 refused.peer.value);
+    raft.leader_gone(refused.peer);
+}
+
+void NodeLoop::probe_silent_leader(std::int64_t now_ms)
+{
+    const raft::RaftNode& raft = m_replica->raft();
+    const raft::NodeId leader = raft.leader();
+    if (m_options.leader_probe_after_ms <= 0 || raft.role() != raft::Role::follower
+        || leader == raft::k_no_node || leader == m_id) {
+        return;
+    }
+    auto heard = m_heard_ms.find(leader);
+    if (heard == m_heard_ms.end() || now_ms - heard->second < m_options.leader_probe_after_ms
+        || now_ms - m_leader_probed_ms < m_options.leader_probe_after_ms) {
+        return;
+    }
+    if (transport::PeerSender* sender = sender_for(leader)) {
+        m_leader_probed_ms = now_ms;
+        sender->probe();
     }
 }
 
@@ -585,38 +630,43 @@ void NodeLoop::send(std::vector<raft::Message>& messages)
                 continue;
             }
         }
-        auto it = m_senders.find(message.to);
-        if (it == m_senders.end()) {
-            std::optional<std::string> address = m_address_book.get(message.to);
-            if (!address) {
-                // Unknown address: the registry or the peer's own messages
-                // will tell us; Raft resends what matters.
-                continue;
-            }
-            transport::PeerSenderOptions options;
-            options.cluster_id = m_options.cluster_id;
-            options.self_address = m_options.self_address;
-            options.cluster_token = m_options.cluster_token;
-            options.self = m_id;
-            // The peer's answers to our requests join the inbox like any
-            // other message of theirs.
-            options.on_replies = [this](std::vector<transport::InboundMessage> replies) {
-                return deliver(std::move(replies));
-            };
-            std::string host;
-            std::uint16_t port = 0;
-            if (transport::split_host_port(m_options.self_address, host, port)
-                && transport::is_loopback_ip(host)) {
-                options.source_ip = host;
-            }
-            it =
-                m_senders
-                    .emplace(message.to,
-                             std::make_unique<transport::PeerSender>(options, message.to, *address))
-                    .first;
+        // No sender while the address is unknown: the registry or the
+        // peer's own messages will tell us; Raft resends what matters.
+        if (transport::PeerSender* sender = sender_for(message.to)) {
+            sender->enqueue(std::move(message));
         }
-        it->second->enqueue(std::move(message));
     }
+}
+
+transport::PeerSender* NodeLoop::sender_for(raft::NodeId peer)
+{
+    auto it = m_senders.find(peer);
+    if (it != m_senders.end()) {
+        return it->second.get();
+    }
+    std::optional<std::string> address = m_address_book.get(peer);
+    if (!address) {
+        return nullptr;
+    }
+    transport::PeerSenderOptions options;
+    options.cluster_id = m_options.cluster_id;
+    options.self_address = m_options.self_address;
+    options.cluster_token = m_options.cluster_token;
+    options.self = m_id;
+    // The peer's answers to our requests join the inbox like any other
+    // message of theirs.
+    options.on_replies = [this](std::vector<transport::InboundMessage> replies) {
+        return deliver(std::move(replies));
+    };
+    options.on_refused = [this](raft::NodeId refused) { peer_refused(refused); };
+    std::string host;
+    std::uint16_t port = 0;
+    if (transport::split_host_port(m_options.self_address, host, port)
+        && transport::is_loopback_ip(host)) {
+        options.source_ip = host;
+    }
+    auto sender = std::make_unique<transport::PeerSender>(options, peer, *address);
+    return m_senders.emplace(peer, std::move(sender)).first->second.get();
 }
 
 void NodeLoop::update_sender_addresses()

@@ -53,6 +53,11 @@ struct NodeLoopOptions {
     std::size_t inbox_messages_max = 16384;
     /// Applied entries kept for /logs.
     std::size_t logged_entries_max = 10000;
+    /// A follower that has not heard from its leader for this long probes
+    /// the leader's port, at most once per this long; a refused connect means
+    /// the leader's process is gone and the follower campaigns early
+    /// (RaftNode::leader_gone). 0: never probe.
+    std::int64_t leader_probe_after_ms = 0;
 };
 
 /// How a client request ended.
@@ -141,8 +146,12 @@ private:
         raft::NodeId target;
         std::promise<RequestOutcome> promise;
     };
-    using Input =
-        std::variant<transport::InboundMessage, Proposal, AddNode, RemoveNode, TransferLeadership>;
+    /// A probe found nothing listening at `peer`'s address.
+    struct PeerRefused {
+        raft::NodeId peer;
+    };
+    using Input = std::variant<transport::InboundMessage, Proposal, AddNode, RemoveNode,
+                               TransferLeadership, PeerRefused>;
     struct Pending {
         raft::Term term;
         std::promise<RequestOutcome> promise;
@@ -155,6 +164,13 @@ private:
     void handle_add_node(AddNode& request);
     void handle_remove_node(RemoveNode& request);
     void handle_transfer(TransferLeadership& request);
+    void handle_peer_refused(const PeerRefused& refused);
+    /// From a sender thread: queues a PeerRefused.
+    void peer_refused(raft::NodeId peer);
+    /// A follower whose leader went silent asks the leader's sender to probe.
+    void probe_silent_leader(std::int64_t now_ms);
+    /// The sender for `peer`, made on first use; null while its address is unknown.
+    transport::PeerSender* sender_for(raft::NodeId peer);
     void settle_transfers();
     /// Answers are given only after the status that reflects them is
     /// published (deliver_answers, at the end of each loop iteration).
@@ -203,6 +219,8 @@ private:
     /// When the loop last woke, and when each peer was last heard from then.
     std::int64_t m_wake_ms = 0;
     std::map<raft::NodeId, std::int64_t> m_heard_ms;
+    /// When the silent leader's port was last probed.
+    std::int64_t m_leader_probed_ms = 0;
     std::uint64_t m_address_version = 0;
     std::map<raft::Index, Pending> m_pending;
     std::int64_t m_next_tick_ms = 0;

@@ -151,6 +151,9 @@ util::Status run_node(const NodeSettings& settings)
     loop_options.tick_ms =
         std::max<std::int64_t>(1, settings.heartbeat_interval_ms / k_ticks_per_heartbeat);
     loop_options.step_interval_ms = settings.step_interval_ms;
+    // One heartbeat late is ordinary under load; half another is worth a
+    // connect to tell a dead leader from a slow one.
+    loop_options.leader_probe_after_ms = settings.heartbeat_interval_ms * 3 / 2;
     loop_options.autopilot = settings.autopilot;
     NodeLoop loop(std::move(replica), loop_options, address_book, worker,
                   [&fatal_mutex, &fatal_message](const std::string& message) {

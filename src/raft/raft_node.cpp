@@ -297,6 +297,26 @@ void RaftNode::campaign()
     start_campaign(m_config.pre_vote ? CampaignKind::pre_vote : CampaignKind::election);
 }
 
+void RaftNode::leader_gone(NodeId leader)
+{
+    if (m_role != Role::follower || leader == k_no_node || m_leader != leader) {
+        return;
+    }
+    m_leader = k_no_node;
+    // The wait is drawn from a whole election timeout's worth of ticks:
+    // followers that learn of the loss at the same moment then rarely pick
+    // the same tick and split the vote. Moving the elapsed count (not the
+    // drawn timeout) means the next message from a leader resets it in full.
+    const std::uint32_t wait =
+        1 + static_cast<std::uint32_t>(m_rng.uniform(m_config.election_ticks));
+    if (m_randomized_election_ticks > wait) {
+        m_election_elapsed = std::max(m_election_elapsed, m_randomized_election_ticks - wait);
+    }
+    log(util::LogLevel::info, "leader " + std::to_string(leader.value)
+                                  + " is gone: campaigning in " + std::to_string(wait)
+                                  + " ticks at the latest");
+}
+
 void RaftNode::start_campaign(CampaignKind kind)
 {
     if (!promotable() || m_role == Role::leader) {

@@ -1,6 +1,7 @@
 // Integration: the leader crashes (SIGKILL) twenty times while the convoy
 // moves; each time another node takes over within two election timeouts
-// and the convoy carries on from the last committed step.
+// and the convoy carries on from the last committed step. The survivors
+// learn of the crash from a refused connect (RaftNode::leader_gone).
 
 #include "integration/local_cluster.hpp"
 
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <numeric>
 #include <vector>
 
@@ -53,7 +55,8 @@ TEST_CASE("leader_kill_failover_20_times", "[integration][failover]")
     // leader another node leads, with a higher term and an entry committed in
     // it, within 2 x election timeout + margin; the convoy resumes from the
     // last committed step without a jump; the killed node comes back from its
-    // data dir and catches up.
+    // data dir and catches up. In every round a survivor's probe found the
+    // killed leader's port refusing (its log says so).
     // Method: heartbeat 50 ms, election timeout 300 ms, a step every 20 ms
     // toward a target that is never reached. Each round kills the leader and
     // probes the four survivors' /status every 2 ms (long-lived clients) until
@@ -79,6 +82,10 @@ TEST_CASE("leader_kill_failover_20_times", "[integration][failover]")
     for (int round = 1; round <= k_rounds; ++round) {
         INFO("round " << round);
         NodeStatus old_leader = cluster.wait_for_leader(Milliseconds(5000));
+        std::map<std::uint64_t, std::streamoff> log_offsets;
+        for (auto id : all) {
+            log_offsets[id] = file_size(cluster.log_path(id));
+        }
         cluster.kill_node(old_leader.id);
         const auto killed_at = Clock::now();
         IdSet survivors = all;
@@ -105,6 +112,10 @@ TEST_CASE("leader_kill_failover_20_times", "[integration][failover]")
         INFO("node " << new_leader->id << " leads term " << new_leader->term << " after "
                      << failover_ms << " ms");
         CHECK(failover_ms <= k_failover_ms_max);
+        const std::string hint = "leader " + std::to_string(old_leader.id) + " refused a connection";
+        CHECK(std::any_of(survivors.begin(), survivors.end(), [&](std::uint64_t id) {
+            return file_from(cluster.log_path(id), log_offsets[id]).find(hint) != std::string::npos;
+        }));
 
         // The convoy resumes under the new leader: three more steps applied.
         const std::int64_t lead_x = new_leader->lead.x;

@@ -756,3 +756,112 @@ TEST_CASE("a leader's appends may leave before its own write; nothing else may",
         CHECK(append_to_learner);
     }
 }
+
+namespace {
+
+/// Ticks after a crash of the leader until another node leads, at most `ticks_max`.
+std::size_t ticks_to_new_leader(Harness& cluster, NodeId old_leader, std::size_t ticks_max)
+{
+    for (std::size_t ticks = 1; ticks <= ticks_max; ++ticks) {
+        cluster.tick_all();
+        NodeId leader = cluster.current_leader();
+        if (leader != k_no_node && leader != old_leader) {
+            return ticks;
+        }
+    }
+    return ticks_max + 1;
+}
+
+} // namespace
+
+TEST_CASE("followers told their leader is gone elect another before an election timeout",
+          "[raft][leader-gone]")
+{
+    // Goal: the runtime's hint (a refused connect) replaces the wait for the
+    // election timeout; without it, a follower neither campaigns nor grants a
+    // pre-vote (check-quorum's lease) until a whole timeout has passed.
+    const bool hinted = GENERATE(false, true);
+    Harness cluster(5);
+    NodeId leader = cluster.elect();
+    REQUIRE(leader != k_no_node);
+    cluster.tick_all(3); // every follower has heard a heartbeat
+    cluster.crash(leader);
+    if (hinted) {
+        for (std::uint64_t id = 1; id <= 5; ++id) {
+            if (NodeId{id} != leader) {
+                cluster.node(id).leader_gone(leader);
+                REQUIRE(cluster.node(id).leader() == k_no_node);
+                REQUIRE(cluster.node(id).role() == Role::follower);
+            }
+        }
+    }
+    const std::uint32_t election_ticks = cluster.config_for(leader).election_ticks;
+    const std::size_t ticks = ticks_to_new_leader(cluster, leader, 4 * election_ticks);
+    if (hinted) {
+        CHECK(ticks <= election_ticks);
+    } else {
+        CHECK(ticks > election_ticks);
+        CHECK(ticks <= 4 * election_ticks);
+    }
+}
+
+TEST_CASE("a hint about a leader that is still heard changes nothing for long",
+          "[raft][leader-gone]")
+{
+    // Goal: a wrong hint is safe and brief. The follower forgets the leader
+    // until its next heartbeat, which restores the full timeout; a hint about
+    // another node than its leader, or to a leader, is ignored.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    REQUIRE(leader != k_no_node);
+    NodeId follower = NodeId{leader.value % 3 + 1};
+    NodeId other = NodeId{follower.value % 3 + 1};
+    REQUIRE(other != leader);
+    const Term term = cluster.node(leader).term();
+
+    cluster.node(follower).leader_gone(other);
+    CHECK(cluster.node(follower).leader() == leader);
+    cluster.node(leader).leader_gone(leader);
+    CHECK(cluster.node(leader).role() == Role::leader);
+
+    cluster.node(follower).leader_gone(leader);
+    CHECK(cluster.node(follower).leader() == k_no_node);
+    cluster.tick_all(1); // the leader's heartbeat (heartbeat_ticks = 1)
+    CHECK(cluster.node(follower).leader() == leader);
+    cluster.tick_all(40);
+    CHECK(cluster.current_leader() == leader);
+    CHECK(cluster.node(leader).term() == term);
+}
+
+TEST_CASE("a follower told its leader is gone grants a pre-vote it refused before",
+          "[raft][leader-gone]")
+{
+    // Goal: forgetting the leader ends check-quorum's lease at once, so the
+    // first follower to campaign can win without waiting for the others' timeouts.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    REQUIRE(leader != k_no_node);
+    NodeId follower = NodeId{leader.value % 3 + 1};
+    NodeId candidate = NodeId{follower.value % 3 + 1};
+    RaftNode& voter = cluster.node(follower);
+    cluster.stabilize();
+    drain(voter);
+    Message pre_vote = make_message(MessageType::pre_vote, candidate.value, follower.value,
+                                    voter.term().value + 1);
+    pre_vote.index = voter.last_index();
+    pre_vote.log_term = *voter.term_at(voter.last_index());
+
+    voter.step(pre_vote);
+    std::vector<Message> refused = drain(voter);
+    REQUIRE_FALSE(refused.empty());
+    CHECK(refused.back().type == MessageType::pre_vote_response);
+    CHECK(refused.back().reject);
+    CHECK(refused.back().refusal == VoteRefusal::leader_alive);
+
+    voter.leader_gone(leader);
+    voter.step(pre_vote);
+    std::vector<Message> granted = drain(voter);
+    REQUIRE_FALSE(granted.empty());
+    CHECK(granted.back().type == MessageType::pre_vote_response);
+    CHECK_FALSE(granted.back().reject);
+}

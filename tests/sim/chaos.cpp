@@ -16,6 +16,7 @@ void Chaos::before_tick(SimCluster& cluster)
     step_pauses(cluster);
     step_membership(cluster);
     step_transfer(cluster);
+    step_leader_gone(cluster);
 }
 
 std::vector<raft::NodeId> Chaos::live_members(SimCluster& cluster) const
@@ -334,6 +335,32 @@ void Chaos::step_transfer(SimCluster& cluster)
     }
     ++m_transfers;
     (void)cluster.transfer_leadership(*leader, targets[m_rng.uniform(targets.size())]);
+}
+
+void Chaos::step_leader_gone(SimCluster& cluster)
+{
+    if (!m_options.leader_gone) {
+        return;
+    }
+    for (raft::NodeId id : cluster.node_ids()) {
+        SimNode& follower = cluster.node(id);
+        if (!follower.active() || follower.raft().role() != raft::Role::follower) {
+            continue;
+        }
+        const raft::NodeId leader = follower.raft().leader();
+        if (leader == raft::k_no_node) {
+            continue;
+        }
+        // A paused or cut-off leader's port does not refuse, so only a
+        // crashed or stopped one gives a true hint.
+        const bool down = !cluster.node(leader).live();
+        const double probability = down ? m_options.leader_gone_probability
+                                        : m_options.leader_gone_wrong_probability;
+        if (m_rng.chance(probability)) {
+            ++m_leader_gone_hints;
+            cluster.leader_gone(id, leader);
+        }
+    }
 }
 
 void Chaos::heal(SimCluster& cluster)

@@ -35,6 +35,7 @@ public:
     std::uint64_t crashes() const { return m_crashes; }
     std::uint64_t partitions() const { return m_partitions; }
     std::uint64_t transfers() const { return m_transfers; }
+    std::uint64_t leader_gone_hints() const { return m_leader_gone_hints; }
 
 private:
     void step_partition(SimCluster& cluster);
@@ -43,6 +44,7 @@ private:
     void step_pauses(SimCluster& cluster);
     void step_membership(SimCluster& cluster);
     void step_transfer(SimCluster& cluster);
+    void step_leader_gone(SimCluster& cluster);
     /// Voters of the current configuration that are crashed, paused or arming a crash.
     std::size_t voters_down(SimCluster& cluster, const raft::ConfState& conf) const;
     bool may_take_down(SimCluster& cluster, raft::NodeId id);
@@ -68,6 +70,7 @@ private:
     std::uint64_t m_crashes = 0;
     std::uint64_t m_partitions = 0;
     std::uint64_t m_transfers = 0;
+    std::uint64_t m_leader_gone_hints = 0;
 };
 
 } // namespace raftescort::sim

@@ -543,6 +543,15 @@ util::Status SimCluster::transfer_leadership(raft::NodeId id, raft::NodeId targe
     return status;
 }
 
+void SimCluster::leader_gone(raft::NodeId id, raft::NodeId leader)
+{
+    SimNode& target = node(id);
+    RE_ASSERT(target.active());
+    target.leader_gone(leader);
+    trace(node_name(id) + " hears that " + node_name(leader) + " is gone");
+    after_event(target);
+}
+
 void SimCluster::on_role_change(raft::NodeId node_id, const raft::SoftState& soft_state)
 {
     if (tracing()) {

@@ -165,6 +165,8 @@ public:
     util::Status read_index(raft::NodeId id, std::uint64_t request_id);
     /// Asks the leader `id` to hand leadership to `target` (an event: checked).
     util::Status transfer_leadership(raft::NodeId id, raft::NodeId target);
+    /// Tells node `id` that `leader` is gone (RaftNode::leader_gone; an event: checked).
+    void leader_gone(raft::NodeId id, raft::NodeId leader);
 
     // --- checking and observing ------------------------------------------------------
     bool failed() const { return m_checker.failed(); }

@@ -182,6 +182,13 @@ util::Status SimNode::transfer_leadership(raft::NodeId target)
     return status;
 }
 
+void SimNode::leader_gone(raft::NodeId leader)
+{
+    RE_ASSERT(active());
+    m_raft->leader_gone(leader);
+    process_ready();
+}
+
 void SimNode::process_ready()
 {
     // After a failed check nothing more is carried out: the check may have

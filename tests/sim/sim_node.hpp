@@ -101,6 +101,7 @@ public:
     /// RaftNode::read_index; a confirmed read is served once applied catches up.
     util::Status read_index(std::uint64_t request_id);
     util::Status transfer_leadership(raft::NodeId target);
+    void leader_gone(raft::NodeId leader);
 
     /// The core; only while live().
     raft::RaftNode& raft();

@@ -114,6 +114,12 @@ void draw_reads_transfers_config(util::Rng& rng, SimOptions& options)
     // Each protection is off in about a quarter of the seeds, independently.
     options.pre_vote = !rng.chance(0.25);
     options.check_quorum = !rng.chance(0.25);
+    // Drawn last, so that the faults every seed had before stay as they were.
+    if (!options.fault_free() && rng.chance(0.5)) {
+        options.chaos.leader_gone = true;
+        options.chaos.leader_gone_probability = draw_probability(rng, 0.02, 0.5);
+        options.chaos.leader_gone_wrong_probability = draw_probability(rng, 0.0, 0.005);
+    }
 }
 
 } // namespace
@@ -276,6 +282,10 @@ std::string SimOptions::describe() const
     out += format_line("membership_probability", format_double(chaos.membership_probability));
     out += format_line("transfer", chaos.transfer ? "on" : "off");
     out += format_line("transfer_probability", format_double(chaos.transfer_probability));
+    out += format_line("leader_gone", chaos.leader_gone ? "on" : "off");
+    out += format_line("leader_gone_probability", format_double(chaos.leader_gone_probability));
+    out += format_line("leader_gone_wrong_probability",
+                       format_double(chaos.leader_gone_wrong_probability));
     out += format_line("read_share", format_double(read_share));
     out += format_line("pre_vote", pre_vote ? "on" : "off");
     out += format_line("check_quorum", check_quorum ? "on" : "off");

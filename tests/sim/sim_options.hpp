@@ -72,6 +72,14 @@ struct ChaosOptions {
     bool transfer = false;
     double transfer_probability = 0.0;
 
+    /// RaftNode::leader_gone hints, as a node's probe gives them: each tick,
+    /// a follower whose leader is down (crashed or stopped: its port would
+    /// refuse) gets one with `leader_gone_probability`, and one whose leader
+    /// is up (a wrong hint) with `leader_gone_wrong_probability`.
+    bool leader_gone = false;
+    double leader_gone_probability = 0.0;
+    double leader_gone_wrong_probability = 0.0;
+
     bool partitions_enabled() const;
 };
 

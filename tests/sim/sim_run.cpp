@@ -187,7 +187,7 @@ RunResult run_seed(std::uint64_t seed, const RunSettings& settings)
                << "  events " << cluster.events() << ", client acks " << clients.stats().acks
                << ", timeouts " << clients.stats().timeouts << ", crashes " << chaos.crashes()
                << ", partitions " << chaos.partitions() << ", transfers " << chaos.transfers()
-               << "\n"
+               << ", leader-gone hints " << chaos.leader_gone_hints() << "\n"
                << "  read attempts " << clients.stats().reads << ", served "
                << clients.stats().reads_served << ", abandoned " << clients.stats().reads_abandoned
                << "\n"

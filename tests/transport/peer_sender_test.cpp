@@ -10,6 +10,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -478,4 +482,93 @@ TEST_CASE("PeerSender with an unusable address fails until set_address fixes it"
     // The peer records a request before the sender reads its answer.
     CHECK(wait_until([&] { return sender->counters().sent >= 1; }));
     CHECK(destroy_timed(sender) < 2s);
+}
+
+namespace {
+
+/// A port that listens but never accepts, as a paused (SIGSTOP) process's
+/// does: the kernel still completes the handshake.
+class SilentListener {
+public:
+    SilentListener()
+    {
+        m_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(m_fd >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        REQUIRE(listen(m_fd, 8) == 0);
+        socklen_t length = sizeof address;
+        REQUIRE(getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+        m_port = ntohs(address.sin_port);
+    }
+    ~SilentListener() { close(m_fd); }
+    SilentListener(const SilentListener&) = delete;
+    SilentListener& operator=(const SilentListener&) = delete;
+    std::string address() const { return "127.0.0.1:" + std::to_string(m_port); }
+
+private:
+    int m_fd = -1;
+    int m_port = 0;
+};
+
+/// Counts on_refused calls and the peer they named.
+struct Refusals {
+    std::mutex mutex;
+    std::vector<raft::NodeId> peers;
+
+    PeerSenderOptions options()
+    {
+        PeerSenderOptions options = sender_options();
+        options.on_refused = [this](raft::NodeId peer) {
+            std::lock_guard lock(mutex);
+            peers.push_back(peer);
+        };
+        return options;
+    }
+    std::size_t count()
+    {
+        std::lock_guard lock(mutex);
+        return peers.size();
+    }
+};
+
+} // namespace
+
+TEST_CASE("PeerSender probe reports a port nobody listens on, and only that",
+          "[transport][peer_sender]")
+{
+    // Goal: a refused connect is the one answer that means the peer's
+    // process is gone; a live peer, or one that is paused (its kernel still
+    // accepts), is never reported, and the probe sends it no request.
+    Refusals refusals;
+    SECTION("nobody listens")
+    {
+        PeerSender sender(refusals.options(), k_peer,
+                          "127.0.0.1:" + std::to_string(http_test::unused_port()));
+        sender.probe();
+        REQUIRE(wait_until([&] { return refusals.count() == 1; }));
+        std::lock_guard lock(refusals.mutex);
+        CHECK(refusals.peers.front() == k_peer);
+    }
+    SECTION("a live peer")
+    {
+        RecordingPeer peer;
+        PeerSender sender(refusals.options(), k_peer, peer.server.address());
+        sender.probe();
+        REQUIRE(sender.enqueue(heartbeat(1)));
+        REQUIRE(wait_until([&] { return peer.messages() == 1; }));
+        std::this_thread::sleep_for(100ms);
+        CHECK(refusals.count() == 0);
+        CHECK(peer.count() == 1);
+    }
+    SECTION("a paused peer")
+    {
+        SilentListener paused;
+        PeerSender sender(refusals.options(), k_peer, paused.address());
+        sender.probe();
+        std::this_thread::sleep_for(200ms);
+        CHECK(refusals.count() == 0);
+    }
 }

@@ -113,6 +113,14 @@ public:
     util::Status read_index(std::uint64_t request_id);
     /// Starts an election now, as if the election timeout had passed.
     void campaign();
+    /// A hint from the runtime that `leader`'s process is gone (its port
+    /// refused a connection). A follower of `leader` forgets it, so that it
+    /// grants pre-votes at once (in_lease no longer holds), and campaigns
+    /// after a short random wait instead of a whole election timeout; any
+    /// message from a leader sets the usual timeout again. Ignored by anyone
+    /// else. A wrong hint is safe: an election always is, and with pre-vote
+    /// a majority that still hears the leader refuses to follow.
+    void leader_gone(NodeId leader);
 
     /// The application took a snapshot of its state at `index` (already
     /// applied): entries up to it may be dropped from memory.

@@ -23,6 +23,10 @@
 // flight per peer; under load the queue fills meanwhile and the next request
 // carries all of it, so requests per second stay near 1 / round trip
 // whatever the message rate.
+//
+// probe() asks the sender thread for one bare TCP connect to the peer: a
+// refusal means nothing listens there any more (port_probe.hpp), which a
+// follower takes as its leader's death (RaftNode::leader_gone).
 
 #include <raftescort/raft/message.hpp>
 #include <raftescort/raft/types.hpp>
@@ -31,6 +35,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -77,6 +82,9 @@ struct PeerSenderOptions {
     /// endpoint. Answers that do not decode, or are not from the peer to
     /// `self` in this cluster, are dropped and counted.
     InboundHandler on_replies;
+    /// Called from the sender thread when a probe() found nothing listening
+    /// at the peer's address (the connect was refused: its process is gone).
+    std::function<void(raft::NodeId peer)> on_refused;
     /// This node's id (needed with on_replies).
     raft::NodeId self;
     DecodeLimits reply_limits;
@@ -123,6 +131,10 @@ public:
     bool enqueue(raft::Message message);
     /// The peer moved: later requests go to `address` on a new connection.
     void set_address(std::string address);
+    /// Asks, from the sender thread and before its next request, whether the
+    /// peer's port still takes connections; a refusal goes to on_refused.
+    /// Probes asked for while one is waiting are one probe.
+    void probe();
     std::string address() const;
     raft::NodeId peer() const;
     PeerSenderCounters counters() const;

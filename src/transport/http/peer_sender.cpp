@@ -7,6 +7,7 @@
 
 #include <raftescort/transport/peer_sender.hpp>
 
+#include "transport/http/port_probe.hpp"
 #include "transport/http/status_codes.hpp"
 
 #include <raftescort/transport/codec.hpp>
@@ -66,6 +67,8 @@ struct PeerSender::State {
     std::string address;
     /// Set by set_address(); the sender thread makes a new client and clears it.
     bool address_changed = false;
+    /// Set by probe(); the sender thread probes and clears it.
+    bool probe_wanted = false;
     bool stopping = false;
     PeerSenderCounters counters;
 
@@ -80,6 +83,8 @@ struct PeerSender::State {
     void run();
     /// Replaces the client (and so the connection) with one for `target`.
     void switch_client(const std::string& target);
+    /// One connect to `target`; a refusal is handed to on_refused.
+    void probe(const std::string& target);
     /// Sends `batch` in as few requests as the size bounds allow; true if
     /// every one was answered 2xx. After a failure the rest is dropped.
     bool send_batch(const std::vector<raft::Message>& batch);
@@ -99,11 +104,17 @@ void PeerSender::State::run()
     for (;;) {
         std::vector<raft::Message> batch;
         std::optional<std::string> new_address;
+        std::optional<std::string> probe_address;
         {
             std::unique_lock lock(mutex);
-            wake.wait(lock, [this] { return stopping || address_changed || !queue.empty(); });
+            wake.wait(lock, [this] {
+                return stopping || address_changed || probe_wanted || !queue.empty();
+            });
             if (stopping) {
                 return;
+            }
+            if (std::exchange(probe_wanted, false)) {
+                probe_address = address;
             }
             if (address_changed) {
                 address_changed = false;
@@ -114,13 +125,16 @@ void PeerSender::State::run()
                 queue.pop_front();
             }
         }
+        if (probe_address) {
+            probe(*probe_address);
+        }
         if (new_address) {
             // Messages still queued were meant for the peer, not for an
             // address: the next iteration sends them on the new connection.
             switch_client(*new_address);
             continue;
         }
-        if (!send_batch(batch)) {
+        if (!batch.empty() && !send_batch(batch)) {
             back_off();
         }
     }
@@ -181,6 +195,19 @@ void PeerSender::State::switch_client(const std::string& target)
     {
         std::lock_guard lock(client_mutex);
         previous = std::exchange(client, std::move(next));
+    }
+}
+
+void PeerSender::State::probe(const std::string& target)
+{
+    std::string host;
+    std::uint16_t port = 0;
+    if (!options.on_refused || !split_host_port(target, host, port)) {
+        return;
+    }
+    if (http::connection_refused(host, port, options.source_ip,
+                                 std::chrono::milliseconds(options.connect_timeout_ms))) {
+        options.on_refused(peer);
     }
 }
 
@@ -329,6 +356,15 @@ void PeerSender::set_address(std::string address)
         std::lock_guard lock(m_state->mutex);
         m_state->address = std::move(address);
         m_state->address_changed = true;
+    }
+    m_state->wake.notify_one();
+}
+
+void PeerSender::probe()
+{
+    {
+        std::lock_guard lock(m_state->mutex);
+        m_state->probe_wanted = true;
     }
     m_state->wake.notify_one();
 }
