@@ -772,6 +772,14 @@ std::size_t ticks_to_new_leader(Harness& cluster, NodeId old_leader, std::size_t
     return ticks_max + 1;
 }
 
+/// Three voters with a leader elected, and its two followers.
+struct ElectedTrio {
+    Harness cluster{3};
+    NodeId leader = cluster.elect();
+    NodeId follower = NodeId{leader.value % 3 + 1};
+    NodeId other = NodeId{follower.value % 3 + 1};
+};
+
 } // namespace
 
 TEST_CASE("followers told their leader is gone elect another before an election timeout",
@@ -811,15 +819,14 @@ TEST_CASE("a hint about a leader that is still heard changes nothing for long",
     // Goal: a wrong hint is safe and brief. The follower forgets the leader
     // until its next heartbeat, which restores the full timeout; a hint about
     // another node than its leader, or to a leader, is ignored.
-    Harness cluster(3);
-    NodeId leader = cluster.elect();
-    REQUIRE(leader != k_no_node);
-    NodeId follower = NodeId{leader.value % 3 + 1};
-    NodeId other = NodeId{follower.value % 3 + 1};
-    REQUIRE(other != leader);
+    ElectedTrio trio;
+    REQUIRE(trio.leader != k_no_node);
+    Harness& cluster = trio.cluster;
+    const NodeId leader = trio.leader;
+    const NodeId follower = trio.follower;
     const Term term = cluster.node(leader).term();
 
-    cluster.node(follower).leader_gone(other);
+    cluster.node(follower).leader_gone(trio.other);
     CHECK(cluster.node(follower).leader() == leader);
     cluster.node(leader).leader_gone(leader);
     CHECK(cluster.node(leader).role() == Role::leader);
@@ -838,15 +845,12 @@ TEST_CASE("a follower told its leader is gone grants a pre-vote it refused befor
 {
     // Goal: forgetting the leader ends check-quorum's lease at once, so the
     // first follower to campaign can win without waiting for the others' timeouts.
-    Harness cluster(3);
-    NodeId leader = cluster.elect();
-    REQUIRE(leader != k_no_node);
-    NodeId follower = NodeId{leader.value % 3 + 1};
-    NodeId candidate = NodeId{follower.value % 3 + 1};
-    RaftNode& voter = cluster.node(follower);
-    cluster.stabilize();
+    ElectedTrio trio;
+    REQUIRE(trio.leader != k_no_node);
+    RaftNode& voter = trio.cluster.node(trio.follower);
+    trio.cluster.stabilize();
     drain(voter);
-    Message pre_vote = make_message(MessageType::pre_vote, candidate.value, follower.value,
+    Message pre_vote = make_message(MessageType::pre_vote, trio.other.value, trio.follower.value,
                                     voter.term().value + 1);
     pre_vote.index = voter.last_index();
     pre_vote.log_term = *voter.term_at(voter.last_index());
@@ -858,7 +862,7 @@ TEST_CASE("a follower told its leader is gone grants a pre-vote it refused befor
     CHECK(refused.back().reject);
     CHECK(refused.back().refusal == VoteRefusal::leader_alive);
 
-    voter.leader_gone(leader);
+    voter.leader_gone(trio.leader);
     voter.step(pre_vote);
     std::vector<Message> granted = drain(voter);
     REQUIRE_FALSE(granted.empty());
