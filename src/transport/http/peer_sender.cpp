@@ -27,9 +27,6 @@
 #include <vector>
 
 namespace raftescort::transport {
-
-namespace status = http::status;
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -218,7 +215,7 @@ bool PeerSender::State::send(const std::string& body, std::size_t messages)
         httplib::Result result = client->Post(k_raft_message_path, body, "application/json");
         if (result) {
             status = result->status;
-            if (status == status::k_ok && options.on_replies && !result->body.empty()) {
+            if (status == http::status::k_ok && options.on_replies && !result->body.empty()) {
                 take_replies(result->body);
             }
         }
