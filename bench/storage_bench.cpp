@@ -82,13 +82,16 @@ Figures measure_raw(const std::filesystem::path& directory, double seconds)
     return figures;
 }
 
-/// The log: each save is one Ready with `batch` entries and a hard state.
-Figures measure_wal(const std::filesystem::path& directory, std::size_t batch, double seconds)
+/// The log: each save is one Ready with `batch` entries and a hard state;
+/// the open segment grown ahead in steps of `preallocate_bytes` (0: not).
+Figures measure_wal(const std::filesystem::path& directory, std::size_t batch,
+                    std::uint64_t preallocate_bytes, double seconds)
 {
     std::filesystem::path data = directory / ("wal-" + std::to_string(batch));
     std::filesystem::remove_all(data);
     store::StorageOptions options;
     options.directory = data.string();
+    options.preallocate_bytes = preallocate_bytes;
     auto opened = store::DiskStorage::open(options, store::Identity{"bench", raft::NodeId{1}});
     if (!opened.ok()) {
         std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
@@ -142,12 +145,17 @@ int main(int argc, char** argv)
     std::filesystem::create_directories(directory);
 
     const std::vector<std::size_t> batches = {1, 16, 256};
+    const std::uint64_t preallocate_bytes = store::StorageOptions{}.preallocate_bytes;
     std::vector<std::vector<Figures>> wal(batches.size());
+    // The default, next to the same log growing with each append (the
+    // segment-preallocation change's before and after, in one run).
+    std::vector<Figures> unallocated;
     std::vector<Figures> raw;
     for (int round = 0; round < rounds; ++round) {
         raw.push_back(measure_raw(directory, seconds));
+        unallocated.push_back(measure_wal(directory, 1, 0, seconds));
         for (std::size_t b = 0; b < batches.size(); ++b) {
-            wal[b].push_back(measure_wal(directory, batches[b], seconds));
+            wal[b].push_back(measure_wal(directory, batches[b], preallocate_bytes, seconds));
         }
         std::fprintf(stderr, "round %d/%d done\n", round + 1, rounds);
     }
@@ -167,6 +175,11 @@ int main(int argc, char** argv)
     std::printf("|---|---:|---:|---:|---:|\n");
     std::printf("| raw write(64 B)+fsync | %.0f | %.0f | %.0f | 1.00 |\n", floor.batches_per_second,
                 floor.entries_per_second, floor.batch_latency_p50_us);
+    Figures growing = medians(unallocated);
+    std::printf("| WAL, 1 entries per save, segment not preallocated | %.0f | %.0f | %.0f | %.2f |\n",
+                growing.batches_per_second, growing.entries_per_second,
+                growing.batch_latency_p50_us,
+                growing.entries_per_second / floor.batches_per_second);
     for (std::size_t b = 0; b < batches.size(); ++b) {
         Figures figures = medians(wal[b]);
         std::printf("| WAL, %zu entries per save | %.0f | %.0f | %.0f | %.2f |\n", batches[b],

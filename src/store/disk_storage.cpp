@@ -22,7 +22,14 @@ namespace raftescort::store {
 
 util::Status start_segment(StorageState& state)
 {
-    RE_TRY(writer, SegmentWriter::open(state.wal_directory, state.next_sequence, 0));
+    if (state.writer.has_value()) {
+        // The segment being left behind keeps exactly what was appended.
+        if (util::Status sealed = state.writer->seal(); !sealed.ok()) {
+            return sealed.error();
+        }
+    }
+    RE_TRY(writer, SegmentWriter::open(state.wal_directory, state.next_sequence, 0,
+                                       state.options.preallocate_bytes));
     std::string records;
     append_record(records, RecordType::segment_header,
                   encode_segment_header(SegmentHeader{k_segment_magic, k_segment_format_version,
@@ -235,7 +242,14 @@ DiskStorage::DiskStorage(std::unique_ptr<State> state) : m_state(std::move(state
     RE_ASSERT(m_state->writer.has_value());
 }
 
-DiskStorage::~DiskStorage() = default;
+DiskStorage::~DiskStorage()
+{
+    // A clean close leaves segment files holding exactly their records. If
+    // this fails, or the process dies first, recovery trims the zeros.
+    if (m_state->writer.has_value() && !m_state->failure.has_value()) {
+        (void)m_state->writer->seal();
+    }
+}
 
 const raft::PersistedState& DiskStorage::recovered() const { return m_state->recovered; }
 
@@ -336,6 +350,11 @@ std::string DiskStorageInspector::next_segment_path(const DiskStorage& storage)
 int DiskStorageInspector::current_segment_fd(const DiskStorage& storage)
 {
     return storage.m_state->writer->fd();
+}
+
+std::uint64_t DiskStorageInspector::current_segment_bytes(const DiskStorage& storage)
+{
+    return storage.m_state->writer->bytes();
 }
 
 std::uint64_t DiskStorageInspector::segment_count(const DiskStorage& storage)

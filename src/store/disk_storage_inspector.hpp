@@ -17,6 +17,9 @@ struct DiskStorageInspector {
     static std::string next_segment_path(const DiskStorage& storage);
     /// The open descriptor of the current segment.
     static int current_segment_fd(const DiskStorage& storage);
+    /// Bytes written to the current segment (its file may be longer: the
+    /// preallocated zeros).
+    static std::uint64_t current_segment_bytes(const DiskStorage& storage);
     static std::uint64_t segment_count(const DiskStorage& storage);
 };
 

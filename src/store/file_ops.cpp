@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include <dirent.h>
@@ -161,12 +162,21 @@ util::Result<FileHandle> open_for_append(const std::string& path)
     return FileHandle(fd);
 }
 
-util::Status write_all(const FileHandle& file, std::string_view bytes, const std::string& path)
+namespace {
+
+/// write() (no offset: at the file position) or pwrite() until all of
+/// `bytes` is written.
+util::Status write_fully(const FileHandle& file, std::optional<std::uint64_t> offset,
+                         std::string_view bytes, const std::string& path)
 {
     RE_ASSERT(file.valid());
     std::size_t written = 0;
     while (written < bytes.size()) {
-        ssize_t result = ::write(file.fd(), bytes.data() + written, bytes.size() - written);
+        const char* from = bytes.data() + written;
+        std::size_t left = bytes.size() - written;
+        ssize_t result = offset.has_value()
+                             ? ::pwrite(file.fd(), from, left, static_cast<off_t>(*offset + written))
+                             : ::write(file.fd(), from, left);
         if (result < 0 && errno == EINTR) {
             continue;
         }
@@ -181,6 +191,48 @@ util::Status write_all(const FileHandle& file, std::string_view bytes, const std
         written += static_cast<std::size_t>(result);
     }
     RE_ASSERT(written == bytes.size());
+    return util::Ok{};
+}
+
+} // namespace
+
+util::Status write_all(const FileHandle& file, std::string_view bytes, const std::string& path)
+{
+    return write_fully(file, std::nullopt, bytes, path);
+}
+
+util::Result<FileHandle> open_for_writing(const std::string& path)
+{
+    int fd = open_retrying(path.c_str(), O_WRONLY | O_CREAT, 0644);
+    if (fd < 0) {
+        return errno_error("open", path, errno);
+    }
+    return FileHandle(fd);
+}
+
+util::Status write_all_at(const FileHandle& file, std::uint64_t offset, std::string_view bytes,
+                          const std::string& path)
+{
+    return write_fully(file, offset, bytes, path);
+}
+
+bool preallocate(const FileHandle& file, std::uint64_t offset, std::uint64_t length)
+{
+    RE_ASSERT(file.valid());
+    int result = 0;
+    do {
+        result = ::fallocate(file.fd(), 0, static_cast<off_t>(offset), static_cast<off_t>(length));
+    } while (result != 0 && errno == EINTR);
+    return result == 0;
+}
+
+util::Status truncate_open_file(const FileHandle& file, std::uint64_t size,
+                                const std::string& path)
+{
+    RE_ASSERT(file.valid());
+    if (::ftruncate(file.fd(), static_cast<off_t>(size)) != 0) {
+        return errno_error("ftruncate", path, errno);
+    }
     return util::Ok{};
 }
 

@@ -54,6 +54,20 @@ util::Result<FileHandle> open_for_append(const std::string& path);
 /// Writes all of `bytes` at the file's current position; a short write that
 /// makes no progress is an error (errno, or EIO if none was set).
 util::Status write_all(const FileHandle& file, std::string_view bytes, const std::string& path);
+/// Opens for writing at chosen offsets (write_all_at): creates the file if
+/// missing (mode 0644), never truncates it.
+util::Result<FileHandle> open_for_writing(const std::string& path);
+/// Writes all of `bytes` at `offset`, the file position untouched; errors as
+/// write_all.
+util::Status write_all_at(const FileHandle& file, std::uint64_t offset, std::string_view bytes,
+                          const std::string& path);
+/// Allocates [offset, offset + length) on disk, growing the file to cover it
+/// (the new bytes read as zeros). False when the filesystem cannot (no
+/// fallocate support, disk full): the caller then just writes without it.
+bool preallocate(const FileHandle& file, std::uint64_t offset, std::uint64_t length);
+/// Cuts an open file to `size` bytes (no fsync).
+util::Status truncate_open_file(const FileHandle& file, std::uint64_t size,
+                                const std::string& path);
 util::Status sync_file(const FileHandle& file, const std::string& path, std::uint64_t& fsync_count);
 util::Status sync_directory(const std::string& path, std::uint64_t& fsync_count);
 /// Cuts a file to `size` bytes and fsyncs it.

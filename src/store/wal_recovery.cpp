@@ -121,6 +121,15 @@ util::Status recover_segment(SegmentInfo& info, bool last_segment, LogReplay& re
     RE_TRY(bytes, read_whole_file(info.path));
     SegmentScan scan = scan_segment(bytes);
     info.bytes = bytes.size();
+    if (scan.unwritten_from.has_value()) {
+        // A crash left the writer's preallocated zeros; the file goes back to
+        // its records so that every segment on disk ends where its log does.
+        if (util::Status cut = truncate_file(info.path, *scan.unwritten_from, fsync_count);
+            !cut.ok()) {
+            return cut.error();
+        }
+        info.bytes = *scan.unwritten_from;
+    }
     if (scan.bad_offset.has_value()) {
         if (util::Status handled =
                 handle_damage(scan, info, last_segment, bytes.size(), recovery, fsync_count);

@@ -4,6 +4,7 @@
 
 #include <raftescort/util/assert.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace raftescort::store {
@@ -62,6 +63,13 @@ SegmentScan scan_segment(std::string_view bytes)
     }
     RE_ASSERT(offset <= bytes.size());
     if (!scan.bad_offset.has_value()) {
+        return scan;
+    }
+    if (std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(offset), bytes.end(),
+                    [](char byte) { return byte == 0; })) {
+        scan.unwritten_from = offset;
+        scan.bad_offset.reset();
+        scan.bad_reason.clear();
         return scan;
     }
     // A torn write leaves damage only at the end. Look for any valid record

@@ -33,6 +33,10 @@ struct SegmentScan {
     /// The first offset after bad_offset where a valid record starts. When
     /// set, the damage is not a torn tail: a good record follows it.
     std::optional<std::size_t> valid_record_after;
+    /// Where the records end when only zeros follow them: space the writer
+    /// preallocated and never wrote (segment_writer.hpp). Not damage; no
+    /// record is all zeros (type 0 does not exist).
+    std::optional<std::size_t> unwritten_from;
 };
 
 /// Scans `bytes` (which outlive the result: records point into them).

@@ -323,3 +323,82 @@ TEST_CASE("disk storage keeps an old log only where it agrees with the snapshot"
         REQUIRE(storage->recovered().applied == raft::Index{5});
     }
 }
+
+TEST_CASE("disk storage grows the open segment ahead of its writes", "[store]")
+{
+    // Goal: while a segment is open its file is preallocated (zeros after
+    // the records), so appends do not change its size; a rollover and a
+    // clean close cut the zeros off; with preallocate_bytes 0 the file
+    // always ends at its last record.
+    TempDir dir;
+    std::vector<std::string> sealed;
+    {
+        auto storage = open_ok(options(dir.path()));
+        save_ok(*storage, ready(entries(1, 1, 3), hard_state(1, 1, 0)));
+        std::string current = DiskStorageInspector::current_segment_path(*storage);
+        std::uint64_t written = DiskStorageInspector::current_segment_bytes(*storage);
+        std::uint64_t allocated = std::filesystem::file_size(current);
+        REQUIRE(allocated >= written + options(dir.path()).preallocate_bytes / 2);
+        REQUIRE(read_bytes(current).find_first_not_of('\0', written) == std::string::npos);
+        save_ok(*storage, ready(entries(1, 4, 6), hard_state(1, 1, 3)));
+        REQUIRE(DiskStorageInspector::current_segment_bytes(*storage) > written);
+        REQUIRE(std::filesystem::file_size(current) == allocated);
+    }
+    REQUIRE(std::filesystem::file_size(segment_paths(dir.path()).back())
+            < options(dir.path()).preallocate_bytes);
+
+    TempDir rolled;
+    {
+        auto storage = open_ok(options(rolled.path(), 1));
+        for (std::uint64_t index = 1; index <= 3; ++index) {
+            save_ok(*storage, ready({entry(1, index)}, hard_state(1, 1, index - 1)));
+        }
+        std::vector<std::string> segments = segment_paths(rolled.path());
+        REQUIRE(segments.size() == 4);
+        // Left behind by rollovers: records only.
+        for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
+            INFO(segments[i]);
+            REQUIRE(std::filesystem::file_size(segments[i]) < 4096);
+        }
+    }
+
+    TempDir unallocated;
+    raftescort::store::StorageOptions exact = options(unallocated.path());
+    exact.preallocate_bytes = 0;
+    auto storage = open_ok(exact);
+    save_ok(*storage, ready(entries(1, 1, 3), hard_state(1, 1, 0)));
+    REQUIRE(std::filesystem::file_size(DiskStorageInspector::current_segment_path(*storage))
+            == DiskStorageInspector::current_segment_bytes(*storage));
+}
+
+TEST_CASE("disk storage trims preallocated zeros left in any segment by a crash", "[store]")
+{
+    // Goal: a crash keeps the zeros after the records (in the last segment,
+    // or in an earlier one when it came between a rollover and its cut);
+    // recovery reads them as the end of that segment, not as damage, keeps
+    // every entry and cuts the files back to their records.
+    TempDir dir;
+    std::vector<raft::Entry> expected;
+    {
+        auto storage = open_ok(options(dir.path(), 1));
+        for (std::uint64_t index = 1; index <= 3; ++index) {
+            save_ok(*storage, ready({entry(1, index)}, hard_state(1, 1, index)));
+            expected.push_back(entry(1, index));
+        }
+    }
+    std::vector<std::string> segments = segment_paths(dir.path());
+    REQUIRE(segments.size() == 4);
+    std::vector<std::uint64_t> sizes;
+    for (const std::string& segment : segments) {
+        sizes.push_back(std::filesystem::file_size(segment));
+        std::filesystem::resize_file(segment, sizes.back() + 8192);
+    }
+    auto storage = open_ok(options(dir.path(), 1));
+    REQUIRE(storage->recovered().entries == expected);
+    REQUIRE(storage->recovered().hard_state == hard_state(1, 1, 3));
+    REQUIRE_FALSE(storage->report().truncated_tail.has_value());
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        INFO(segments[i]);
+        REQUIRE(std::filesystem::file_size(segments[i]) == sizes[i]);
+    }
+}

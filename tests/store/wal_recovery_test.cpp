@@ -19,6 +19,8 @@ namespace {
 constexpr std::uint64_t k_frame_bytes = 9;
 constexpr std::uint64_t k_header_record_bytes = k_frame_bytes + 8 + 4 + 8;
 constexpr std::uint64_t k_hard_state_record_bytes = k_frame_bytes + 24;
+/// Zeros a crash leaves after the last write when the writer preallocated.
+constexpr std::uint64_t k_preallocated_zeros = 4096;
 
 std::uint64_t entry_record_bytes(const raft::Entry& log_entry)
 {
@@ -83,8 +85,10 @@ TEST_CASE("wal recovery after a crash at every byte recovers exactly the synced 
     // Goal: cutting the last segment at any byte (a crash mid-write) recovers
     // exactly the records wholly before the cut, which include every save
     // completed before it; a cut inside a record is reported as a truncated
-    // tail at that record's start. Method: write six saves, compute each
-    // record's extent from the format, then cut a copy at every offset.
+    // tail at that record's start. The same when the preallocated zeros
+    // follow the cut, except that zeros alone are not damage. Method: write
+    // six saves, compute each record's extent from the format, then cut a
+    // copy at every offset, with and without zeros after the cut.
     TempDir dir;
     std::vector<ModelRecord> records;
     // open() starts the segment with a header and the (empty) hard state.
@@ -96,7 +100,7 @@ TEST_CASE("wal recovery after a crash at every byte recovers exactly the synced 
         auto storage = open_ok(options(dir.path()));
         segment_path = DiskStorageInspector::current_segment_path(*storage);
         std::uint64_t expected_bytes = k_header_record_bytes + k_hard_state_record_bytes;
-        REQUIRE(std::filesystem::file_size(segment_path) == expected_bytes);
+        REQUIRE(DiskStorageInspector::current_segment_bytes(*storage) == expected_bytes);
         for (const raft::Ready& batch : crash_test_saves()) {
             save_ok(*storage, batch);
             add_save(records, batch);
@@ -104,54 +108,89 @@ TEST_CASE("wal recovery after a crash at every byte recovers exactly the synced 
             for (const ModelRecord& record : records) {
                 expected_bytes += record.bytes;
             }
-            // The bytes on disk are exactly the records the format describes.
-            REQUIRE(std::filesystem::file_size(segment_path) == expected_bytes);
+            REQUIRE(DiskStorageInspector::current_segment_bytes(*storage) == expected_bytes);
+            // While open, the records are followed by preallocated zeros.
+            std::string on_disk = read_bytes(segment_path);
+            REQUIRE(on_disk.size() > expected_bytes);
+            REQUIRE(on_disk.find_first_not_of('\0', expected_bytes) == std::string::npos);
             save_ends.push_back(expected_bytes);
         }
     }
+    // After a clean close, the bytes on disk are exactly the records the
+    // format describes.
+    REQUIRE(std::filesystem::file_size(segment_path) == save_ends.back());
     std::string segment_name = std::filesystem::path(segment_path).filename().string();
     std::uint64_t file_bytes = save_ends.back();
+    const std::string written = read_bytes(segment_path);
     std::uint64_t offsets_checked = 0;
     for (std::uint64_t cut = 0; cut <= file_bytes; ++cut) {
         INFO("cut at byte " << cut);
-        // Records wholly before the cut, and where the last of them ends.
-        std::size_t whole_records = 0;
-        std::uint64_t boundary = 0;
-        while (whole_records < records.size() && boundary + records[whole_records].bytes <= cut) {
-            boundary += records[whole_records].bytes;
-            whole_records += 1;
-        }
-        ModelState expected = replay_model(records, whole_records);
-        TempDir scratch;
-        std::string copy = scratch.join("data");
-        copy_tree(dir.path(), copy);
-        std::filesystem::resize_file(copy + "/wal/" + segment_name, cut);
+        // Without preallocation the file ends at the cut; with it, the
+        // writer's zeros follow the cut up to the preallocated size.
+        for (std::uint64_t zeros_after : {std::uint64_t{0}, k_preallocated_zeros}) {
+            INFO("zeros after the cut: " << zeros_after);
+            // Records whole in the cut file, and where the last of them ends.
+            // With zeros after the cut, a record whose lost bytes were zeros
+            // anyway (the sequence's high bytes in the header) is whole again.
+            const std::uint64_t first_lost_nonzero =
+                std::min<std::uint64_t>(written.find_first_not_of('\0', cut), file_bytes);
+            std::size_t whole_records = 0;
+            std::uint64_t boundary = 0;
+            while (whole_records < records.size()) {
+                std::uint64_t end = boundary + records[whole_records].bytes;
+                bool kept = end <= cut || (zeros_after > 0 && end <= first_lost_nonzero);
+                if (!kept) {
+                    break;
+                }
+                boundary = end;
+                whole_records += 1;
+            }
+            ModelState expected = replay_model(records, whole_records);
+            TempDir scratch;
+            std::string copy = scratch.join("data");
+            copy_tree(dir.path(), copy);
+            std::string copied_segment = copy + "/wal/" + segment_name;
+            std::filesystem::resize_file(copied_segment, cut);
+            std::filesystem::resize_file(copied_segment, cut + zeros_after);
+            // Zeros after the last whole record are unwritten space, not damage.
+            bool damaged = read_bytes(copied_segment).find_first_not_of('\0', boundary)
+                           != std::string::npos;
 
-        auto storage = open_ok(options(copy));
-        REQUIRE(storage->recovered().entries == expected.entries);
-        REQUIRE(storage->recovered().hard_state == expected.hard_state);
-        // Every save completed at or before the cut is fully recovered.
-        for (std::size_t save = 0; save < save_ends.size() && save_ends[save] <= cut; ++save) {
-            REQUIRE(boundary >= save_ends[save]);
+            auto storage = open_ok(options(copy));
+            REQUIRE(storage->recovered().entries == expected.entries);
+            REQUIRE(storage->recovered().hard_state == expected.hard_state);
+            // Every save completed at or before the cut is fully recovered.
+            for (std::size_t save = 0; save < save_ends.size() && save_ends[save] <= cut;
+                 ++save) {
+                REQUIRE(boundary >= save_ends[save]);
+            }
+            const auto& tail = storage->report().truncated_tail;
+            REQUIRE(damaged == (boundary < cut));
+            if (!damaged) {
+                REQUIRE_FALSE(tail.has_value());
+            } else {
+                REQUIRE(tail.has_value());
+                REQUIRE(tail->offset == boundary);
+                REQUIRE(tail->bytes == cut + zeros_after - boundary);
+                REQUIRE(contains(tail->file, segment_name));
+            }
+            // The segment was cut back to its whole records (deleted when
+            // none is whole), durably: a second recovery sees the same log,
+            // clean.
+            if (boundary == 0) {
+                REQUIRE_FALSE(std::filesystem::exists(copied_segment));
+            } else {
+                REQUIRE(std::filesystem::file_size(copied_segment) == boundary);
+            }
+            storage.reset();
+            auto again = open_ok(options(copy));
+            REQUIRE(again->recovered().entries == expected.entries);
+            REQUIRE(again->recovered().hard_state == expected.hard_state);
+            REQUIRE_FALSE(again->report().truncated_tail.has_value());
+            offsets_checked += 1;
         }
-        const auto& tail = storage->report().truncated_tail;
-        if (boundary == cut) {
-            REQUIRE_FALSE(tail.has_value());
-        } else {
-            REQUIRE(tail.has_value());
-            REQUIRE(tail->offset == boundary);
-            REQUIRE(tail->bytes == cut - boundary);
-            REQUIRE(contains(tail->file, segment_name));
-        }
-        // The cut was made durable: a second recovery sees the same log, clean.
-        storage.reset();
-        auto again = open_ok(options(copy));
-        REQUIRE(again->recovered().entries == expected.entries);
-        REQUIRE(again->recovered().hard_state == expected.hard_state);
-        REQUIRE_FALSE(again->report().truncated_tail.has_value());
-        offsets_checked += 1;
     }
-    REQUIRE(offsets_checked == file_bytes + 1);
+    REQUIRE(offsets_checked == 2 * (file_bytes + 1));
     // The lead tracks this count.
     std::cout << "wal crash-at-every-byte: checked " << offsets_checked << " cut offsets over "
               << save_ends.size() << " saves (" << records.size() << " records)\n";
@@ -167,11 +206,11 @@ std::vector<std::uint64_t> write_three_saves(const std::string& directory, std::
     auto storage = open_ok(options(directory));
     segment = DiskStorageInspector::current_segment_path(*storage);
     std::vector<std::uint64_t> starts;
-    starts.push_back(std::filesystem::file_size(segment));
+    starts.push_back(DiskStorageInspector::current_segment_bytes(*storage));
     save_ok(*storage, ready(entries(1, 1, 2), hard_state(1, 1, 1)));
-    starts.push_back(std::filesystem::file_size(segment));
+    starts.push_back(DiskStorageInspector::current_segment_bytes(*storage));
     save_ok(*storage, ready(entries(1, 3, 4), hard_state(1, 1, 3)));
-    starts.push_back(std::filesystem::file_size(segment));
+    starts.push_back(DiskStorageInspector::current_segment_bytes(*storage));
     save_ok(*storage, ready({entry(1, 5, "last entry")}));
     return starts;
 }

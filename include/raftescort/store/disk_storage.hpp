@@ -50,6 +50,10 @@ struct StorageOptions {
     std::string directory;
     /// A segment is closed and a new one started once it reaches this size.
     std::uint64_t segment_bytes_max = 64ULL * 1024 * 1024;
+    /// The open segment is grown ahead of the writes by this much (zeros), so
+    /// that an fsync writes data only; 0 grows it with each append instead.
+    /// A clean close, a rollover and recovery cut the unwritten rest off.
+    std::uint64_t preallocate_bytes = 1024ULL * 1024;
 };
 
 /// What recovery found, for the node's log and for tests.
