@@ -135,6 +135,13 @@ def main():
     emit("|---:|---:|---:|---:|---:|")
     emit(f"| {fmt(fsync, 3)} ms | {fmt(rtt, 3)} ms | {fmt(floor, 3)} ms | {fmt(c1, 3)} ms | {ratio(c1, floor)} |")
     emit("")
+    preallocated = median([v["preallocated_p50_ms"] for v in values.get("floor_fsync", [])
+                           if "preallocated_p50_ms" in v])
+    if preallocated is not None and rtt is not None:
+        emit(f"The same write into space allocated beforehand, as raftescort's log writes: "
+             f"{fmt(preallocated, 3)} ms; with it the floor is {fmt(preallocated + rtt, 3)} ms "
+             f"and the p50 at 1 client {ratio(c1, preallocated + rtt)} of it.")
+        emit("")
 
     emit(f"## Failover: kill -9 of the leader, {failovers} trials each")
     emit("")
