@@ -154,6 +154,18 @@ median_smaps_kb() {
     done | sort -n | sed -n 3p
 }
 
+# rss_floor_kb PROGRAM: the resident set of bench/rss_floor.cpp once it is
+# ready (a process that only constructs a cpp-httplib server).
+rss_floor_kb() {
+    local out="$work/rss-floor.out" pid rss
+    "$1" >"$out" &
+    pid=$!
+    wait_until 10 grep -q ready "$out"
+    rss=$(rss_kb "$pid")
+    stop_pid "$pid"
+    echo "$rss"
+}
+
 stop_pid() {
     kill "$1" 2>/dev/null || return 0
     local deadline=$(($(now_ms) + 5000))

@@ -181,6 +181,9 @@ def main():
                        (f"resident memory per member, after {fmt(disk.get('writes'))} writes", end)):
         r, e = row.get("raftescort"), row.get("etcd")
         emit(f"| {label} (median) | {fmt(r and r / 1024, 1)} MiB | {fmt(e and e / 1024, 1)} MiB | {ratio(r, e)} |")
+    floor_rss = values["rss_floor_kb"][0] if values.get("rss_floor_kb") else None
+    emit(f"| resident memory of a process that only constructs a cpp-httplib server "
+         f"(bench/rss_floor.cpp: the library's OpenSSL setup before main) | {fmt(floor_rss and floor_rss / 1024, 1)} MiB | | |")
     for key, label in (("pss_idle_kb", "proportional set (Pss) per member, idle: shared pages split among their users"),
                        ("private_idle_kb", "private memory per member, idle: what the member alone holds")):
         row = values[key][0] if values.get(key) else {}
