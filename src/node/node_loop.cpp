@@ -738,9 +738,7 @@ void NodeLoop::record_applied(const runtime::AppliedEntry& applied)
                            || applied.result.kind == escort::ApplyResult::Kind::stepped
                            || applied.result.kind == escort::ApplyResult::Kind::mission_set;
         if (interesting) {
-            // One per write under load: batched rather than a Redis round
-            // trip each (RegistryWorker::post_lazy).
-            m_registry.post_lazy(
+            m_registry.post(
                 [event](registry::Registry& registry) { registry.record_event(event); });
         }
     }

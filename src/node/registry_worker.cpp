@@ -53,32 +53,17 @@ RegistryWorker::~RegistryWorker()
     spdlog::debug("registry worker stopped");
 }
 
-bool RegistryWorker::enqueue_locked(Work work)
-{
-    if (m_queue.size() >= m_options.queue_max) {
-        m_dropped.fetch_add(1);
-        return false;
-    }
-    m_queue.push_back(std::move(work));
-    return true;
-}
-
 void RegistryWorker::post(Work work)
 {
     {
         std::lock_guard lock(m_mutex);
-        if (!enqueue_locked(std::move(work))) {
+        if (m_queue.size() >= m_options.queue_max) {
+            m_dropped.fetch_add(1);
             return;
         }
-        m_urgent = true;
+        m_queue.push_back(std::move(work));
     }
     m_wake.notify_one();
-}
-
-void RegistryWorker::post_lazy(Work work)
-{
-    std::lock_guard lock(m_mutex);
-    enqueue_locked(std::move(work));
 }
 
 void RegistryWorker::record_leader(const registry::LeaderRecord& record)
@@ -111,10 +96,8 @@ void RegistryWorker::run()
         std::deque<Work> work;
         {
             std::unique_lock lock(m_mutex);
-            // Lazy work alone waits for the timeout (post_lazy).
             m_wake.wait_for(lock, std::chrono::milliseconds(m_options.idle_wait_ms),
-                            [this] { return m_stopping || m_urgent; });
-            m_urgent = false;
+                            [this] { return m_stopping || !m_queue.empty(); });
             work.swap(m_queue);
             stopping = m_stopping;
         }

@@ -62,11 +62,6 @@ public:
     /// Queues work for the worker thread; never blocks. Dropped (and
     /// counted) when the queue is full.
     void post(Work work);
-    /// Like post, without waking the worker: the work runs at its next wake,
-    /// within idle_wait_ms, pipelined with whatever else queued up. For
-    /// records nobody waits on (an event per applied move), so that a busy
-    /// leader does not wake this thread and Redis once per write.
-    void post_lazy(Work work);
     /// Queues a leader record and remembers it, to write again after a reset.
     void record_leader(const registry::LeaderRecord& record);
     /// The log says `leader` led `term` (a leader_noop entry was applied).
@@ -78,9 +73,6 @@ public:
     std::uint64_t dropped() const { return m_dropped.load(); }
 
 private:
-    /// Queues `work` (m_mutex held); false when the queue is full (then
-    /// it is counted).
-    bool enqueue_locked(Work work);
     void run();
     void refresh(registry::Registry& registry, std::int64_t now_ms);
     void repopulate(registry::Registry& registry);
@@ -94,8 +86,6 @@ private:
     std::condition_variable m_wake;
     std::deque<Work> m_queue;
     bool m_stopping = false;
-    /// Work queued by post(): wake now rather than at the next timeout.
-    bool m_urgent = false;
     /// Leaders this node knows of, newest terms kept; touched by the worker only.
     std::map<raft::Term, registry::LeaderRecord> m_leaders;
     std::int64_t m_next_refresh_ms = 0;
