@@ -2,6 +2,7 @@
 
 #include "node/entry_text.hpp"
 
+#include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <spdlog/spdlog.h>
@@ -50,7 +51,10 @@ NodeLoop::NodeLoop(std::unique_ptr<runtime::Replica> replica, NodeLoopOptions op
     m_last_role = m_replica->raft().role();
     m_last_term = m_replica->raft().term();
     publish_status();
-    m_thread = std::thread([this] { run(); });
+    m_thread = std::thread([this] {
+        transport::name_this_thread("loop");
+        run();
+    });
 }
 
 NodeLoop::~NodeLoop()

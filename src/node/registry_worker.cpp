@@ -1,5 +1,6 @@
 #include "node/registry_worker.hpp"
 
+#include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <spdlog/spdlog.h>
@@ -39,7 +40,10 @@ RegistryWorker::RegistryWorker(std::unique_ptr<registry::Registry> registry,
 {
     RE_ASSERT(m_registry != nullptr);
     RE_ASSERT(m_options.self != raft::k_no_node);
-    m_thread = std::thread([this] { run(); });
+    m_thread = std::thread([this] {
+        transport::name_this_thread("registry");
+        run();
+    });
 }
 
 RegistryWorker::~RegistryWorker()

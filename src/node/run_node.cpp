@@ -9,6 +9,7 @@
 #include <raftescort/store/disk_storage.hpp>
 #include <raftescort/transport/http_server.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
+#include <raftescort/transport/thread_name.hpp>
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -193,7 +194,10 @@ util::Status run_node(const NodeSettings& settings)
     if (!server.widen_listen_backlog(transport::HttpServer::k_listen_backlog)) {
         spdlog::warn("could not widen the listen backlog; bursts of connections may wait");
     }
-    std::thread listener([&server] { server.listen_after_bind(); });
+    std::thread listener([&server] {
+        transport::name_this_thread("listen");
+        server.listen_after_bind();
+    });
     spdlog::info("node {} of cluster {} serving on {}:{}, reachable at {}", id.value,
                  settings.cluster_id, settings.listen_host, settings.listen_port,
                  settings.advertise);

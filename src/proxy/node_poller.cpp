@@ -1,6 +1,7 @@
 #include "proxy/node_poller.hpp"
 
 #include <raftescort/transport/raft_endpoint.hpp>
+#include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <chrono>
@@ -26,7 +27,10 @@ NodePoller::NodePoller(std::uint64_t id, std::string address, NodePollerOptions 
         m_client->set_read_timeout(timeout);
         m_client->set_write_timeout(timeout);
     }
-    m_thread = std::thread([this] { run(); });
+    m_thread = std::thread([this] {
+        transport::name_this_thread("poll-nodes");
+        run();
+    });
 }
 
 NodePoller::~NodePoller()

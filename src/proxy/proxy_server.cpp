@@ -1,6 +1,7 @@
 #include "proxy/proxy_server.hpp"
 
 #include <raftescort/transport/raft_endpoint.hpp>
+#include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <spdlog/spdlog.h>
@@ -109,7 +110,10 @@ util::Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxySetting
     proxy->m_status_publisher = std::make_unique<StatusPublisher>(
         proxy->m_view, proxy->m_hub, std::max<std::int64_t>(250, settings.poll_interval_ms));
     ProxyServer* raw = proxy.get();
-    proxy->m_listener = std::thread([raw] { raw->m_server.listen_after_bind(); });
+    proxy->m_listener = std::thread([raw] {
+        transport::name_this_thread("listen");
+        raw->m_server.listen_after_bind();
+    });
     spdlog::info("proxy of cluster {} serving on {}:{}; Redis at {}", settings.cluster_id,
                  settings.listen_host, proxy->m_port, url.redacted());
     return proxy;

@@ -3,6 +3,7 @@
 #include "proxy/clock.hpp"
 #include "proxy/records_json.hpp"
 
+#include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <spdlog/spdlog.h>
@@ -38,7 +39,10 @@ RegistryPoller::RegistryPoller(SharedRegistry& registry, ClusterView& view, Even
     RE_ASSERT(m_options.nodes_interval_ms > 0);
     RE_ASSERT(m_options.events_interval_ms > 0);
     RE_ASSERT(m_options.events_backlog <= m_options.events_read_max);
-    m_thread = std::thread([this] { run(); });
+    m_thread = std::thread([this] {
+        transport::name_this_thread("poll-registry");
+        run();
+    });
 }
 
 RegistryPoller::~RegistryPoller() { stop(); }

@@ -2,6 +2,7 @@
 
 #include "proxy/cluster_json.hpp"
 
+#include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <chrono>
@@ -12,7 +13,10 @@ StatusPublisher::StatusPublisher(ClusterView& view, EventHub& hub, std::int64_t 
     : m_view(view), m_hub(hub), m_interval_ms(interval_ms)
 {
     RE_ASSERT(m_interval_ms > 0);
-    m_thread = std::thread([this] { run(); });
+    m_thread = std::thread([this] {
+        transport::name_this_thread("publish");
+        run();
+    });
 }
 
 StatusPublisher::~StatusPublisher() { stop(); }

@@ -16,7 +16,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 
 namespace {
@@ -96,6 +99,20 @@ private:
 };
 
 } // namespace
+
+TEST_CASE("node: the loop and the registry worker run in threads named for them", "[node]")
+{
+    SingleNode node;
+    std::set<std::string> names;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        names.insert(name);
+    }
+    REQUIRE(names.count("loop") == 1);
+    REQUIRE(names.count("registry") == 1);
+}
 
 TEST_CASE("node api: a move answers after commit with the new lead and positions", "[node][api]")
 {

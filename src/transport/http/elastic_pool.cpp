@@ -2,6 +2,7 @@
 
 #include <raftescort/transport/elastic_pool.hpp>
 
+#include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <system_error>
@@ -40,7 +41,10 @@ void ElasticPool::enqueue(std::function<void()> job)
         try {
             // Detached: a thread that ends for idleness has no one to join
             // it; shutdown() waits for the count instead.
-            std::thread([this] { work(); }).detach();
+            std::thread([this] {
+                name_this_thread("http");
+                work();
+            }).detach();
             return;
         } catch (const std::system_error&) {
             // No thread to be had now: the job waits for a running one, or

@@ -12,6 +12,7 @@
 
 #include <raftescort/transport/codec.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
+#include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <httplib.h>
@@ -305,7 +306,10 @@ PeerSender::PeerSender(PeerSenderOptions options, raft::NodeId peer, std::string
     m_state = std::make_unique<State>(std::move(options), peer, std::move(address));
     // The first client is made on the sender thread, like every later one.
     m_state->address_changed = true;
-    m_state->thread = std::thread([state = m_state.get()] { state->run(); });
+    m_state->thread = std::thread([state = m_state.get()] {
+        name_this_thread("send-" + std::to_string(state->peer.value));
+        state->run();
+    });
 }
 
 PeerSender::~PeerSender()
