@@ -1,21 +1,24 @@
 // Storage benchmark: how many entries per second the write-ahead log makes
 // durable with batches of 1, 16 and 256 entries per fsync, next to a plain
-// write+fsync loop on the same disk (the physical floor). It prints figures;
-// it never passes or fails on a time.
+// write+fsync loop on the same disk (the physical floor), and how long a
+// 5-member commit's fsyncs take when the members share the disk. It prints
+// figures; it never passes or fails on a time.
 //
-// Rounds are interleaved (floor, 1, 16, 256, floor, 1, ...) so that noise
+// Rounds are interleaved (floor, five members, 1, 16, 256, floor, ...) so that noise
 // from other work on the machine lands on every variant alike; the report
 // quotes medians across rounds.
 
 #include <raftescort/store/disk_storage.hpp>
 
 #include <algorithm>
+#include <barrier>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
@@ -129,6 +132,101 @@ Figures measure_wal(const std::filesystem::path& directory, std::size_t batch,
     return figures;
 }
 
+/// A 5-member commit's durability on this one disk: five writers (one per
+/// member, each its own preallocated file, as the log writes) append and
+/// fsync at the same moment, and a commit needs the leader's and two of the
+/// four others'. Returns the p50 of that, in us, and of one writer alone.
+struct MajorityFigures {
+    double alone_p50_us = 0;
+    double majority_p50_us = 0;
+};
+
+MajorityFigures measure_majority(const std::filesystem::path& directory, double seconds)
+{
+    constexpr int k_members = 5;
+    constexpr std::size_t k_record_bytes = 64;
+    constexpr std::uint64_t k_preallocated = 64ULL * 1024 * 1024;
+    std::vector<int> files;
+    for (int member = 0; member < k_members; ++member) {
+        std::filesystem::path path = directory / ("member-" + std::to_string(member));
+        int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+        if (fd < 0 || ::fallocate(fd, 0, 0, k_preallocated) != 0 || ::fsync(fd) != 0) {
+            std::perror("member file");
+            std::exit(1);
+        }
+        files.push_back(fd);
+    }
+    char record[k_record_bytes];
+    std::memset(record, 'm', sizeof(record));
+    auto write_and_sync = [&](int member, std::uint64_t round) {
+        off_t offset = static_cast<off_t>((round * k_record_bytes) % k_preallocated);
+        if (::pwrite(files[member], record, sizeof(record), offset)
+                != static_cast<ssize_t>(sizeof(record))
+            || ::fsync(files[member]) != 0) {
+            std::perror("pwrite/fsync");
+            std::exit(1);
+        }
+    };
+
+    MajorityFigures figures;
+    std::vector<double> alone;
+    Clock::time_point start = Clock::now();
+    for (std::uint64_t round = 0; seconds_since(start) < seconds / 2; ++round) {
+        Clock::time_point begin = Clock::now();
+        write_and_sync(0, round);
+        alone.push_back(std::chrono::duration<double, std::micro>(Clock::now() - begin).count());
+    }
+    figures.alone_p50_us = percentile(alone, 0.5);
+
+    // Each round: release all five, wait for all, then read their times.
+    std::barrier round_start(k_members + 1);
+    std::barrier round_end(k_members + 1);
+    std::vector<Clock::time_point> done(k_members);
+    bool stop = false;
+    Clock::time_point released;
+    std::vector<std::thread> writers;
+    for (int member = 0; member < k_members; ++member) {
+        writers.emplace_back([&, member] {
+            for (std::uint64_t round = 0;; ++round) {
+                round_start.arrive_and_wait();
+                if (stop) {
+                    return;
+                }
+                write_and_sync(member, round + 1000000);
+                done[member] = Clock::now();
+                round_end.arrive_and_wait();
+            }
+        });
+    }
+    std::vector<double> majority;
+    start = Clock::now();
+    while (seconds_since(start) < seconds / 2) {
+        released = Clock::now();
+        round_start.arrive_and_wait();
+        round_end.arrive_and_wait();
+        std::vector<double> others;
+        for (int member = 1; member < k_members; ++member) {
+            others.push_back(
+                std::chrono::duration<double, std::micro>(done[member] - released).count());
+        }
+        std::sort(others.begin(), others.end());
+        double leader =
+            std::chrono::duration<double, std::micro>(done[0] - released).count();
+        majority.push_back(std::max(leader, others[1]));
+    }
+    stop = true;
+    round_start.arrive_and_wait();
+    for (std::thread& writer : writers) {
+        writer.join();
+    }
+    for (int member = 0; member < k_members; ++member) {
+        ::close(files[member]);
+        std::filesystem::remove(directory / ("member-" + std::to_string(member)));
+    }
+    figures.majority_p50_us = percentile(majority, 0.5);
+    return figures;
+}
+
 double median(std::vector<double> values) { return percentile(std::move(values), 0.5); }
 
 } // namespace
@@ -151,8 +249,12 @@ int main(int argc, char** argv)
     // segment-preallocation change's before and after, in one run).
     std::vector<Figures> unallocated;
     std::vector<Figures> raw;
+    std::vector<double> alone_p50, majority_p50;
     for (int round = 0; round < rounds; ++round) {
         raw.push_back(measure_raw(directory, seconds));
+        MajorityFigures five = measure_majority(directory, seconds);
+        alone_p50.push_back(five.alone_p50_us);
+        majority_p50.push_back(five.majority_p50_us);
         unallocated.push_back(measure_wal(directory, 1, 0, seconds));
         for (std::size_t b = 0; b < batches.size(); ++b) {
             wal[b].push_back(measure_wal(directory, batches[b], preallocate_bytes, seconds));
@@ -190,6 +292,12 @@ int main(int argc, char** argv)
     std::printf(
         "\nmedians of %d interleaved rounds of %.1f s each; entries carry 64 bytes of data\n",
         rounds, seconds);
+    std::printf("\n| five members on this disk, each fsyncing 64 B into preallocated space | p50 (us) |\n");
+    std::printf("|---|---:|\n");
+    std::printf("| one member alone | %.0f |\n", median(alone_p50));
+    std::printf("| all five at once, until the leader and two others are durable (a commit's "
+                "durability) | %.0f |\n",
+                median(majority_p50));
     std::filesystem::remove_all(directory);
     return 0;
 }
