@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <optional>
 #include <utility>
 
 #include <dirent.h>
@@ -153,54 +152,6 @@ util::Result<std::vector<std::string>> list_directory(const std::string& path)
     return names;
 }
 
-util::Result<FileHandle> open_for_append(const std::string& path)
-{
-    int fd = open_retrying(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd < 0) {
-        return errno_error("open", path, errno);
-    }
-    return FileHandle(fd);
-}
-
-namespace {
-
-/// write() (no offset: at the file position) or pwrite() until all of
-/// `bytes` is written.
-util::Status write_fully(const FileHandle& file, std::optional<std::uint64_t> offset,
-                         std::string_view bytes, const std::string& path)
-{
-    RE_ASSERT(file.valid());
-    std::size_t written = 0;
-    while (written < bytes.size()) {
-        const char* from = bytes.data() + written;
-        std::size_t left = bytes.size() - written;
-        ssize_t result = offset.has_value()
-                             ? ::pwrite(file.fd(), from, left, static_cast<off_t>(*offset + written))
-                             : ::write(file.fd(), from, left);
-        if (result < 0 && errno == EINTR) {
-            continue;
-        }
-        if (result < 0) {
-            return errno_error("write", path, errno);
-        }
-        if (result == 0) {
-            // write() returning 0 for a non-empty buffer means the disk takes
-            // no more; report it rather than spin.
-            return errno_error("write (no progress)", path, EIO);
-        }
-        written += static_cast<std::size_t>(result);
-    }
-    RE_ASSERT(written == bytes.size());
-    return util::Ok{};
-}
-
-} // namespace
-
-util::Status write_all(const FileHandle& file, std::string_view bytes, const std::string& path)
-{
-    return write_fully(file, std::nullopt, bytes, path);
-}
-
 util::Result<FileHandle> open_for_writing(const std::string& path)
 {
     int fd = open_retrying(path.c_str(), O_WRONLY | O_CREAT, 0644);
@@ -213,7 +164,26 @@ util::Result<FileHandle> open_for_writing(const std::string& path)
 util::Status write_all_at(const FileHandle& file, std::uint64_t offset, std::string_view bytes,
                           const std::string& path)
 {
-    return write_fully(file, offset, bytes, path);
+    RE_ASSERT(file.valid());
+    std::size_t written = 0;
+    while (written < bytes.size()) {
+        ssize_t result = ::pwrite(file.fd(), bytes.data() + written, bytes.size() - written,
+                                  static_cast<off_t>(offset + written));
+        if (result < 0 && errno == EINTR) {
+            continue;
+        }
+        if (result < 0) {
+            return errno_error("write", path, errno);
+        }
+        if (result == 0) {
+            // pwrite() returning 0 for a non-empty buffer means the disk takes
+            // no more; report it rather than spin.
+            return errno_error("write (no progress)", path, EIO);
+        }
+        written += static_cast<std::size_t>(result);
+    }
+    RE_ASSERT(written == bytes.size());
+    return util::Ok{};
 }
 
 bool preallocate(const FileHandle& file, std::uint64_t offset, std::uint64_t length)
@@ -265,8 +235,8 @@ util::Status truncate_file(const std::string& path, std::uint64_t size, std::uin
         return errno_error("open", path, errno);
     }
     FileHandle file(fd);
-    if (::ftruncate(file.fd(), static_cast<off_t>(size)) != 0) {
-        return errno_error("ftruncate", path, errno);
+    if (util::Status cut = truncate_open_file(file, size, path); !cut.ok()) {
+        return cut.error();
     }
     return sync_file(file, path, fsync_count);
 }
@@ -332,7 +302,7 @@ util::Status write_file_atomically(const std::string& directory, const std::stri
     }
     {
         FileHandle file(fd);
-        if (util::Status written = write_all(file, bytes, temporary_path); !written.ok()) {
+        if (util::Status written = write_all_at(file, 0, bytes, temporary_path); !written.ok()) {
             return written.error();
         }
         if (util::Status synced = sync_file(file, temporary_path, fsync_count); !synced.ok()) {

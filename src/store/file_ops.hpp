@@ -48,17 +48,12 @@ util::Status make_directory(const std::string& path, std::uint64_t& fsync_count)
 /// Names in a directory, without "." and "..", sorted.
 util::Result<std::vector<std::string>> list_directory(const std::string& path);
 
-/// Opens for appending: creates the file if missing (mode 0644). Never
-/// truncates, so reopening a path by mistake cannot destroy a segment.
-util::Result<FileHandle> open_for_append(const std::string& path);
-/// Writes all of `bytes` at the file's current position; a short write that
-/// makes no progress is an error (errno, or EIO if none was set).
-util::Status write_all(const FileHandle& file, std::string_view bytes, const std::string& path);
 /// Opens for writing at chosen offsets (write_all_at): creates the file if
-/// missing (mode 0644), never truncates it.
+/// missing (mode 0644). Never truncates, so reopening a path by mistake
+/// cannot destroy a segment.
 util::Result<FileHandle> open_for_writing(const std::string& path);
-/// Writes all of `bytes` at `offset`, the file position untouched; errors as
-/// write_all.
+/// Writes all of `bytes` at `offset`; a short write that makes no progress
+/// is an error (errno, or EIO if none was set).
 util::Status write_all_at(const FileHandle& file, std::uint64_t offset, std::string_view bytes,
                           const std::string& path);
 /// Allocates [offset, offset + length) on disk, growing the file to cover it

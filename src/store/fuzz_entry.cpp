@@ -49,8 +49,8 @@ util::Status write_fuzz_directory(const std::string& directory, const std::strin
     }
     std::string wal_directory = join_path(directory, k_wal_directory_name);
     RE_TRY(segment,
-           open_for_append(join_path(wal_directory, segment_file_name(k_fuzz_segment_sequence))));
-    return write_all(segment, bytes, wal_directory);
+           open_for_writing(join_path(wal_directory, segment_file_name(k_fuzz_segment_sequence))));
+    return write_all_at(segment, 0, bytes, wal_directory);
 }
 
 } // namespace
