@@ -84,6 +84,23 @@ struct FakeAnswer {
     json body = json::object();
 };
 
+/// The server hands every connection it accepts to its task queue: this
+/// one counts them.
+class CountingPool : public httplib::ThreadPool {
+public:
+    CountingPool(std::size_t threads, std::atomic<std::size_t>& accepted)
+        : httplib::ThreadPool(threads), m_accepted(accepted)
+    { }
+    void enqueue(std::function<void()> job) override
+    {
+        m_accepted.fetch_add(1);
+        httplib::ThreadPool::enqueue(std::move(job));
+    }
+
+private:
+    std::atomic<std::size_t>& m_accepted;
+};
+
 class FakeNode {
 public:
     using PostHandler = std::function<FakeAnswer(const std::string& path, const json& body)>;
@@ -92,7 +109,7 @@ public:
     {
         // One thread per keep-alive connection (NOTES.md): the proxy keeps
         // several open to a node, as it does to a real one.
-        m_server.new_task_queue = [] { return new httplib::ThreadPool(48); };
+        m_server.new_task_queue = [this] { return new CountingPool(48, m_connections); };
         m_server.set_tcp_nodelay(true);
         m_server.set_keep_alive_timeout(1);
         m_server.Get("/status", [this](const httplib::Request&, httplib::Response& response) {
@@ -152,6 +169,9 @@ public:
         return m_received;
     }
 
+    /// Connections the node has accepted so far.
+    std::size_t connections() const { return m_connections.load(); }
+
     /// The node dies: its port refuses connections from now on.
     void stop()
     {
@@ -163,6 +183,7 @@ public:
 
 private:
     const std::uint64_t m_id;
+    std::atomic<std::size_t> m_connections{0};
     transport::HttpServer m_server;
     int m_port = 0;
     std::thread m_thread;
