@@ -563,6 +563,38 @@ TEST_CASE("a follower that hears nothing for an election timeout campaigns", "[r
     REQUIRE(votes == 2);
 }
 
+TEST_CASE("the only voter campaigns on its first tick; others wait for a timeout", "[raft][5.2]")
+{
+    // Goal: a one-voter configuration (a founder, before anyone joins) has a
+    // leader after one tick, while a voter among others still waits at least
+    // election_ticks. Method: tick each until it leads or asks for votes.
+    Config config;
+    config.id = NodeId{1};
+    PersistedState sole;
+    sole.initial_conf.voters = {NodeId{1}};
+    sole.initial_conf.learners = {NodeId{2}};
+    RaftNode founder(config, std::move(sole));
+    drain(founder);
+    founder.tick();
+    REQUIRE(founder.role() == Role::leader);
+
+    PersistedState three;
+    three.initial_conf.voters = {NodeId{1}, NodeId{2}, NodeId{3}};
+    RaftNode member(config, std::move(three));
+    drain(member);
+    std::uint32_t ticks = 0;
+    bool campaigned = false;
+    while (!campaigned && ticks < 2 * config.election_ticks) {
+        member.tick();
+        ++ticks;
+        for (const Message& message : drain(member)) {
+            campaigned |= message.type == MessageType::pre_vote || message.type == MessageType::vote;
+        }
+    }
+    CHECK(campaigned);
+    CHECK(ticks >= config.election_ticks);
+}
+
 TEST_CASE("a candidate whose election times out starts a new one", "[raft][5.2]")
 {
     // Goal: Figure 2, candidates: on election timeout, start a new election in a new term.
