@@ -30,7 +30,7 @@ start_redis() {
     redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
         --dir "$work" >"$work/redis.log" 2>&1 &
     pid_of[redis]=$!
-    wait_until 10 redis-cli -p "$redis_port" ping >/dev/null
+    wait_until 10 redis-cli -p "$redis_port" ping >/dev/null 2>&1
 }
 
 re_start_member() { # ID
@@ -174,6 +174,16 @@ stop_pid() {
     done
     kill -9 "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
+}
+
+# stop_members PREFIX: stops the five members of one system (re, etcd).
+stop_members() {
+    local id
+    for id in "${members[@]}"; do
+        [ -n "${pid_of[$1-$id]:-}" ] || continue
+        stop_pid "${pid_of[$1-$id]}"
+        unset "pid_of[$1-$id]"
+    done
 }
 
 stop_all() {

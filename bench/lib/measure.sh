@@ -17,6 +17,24 @@ run_wrk() {
         "${script[@]}" "$url" | python3 "$lib/wrk_summary.py"
 }
 
+# load_with_cpu KEY SYSTEM CLIENTS LEADER: one load run on the leader,
+# recorded under KEY, and the CPU each member spent per committed write
+# during it (thread_cpu.py), under "cpu KEY".
+load_with_cpu() {
+    local key=$1 system=$2 clients=$3 leader=$4 pids=() id before result writes
+    for id in "${members[@]}"; do
+        pids+=("${pid_of[$system-$id]}")
+    done
+    before=$(python3 "$lib/thread_cpu.py" snapshot "${pids[@]}")
+    result=$(run_wrk "$clients" POST "$(write_url "$system" "$leader")" "$(load_bodies "$system")" \
+        "$seconds")
+    record "$key" "$result"
+    writes=$(python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print(r["requests"] - r["non2xx"] - r["errors"])' \
+        "$result")
+    record "cpu $key" "$(python3 "$lib/thread_cpu.py" diff "$before" "$writes" \
+        "${pid_of[$system-$leader]}" "${pids[@]}")"
+}
+
 # write_url SYSTEM ID: where a client writes to member ID.
 write_url() {
     if [ "$1" = re ]; then

@@ -21,6 +21,19 @@ def load(path):
     return values
 
 
+def merged(values, key):
+    """One dict from every row of `key`: each system records its own fields."""
+    row = {}
+    for part in values.get(key, []):
+        row.update({k: v for k, v in part.items() if v is not None})
+    return row
+
+
+def median_field(values, key, field):
+    """The median of `field` over every row of `key` that has it."""
+    return median([row.get(field) for row in values.get(key, [])])
+
+
 def median(numbers):
     numbers = [n for n in numbers if n is not None]
     return statistics.median(numbers) if numbers else None
@@ -80,11 +93,13 @@ def main():
 
     emit("# raftescort and etcd, side by side")
     emit("")
-    writes = values["disk_kb"][0].get("writes") if values["disk_kb"] else None
+    writes = merged(values, "disk_kb").get("writes")
     emit(f"Produced by `bench/run --rounds {rounds} --seconds {seconds} --failovers {failovers} --writes {writes}` "
          f"on {subprocess.run(['date', '-u', '+%Y-%m-%d %H:%M UTC'], capture_output=True, text=True).stdout.strip()}.")
     emit(f"Machine: {machine()}. Both clusters: five members on loopback, heartbeat 50 ms, "
-         "election timeout 300 ms (both randomize it between 1× and 2×), data dirs on the same disk.")
+         "election timeout 300 ms (both randomize it between 1× and 2×), data dirs on the same disk. "
+         "One system runs at a time, started afresh for each round and each phase; the rounds alternate "
+         "between the two.")
     wrk = " ".join(versions.get("wrk", "wrk").split()[:2])
     emit(f"Versions: {versions.get('raftescort', 'raftescort ?')}; {versions.get('etcd', 'etcd ?')} "
          f"(Debian's etcd-server); load from {wrk} with HTTP/1.1 keep-alive.")
@@ -143,6 +158,31 @@ def main():
              f"and the p50 at 1 client {ratio(c1, preallocated + rtt)} of it.")
         emit("")
 
+    emit("### Where the CPU goes")
+    emit("")
+    emit("CPU time the five members spent per committed write during the direct load runs "
+         "(`/proc/PID/task/TID/stat` before and after each run; median of the rounds). "
+         "raftescort's threads are named: `loop` owns the Raft core and writes the log, `http` "
+         "serves requests, `send` is the leader's sender to each peer (four of them), `registry` "
+         "writes to Redis. etcd's threads are all named etcd. The five members share the machine's cores.")
+    emit("")
+    emit("| clients | system | all five members µs/write | the leader µs/write | one follower µs/write (mean) |")
+    emit("|---:|---|---:|---:|---:|")
+    for clients in (1, 16, 64):
+        for system, name in (("re_direct", "raftescort"), ("etcd", "etcd")):
+            runs = [r for r in values.get(f"cpu load {system} c{clients}", []) if r]
+            if not runs:
+                continue
+            total = median([r["us_per_write"] for r in runs])
+            threads = sorted({t for r in runs for role in ("leader", "follower") for t in r[role]})
+            def role_cell(role):
+                parts = {t: median([r[role].get(t, 0.0) for r in runs]) for t in threads}
+                whole = median([sum(r[role].values()) for r in runs])
+                named = ", ".join(f"{t} {fmt(v)}" for t, v in sorted(parts.items(), key=lambda kv: -kv[1]) if v >= 1)
+                return f"{fmt(whole)}" + (f" ({named})" if len(parts) > 1 else "")
+            emit(f"| {clients} | {name} | {fmt(total)} | {role_cell('leader')} | {role_cell('follower')} |")
+    emit("")
+
     emit(f"## Failover: kill -9 of the leader, {failovers} trials each")
     emit("")
     emit("Time from the kill until a write is committed again, seen by a client that tries every "
@@ -163,16 +203,18 @@ def main():
 
     emit("## Start, memory and disk")
     emit("")
-    first = values["first_leader"][0] if values["first_leader"] else {}
-    idle = values["rss_idle_kb"][0] if values["rss_idle_kb"] else {}
-    after = {}
-    for row in values.get("rss_100k_kb", []):
-        after.update({k: v for k, v in row.items() if v is not None})
-    end = values["rss_end_kb"][0] if values["rss_end_kb"] else {}
-    disk = values["disk_kb"][0] if values["disk_kb"] else {}
+    first = {field: median_field(values, "first_leader", field)
+             for field in ("raftescort", "raftescort_all_voters", "etcd")}
+    starts = {field: sum(1 for row in values.get("first_leader", []) if field in row)
+              for field in ("raftescort", "etcd")}
+    idle = merged(values, "rss_idle_kb")
+    after = merged(values, "rss_100k_kb")
+    end = merged(values, "rss_end_kb")
+    disk = merged(values, "disk_kb")
     emit("| measure | raftescort | etcd | raftescort ÷ etcd |")
     emit("|---|---:|---:|---:|")
-    emit(f"| five processes started → first leader | {fmt(first.get('raftescort'))} ms | "
+    emit(f"| five processes started → first leader (median of {starts['raftescort']} and {starts['etcd']} starts) "
+         f"| {fmt(first.get('raftescort'))} ms | "
          f"{fmt(first.get('etcd'))} ms | {ratio(first.get('raftescort'), first.get('etcd'))} |")
     emit(f"| ... → five voters (raftescort's join through Redis) | {fmt(first.get('raftescort_all_voters'))} ms "
          "| (from the start) | |")
@@ -186,7 +228,7 @@ def main():
          f"(bench/rss_floor.cpp: the library's OpenSSL setup before main) | {fmt(floor_rss and floor_rss / 1024, 1)} MiB | | |")
     for key, label in (("pss_idle_kb", "proportional set (Pss) per member, idle: shared pages split among their users"),
                        ("private_idle_kb", "private memory per member, idle: what the member alone holds")):
-        row = values[key][0] if values.get(key) else {}
+        row = merged(values, key)
         r, e = row.get("raftescort"), row.get("etcd")
         emit(f"| {label} (median) | {fmt(r and r / 1024, 1)} MiB | {fmt(e and e / 1024, 1)} MiB | {ratio(r, e)} |")
     r, e = disk.get("raftescort"), disk.get("etcd")
