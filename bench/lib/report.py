@@ -84,6 +84,69 @@ def machine():
     return f"{cores} cores ({cpu}), Linux {platform.release()}"
 
 
+def emit_targets(values, emit):
+    """Issue 7's four targets against this run's figures; for a missed one,
+    the bound this machine sets, from the same run."""
+    def load_median(system, clients, field):
+        runs = values.get(f"load {system} c{clients}", [])
+        return median([ok_rps(r) if field == "rps" else r[field] for r in runs])
+
+    re64, etcd64 = load_median("re_direct", 64, "rps"), load_median("etcd", 64, "rps")
+    c1 = load_median("re_direct", 1, "p50_ms")
+    fsync = median([v["p50_ms"] for v in values.get("floor_fsync", [])])
+    rtt = median([v["p50_ms"] for v in values.get("floor_rtt", [])])
+    floor = fsync + rtt if fsync is not None and rtt is not None else None
+    failover = {system: median([t.get("ms") for t in values.get(f"failover {system}", [])])
+                for system in ("re", "etcd")}
+    idle_kb = merged(values, "rss_idle_kb").get("raftescort")
+    idle_mb = idle_kb * 1024 / 1e6 if idle_kb is not None else None
+
+    def verdict(value, met):
+        if value is None:
+            return "–"
+        return "met" if met(value) else "missed"
+
+    def quotient(a, b):
+        return a / b if a is not None and b else None
+
+    c64_ratio = quotient(re64, etcd64)
+    c1_ratio = quotient(c1, floor)
+    failover_ratio = quotient(failover["re"], failover["etcd"])
+    emit("## Targets")
+    emit("")
+    emit("| target | this run | |")
+    emit("|---|---:|---|")
+    emit(f"| writes/s at 64 clients at least 1.5× etcd's | {fmt(c64_ratio, 2)}× | {verdict(c64_ratio, lambda v: v >= 1.5)} |")
+    emit(f"| p50 at 1 client within 1.5× the floor (one fsync + one round trip) | {fmt(c1_ratio, 2)}× "
+         f"({fmt(c1, 3)} ms ÷ {fmt(floor, 3)} ms) | {verdict(c1_ratio, lambda v: v <= 1.5)} |")
+    emit(f"| failover p50 at most 0.8× etcd's | {fmt(failover_ratio, 2)}× | {verdict(failover_ratio, lambda v: v <= 0.8)} |")
+    emit(f"| idle resident memory under 10 MB per member | {fmt(idle_mb, 1)} MB ({fmt(idle_kb and idle_kb / 1024, 1)} MiB) "
+         f"| {verdict(idle_mb, lambda v: v < 10.0)} |")
+    emit("")
+    majority = median([v.get("majority_of_five_p50_ms") for v in values.get("floor_fsync", [])])
+    cpu = median([r["us_per_write"] for r in values.get("cpu load re_direct c1", []) if r])
+    if c1_ratio is not None and c1_ratio > 1.5 and majority is not None and rtt is not None:
+        least = 2 * rtt + majority
+        emit(f"What 1 client cannot go below here: a write crosses two HTTP round trips (client → leader, "
+             f"leader → follower; {fmt(rtt, 3)} ms each) and waits for three of the five members to make it "
+             f"durable, all five writing to this one disk at once ({fmt(majority, 3)} ms p50, measured with the "
+             f"floor): {fmt(least, 3)} ms, {fmt(quotient(least, floor), 2)}× the floor before any CPU time. "
+             f"The five members then spend {fmt(cpu)} µs of CPU per write on {machine_cores()} cores "
+             "(below, where the CPU goes).")
+        emit("")
+    floor_rss = values["rss_floor_kb"][0] if values.get("rss_floor_kb") else None
+    if idle_mb is not None and idle_mb >= 10.0 and floor_rss is not None:
+        emit(f"Memory: a process that only constructs a cpp-httplib server is resident at "
+             f"{fmt(floor_rss * 1024 / 1e6, 1)} MB (the library's OpenSSL set-up maps and touches libcrypto "
+             "before main); the member's own code, heap and threads add the rest. Most of both is shared "
+             "library pages: see the proportional and private figures below.")
+        emit("")
+
+
+def machine_cores():
+    return subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+
+
 def main():
     values = load(sys.argv[1])
     rounds, seconds, failovers = sys.argv[2], sys.argv[3], sys.argv[4]
@@ -109,6 +172,8 @@ def main():
          "v3 JSON gateway on the leader (`POST /v3/kv/put`), answered after commit and apply.")
     emit("Writes per second count only 2xx answers.")
     emit("")
+
+    emit_targets(values, emit)
 
     emit("## Throughput and latency (medians of the rounds)")
     emit("")
@@ -156,6 +221,11 @@ def main():
         emit(f"The same write into space allocated beforehand, as raftescort's log writes: "
              f"{fmt(preallocated, 3)} ms; with it the floor is {fmt(preallocated + rtt, 3)} ms "
              f"and the p50 at 1 client {ratio(c1, preallocated + rtt)} of it.")
+        emit("")
+    majority = median([v.get("majority_of_five_p50_ms") for v in values.get("floor_fsync", [])])
+    if majority is not None:
+        emit(f"Five such writes started together, one per member as in a 5-member commit on this one disk, "
+             f"until three are durable: {fmt(majority, 3)} ms p50.")
         emit("")
 
     emit("### Where the CPU goes")
