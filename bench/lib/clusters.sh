@@ -59,29 +59,44 @@ re_leader() {
     return 1
 }
 
-re_voters() {
-    local leader
-    leader=$(re_leader) || return 1
-    curl -sf --max-time 0.3 "$(re_url "$leader")/status" |
-        python3 -c 'import json, sys; s = json.load(sys.stdin); print(1 + sum(not p["learner"] for p in s["peers"]))'
-}
-
-re_has_voters() { [ "$(re_voters 2>/dev/null)" = "$1" ]; }
-
 # start_raftescort: all five at once, as etcd's members start; the first to
 # claim the cluster founds it and the others join through Redis. Sets
 # re_first_leader_ms and re_all_voters_ms.
 start_raftescort() {
-    local id started
+    local id urls=() times
     start_redis
-    started=$(now_ms)
+    for id in "${members[@]}"; do
+        urls+=("$(re_url "$id")")
+    done
+    start_poller re "${urls[@]}"
     for id in "${members[@]}"; do
         re_start_member "$id"
     done
-    wait_until 30 re_leader >/dev/null || return 1
-    re_first_leader_ms=$(($(now_ms) - started))
-    wait_until 60 re_has_voters 5 || return 1
-    re_all_voters_ms=$(($(now_ms) - started))
+    wait "$poller_pid" || return 1
+    times=$(poller_times)
+    re_first_leader_ms=$(sed -n 1p <<<"$times")
+    re_all_voters_ms=$(sed -n 2p <<<"$times")
+}
+
+# start_poller KIND URL...: first_leader.py, polling already when it returns;
+# the members are started right after (poller_started_ms).
+start_poller() {
+    local kind=$1
+    shift
+    rm -f "$work/first-leader" "$work/first-leader.ready"
+    python3 "$lib/first_leader.py" "$kind" "$work/first-leader" "$@" &
+    poller_pid=$!
+    wait_until 10 test -e "$work/first-leader.ready"
+    poller_started_ms=$(now_ms)
+}
+
+# poller_times: once the poller has ended, its times since
+# poller_started_ms, one a line.
+poller_times() {
+    local at
+    while read -r at; do
+        echo $((at - poller_started_ms))
+    done <"$work/first-leader"
 }
 
 # ---- etcd ---------------------------------------------------------------------
@@ -120,13 +135,16 @@ etcd_leader() {
 
 # start_etcd: sets etcd_first_leader_ms (every member votes from the start).
 start_etcd() {
-    local id started
-    started=$(now_ms)
+    local id urls=()
+    for id in "${members[@]}"; do
+        urls+=("$(etcd_url "$id")")
+    done
+    start_poller etcd "${urls[@]}"
     for id in "${members[@]}"; do
         etcd_start_member "$id" new
     done
-    wait_until 30 etcd_leader >/dev/null || return 1
-    etcd_first_leader_ms=$(($(now_ms) - started))
+    wait "$poller_pid" || return 1
+    etcd_first_leader_ms=$(poller_times)
 }
 
 # ---- both -----------------------------------------------------------------------
