@@ -123,7 +123,7 @@ def emit_targets(values, emit):
     emit(f"| idle resident memory under 10 MB per member | {fmt(idle_mb, 1)} MB ({fmt(idle_kb and idle_kb / 1024, 1)} MiB) "
          f"| {verdict(idle_mb, lambda v: v < 10.0)} |")
     emit("")
-    majority = median([v.get("majority_of_five_p50_ms") for v in values.get("floor_fsync", [])])
+    majority = floor_majority_ms(values)
     cpu = median([r["us_per_write"] for r in values.get("cpu load re_direct c1", []) if r])
     if c1_ratio is not None and c1_ratio > 1.5 and majority is not None and rtt is not None:
         least = 2 * rtt + majority
@@ -141,6 +141,11 @@ def emit_targets(values, emit):
              "before main); the member's own code, heap and threads add the rest. Most of both is shared "
              "library pages: see the proportional and private figures below.")
         emit("")
+
+
+def floor_majority_ms(values):
+    """A 5-member commit's durability on the run's disk (storage_bench --majority)."""
+    return median([v.get("majority_of_five_p50_ms") for v in values.get("floor_majority", [])])
 
 
 def machine_cores():
@@ -222,7 +227,7 @@ def main():
              f"{fmt(preallocated, 3)} ms; with it the floor is {fmt(preallocated + rtt, 3)} ms "
              f"and the p50 at 1 client {ratio(c1, preallocated + rtt)} of it.")
         emit("")
-    majority = median([v.get("majority_of_five_p50_ms") for v in values.get("floor_fsync", [])])
+    majority = floor_majority_ms(values)
     if majority is not None:
         emit(f"Five such writes started together, one per member as in a 5-member commit on this one disk, "
              f"until three are durable: {fmt(majority, 3)} ms p50.")

@@ -381,11 +381,14 @@ void RaftNode::tick()
 void RaftNode::tick_election()
 {
     ++m_election_elapsed;
+    if (!promotable()) {
+        return;
+    }
     // The only voter of its configuration waits for nobody: no other node
     // can lead it or split its vote, so it campaigns on its first tick (a
     // new cluster's founder gets its leader in a tick, not a timeout).
-    bool sole_voter = promotable() && m_conf.voters.size() == 1;
-    if (promotable() && (sole_voter || m_election_elapsed >= m_randomized_election_ticks)) {
+    bool sole_voter = m_conf.voters.size() == 1;
+    if (sole_voter || m_election_elapsed >= m_randomized_election_ticks) {
         m_election_elapsed = 0;
         campaign();
     }
