@@ -153,7 +153,8 @@ util::Result<json> decode_answer(const httplib::Result& result, const std::strin
 
 } // namespace
 
-CtlClient::CtlClient(const std::string& proxy_url, std::string command)
+CtlClient::CtlClient(const std::string& proxy_url, std::string command,
+                     const std::string& admin_token)
     : m_proxy_url(proxy_url), m_command(std::move(command))
 {
     RE_ASSERT(!m_command.empty());
@@ -168,8 +169,12 @@ CtlClient::CtlClient(const std::string& proxy_url, std::string command)
     m_http->set_write_timeout(k_ctl_read_timeout);
     m_http->set_tcp_nodelay(true);
     m_http->set_keep_alive(true);
-    m_http->set_default_headers(
-        {{"Accept", "application/json"}, {"User-Agent", "raftescort-ctl/" RAFTESCORT_VERSION}});
+    httplib::Headers headers{{"Accept", "application/json"},
+                             {"User-Agent", "raftescort-ctl/" RAFTESCORT_VERSION}};
+    if (!admin_token.empty()) {
+        headers.emplace("Authorization", "Bearer " + admin_token);
+    }
+    m_http->set_default_headers(std::move(headers));
 }
 
 CtlClient::~CtlClient() = default;

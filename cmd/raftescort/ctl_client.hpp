@@ -21,7 +21,8 @@ class Client;
 namespace raftescort::cmd {
 
 /// ctl's exit status when the proxy refused the request (any 4xx): bad
-/// input, unknown term or node, a quorum-losing removal without --force.
+/// input, unknown term or node, a quorum-losing removal without --force, a
+/// missing or wrong admin token (401).
 /// Statuses 0, 1 and 2 are those of exit_error.hpp.
 inline constexpr int k_ctl_exit_refused = 3;
 
@@ -52,8 +53,11 @@ struct CtlRetryPolicy {
 class CtlClient {
 public:
     /// `proxy_url` is http[s]://HOST[:PORT][/PREFIX] (CLI11 checked the
-    /// scheme); `command` is what failures are reported under ("ctl status").
-    CtlClient(const std::string& proxy_url, std::string command);
+    /// scheme); `command` is what failures are reported under ("ctl status");
+    /// a non-empty `admin_token` goes with every request as
+    /// "Authorization: Bearer".
+    CtlClient(const std::string& proxy_url, std::string command,
+              const std::string& admin_token = "");
     ~CtlClient();
     CtlClient(const CtlClient&) = delete;
     CtlClient& operator=(const CtlClient&) = delete;

@@ -2,6 +2,7 @@
 
 #include "ctl_client.hpp"
 #include "ctl_commands.hpp"
+#include "secret_options.hpp"
 #include "validators.hpp"
 
 #include <raftescort/util/assert.hpp>
@@ -19,7 +20,8 @@ using Options = std::shared_ptr<CtlOptions>;
 constexpr const char* k_ctl_footer =
     "Exit status: 0 success; 1 the proxy is unreachable or the cluster could not do it (no "
     "leader, no quorum, timeout); 2 usage error; 3 the proxy refused the request (bad input, "
-    "unknown term or node, a removal that would lose quorum without --force).";
+    "unknown term or node, a removal that would lose quorum without --force, a missing or "
+    "wrong admin token).";
 
 // Adds a ctl subcommand whose callback records `action` and the command's
 // words (`path`, e.g. "mission set"); ctl's own callback runs after it and
@@ -124,6 +126,12 @@ void setup_ctl_command(CLI::App& app)
         ->envname("RAFTESCORT_PROXY")
         ->type_name("URL")
         ->default_str(options->proxy_url);
+    ctl->add_option("--admin-token-file", options->admin_token_file,
+                    "File whose first line is the admin token, sent as 'Authorization: Bearer' "
+                    "(else RAFTESCORT_ADMIN_TOKEN, RAFTESCORT_ADMIN_TOKEN_FILE, then "
+                    "${XDG_CONFIG_HOME:-~/.config}/raftescort/admin-token); never a token on "
+                    "the command line")
+        ->type_name("FILE");
     ctl->add_flag("--json", options->json,
                   "Print one JSON document (the answer's data) instead of tables");
 
@@ -149,7 +157,8 @@ void run_ctl(const CtlOptions& options)
     // require_subcommand(1) on ctl, mission and members guarantees a leaf ran.
     RE_ASSERT(options.action != CtlAction::none);
     RE_ASSERT(!options.command.empty());
-    CtlClient client(options.proxy_url, "ctl " + options.command);
+    const std::string admin_token = resolve_ctl_admin_token(options.admin_token_file);
+    CtlClient client(options.proxy_url, "ctl " + options.command, admin_token);
     CtlContext context{options, client};
     switch (options.action) {
     case CtlAction::none: break;

@@ -35,6 +35,9 @@ enum class CtlAction {
 /// Everything `raftescort ctl` reads from its command line and environment.
 struct CtlOptions {
     std::string proxy_url = "http://127.0.0.1:8888";
+    /// `--admin-token-file FILE`; empty means the environment or the
+    /// default file (secret_options.hpp: resolve_ctl_admin_token).
+    std::string admin_token_file;
     /// Print one JSON document for scripts instead of tables.
     bool json = false;
     CtlAction action = CtlAction::none;

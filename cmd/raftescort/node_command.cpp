@@ -3,6 +3,7 @@
 #include "duration.hpp"
 #include "exit_error.hpp"
 #include "role_setup.hpp"
+#include "secret_options.hpp"
 #include "validators.hpp"
 
 #include <raftescort/node/node.hpp>
@@ -51,7 +52,9 @@ void setup_node_command(CLI::App& app)
         ->check(host_port_validator())
         ->envname("RAFTESCORT_ADVERTISE")
         ->type_name("HOST:PORT");
-    node->add_option("--redis", options->redis_url, "Redis registry URL")
+    node->add_option("--redis", options->redis_url,
+                     "Redis registry URL; REDIS_PASSWORD_FILE names a file whose first line "
+                     "replaces its password")
         ->check(url_validator("redis"))
         ->envname("REDIS_URL")
         ->type_name("URL")
@@ -84,19 +87,25 @@ void setup_node_command(CLI::App& app)
             "--no-autopilot", [options] { options->autopilot = false; },
             "Wait for 'raftescort ctl mission start'")
         ->excludes(autopilot);
-    node->add_option("--cluster-token", options->cluster_token,
-                     "Shared secret required on node-to-node calls")
-        ->check(cluster_token_validator())
-        ->envname("RAFTESCORT_CLUSTER_TOKEN")
-        ->type_name("TOKEN");
+    auto cluster_token = std::make_shared<SecretFlags>();
+    add_secret_flags(*node, cluster_token_names(), cluster_token,
+                     "Shared secret required on node-to-node calls; default: the one in "
+                     "--data-dir, else Redis's, which the cluster's founder generates");
+    auto admin_token = std::make_shared<SecretFlags>();
+    add_secret_flags(*node, admin_token_names(), admin_token,
+                     "Operator's token, also accepted on the routes that change the cluster, "
+                     "as the cluster token always is");
     node->add_option("--log-level", options->log_level, "Log verbosity")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->envname("RAFTESCORT_LOG_LEVEL")
         ->type_name("LEVEL")
         ->default_str(options->log_level);
 
-    node->callback([options] {
+    node->callback([options, cluster_token, admin_token] {
         validate_node_options(*options);
+        options->cluster_token = resolve_secret(cluster_token_names(), *cluster_token);
+        options->admin_token = resolve_secret(admin_token_names(), *admin_token);
+        options->redis_password = secret_from_file_variable("REDIS_PASSWORD_FILE");
         run_node(*options);
     });
 }
@@ -164,6 +173,8 @@ void run_node(const NodeOptions& options)
     settings.step_interval_ms = options.step_interval_ms;
     settings.autopilot = options.autopilot;
     settings.cluster_token = options.cluster_token;
+    settings.admin_token = options.admin_token;
+    settings.redis_password = options.redis_password;
     set_up_logging("node", options.log_level);
     util::Status status = node::run_node(settings);
     if (!status.ok()) {

@@ -3,6 +3,7 @@
 #include "duration.hpp"
 #include "exit_error.hpp"
 #include "role_setup.hpp"
+#include "secret_options.hpp"
 #include "validators.hpp"
 
 #include <raftescort/proxy/proxy.hpp>
@@ -24,7 +25,9 @@ void setup_proxy_command(CLI::App& app)
         ->envname("CONTAINER_PORT")
         ->type_name("HOST:PORT")
         ->default_str(options->listen);
-    proxy->add_option("--redis", options->redis_url, "Redis registry URL")
+    proxy->add_option("--redis", options->redis_url,
+                      "Redis registry URL; REDIS_PASSWORD_FILE names a file whose first line "
+                      "replaces its password")
         ->check(url_validator("redis"))
         ->envname("REDIS_URL")
         ->type_name("URL")
@@ -36,12 +39,14 @@ void setup_proxy_command(CLI::App& app)
         ->envname("RAFTESCORT_CLUSTER")
         ->type_name("NAME")
         ->default_str(options->cluster_id);
-    proxy
-        ->add_option("--cluster-token", options->cluster_token,
-                     "The nodes' shared secret, sent on the node-to-node calls the proxy forwards")
-        ->check(cluster_token_validator())
-        ->envname("RAFTESCORT_CLUSTER_TOKEN")
-        ->type_name("TOKEN");
+    auto cluster_token = std::make_shared<SecretFlags>();
+    add_secret_flags(*proxy, cluster_token_names(), cluster_token,
+                     "The nodes' shared secret, sent on the change requests the proxy forwards; "
+                     "default: learned from Redis");
+    auto admin_token = std::make_shared<SecretFlags>();
+    add_secret_flags(*proxy, admin_token_names(), admin_token,
+                     "Operator's token, required as 'Authorization: Bearer TOKEN' on the routes "
+                     "that change the cluster; default: generated at start and logged once");
     proxy
         ->add_option("--request-timeout", options->request_timeout_ms,
                      "How long a move or mission may take (leader changes included) before 503")
@@ -58,7 +63,12 @@ void setup_proxy_command(CLI::App& app)
         ->type_name("LEVEL")
         ->default_str(options->log_level);
 
-    proxy->callback([options] { run_proxy(*options); });
+    proxy->callback([options, cluster_token, admin_token] {
+        options->cluster_token = resolve_secret(cluster_token_names(), *cluster_token);
+        options->admin_token = resolve_secret(admin_token_names(), *admin_token);
+        options->redis_password = secret_from_file_variable("REDIS_PASSWORD_FILE");
+        run_proxy(*options);
+    });
 }
 
 void run_proxy(const ProxyOptions& options)
@@ -70,6 +80,8 @@ void run_proxy(const ProxyOptions& options)
     settings.redis_url = options.redis_url;
     settings.cluster_id = options.cluster_id;
     settings.cluster_token = options.cluster_token;
+    settings.admin_token = options.admin_token;
+    settings.redis_password = options.redis_password;
     settings.poll_interval_ms = options.poll_interval_ms;
     settings.request_timeout_ms = options.request_timeout_ms;
     set_up_logging("proxy", options.log_level);

@@ -18,8 +18,14 @@ struct ProxyOptions {
     std::string redis_url = "redis://127.0.0.1:6379";
     /// The cluster whose Redis keys the proxy reads (the nodes' --cluster).
     std::string cluster_id = "raftescort";
-    /// Sent to the nodes on the node-to-node calls it forwards; may be empty.
+    /// Sent to the nodes on the change requests it forwards; empty means
+    /// "learn it from Redis".
     std::string cluster_token;
+    /// Required on the routes that change the cluster; empty means
+    /// "generate one and log it".
+    std::string admin_token;
+    /// From REDIS_PASSWORD_FILE: replaces the password of redis_url.
+    std::string redis_password;
     /// How often every node's status is polled.
     std::int64_t poll_interval_ms = 250;
     /// How long a move or mission request may take before it is answered 503.

@@ -169,16 +169,35 @@ CLI::Validator cluster_name_validator()
         "", "NAME");
 }
 
+std::string check_token_text(std::string_view token, std::size_t chars_min,
+                             const std::string& what)
+{
+    for (const char c : token) {
+        if (c <= ' ' || c >= 0x7F) {
+            return "a " + what + " is printable ASCII without spaces (it travels in an HTTP "
+                                 "header)";
+        }
+    }
+    if (token.size() < chars_min) {
+        return "a " + what + " has at least " + std::to_string(chars_min)
+               + " characters, so that it cannot be guessed (this one has "
+               + std::to_string(token.size()) + "); 'openssl rand -hex 32' makes a good one";
+    }
+    return "";
+}
+
 CLI::Validator cluster_token_validator()
 {
     return CLI::Validator(
-        [](std::string& text) -> std::string {
-            for (char c : text) {
-                if (c <= ' ' || c >= 0x7F) {
-                    return "a cluster token is printable ASCII without spaces";
-                }
-            }
-            return "";
+        [](std::string& text) { return check_token_text(text, 1, "cluster token"); }, "",
+        "TOKEN");
+}
+
+CLI::Validator admin_token_validator()
+{
+    return CLI::Validator(
+        [](std::string& text) {
+            return check_token_text(text, k_admin_token_chars_min, "admin token");
         },
         "", "TOKEN");
 }

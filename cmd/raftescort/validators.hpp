@@ -8,6 +8,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstddef>
+#include <string>
+#include <string_view>
+
 namespace raftescort::cmd {
 
 /// A duration ("50ms", "2s", "1m", bare number = seconds), rewritten to a
@@ -36,5 +40,17 @@ CLI::Validator cluster_name_validator();
 
 /// A cluster token: printable ASCII without spaces (it travels in an HTTP header).
 CLI::Validator cluster_token_validator();
+
+/// The shortest admin token accepted.
+inline constexpr std::size_t k_admin_token_chars_min = 16;
+
+/// An admin token: a cluster token's characters, and at least
+/// k_admin_token_chars_min of them.
+CLI::Validator admin_token_validator();
+
+/// Why `token` is not a valid token (empty when it is): printable ASCII
+/// without spaces, at least `chars_min` characters. `what` names it.
+std::string check_token_text(std::string_view token, std::size_t chars_min,
+                             const std::string& what);
 
 } // namespace raftescort::cmd

@@ -46,18 +46,26 @@ start_docker() {
     wait_port_released "$proxy_port"
 
     mkdir -p "$state_dir"
+    make_secrets
+    ctl_token_file=$(ctl_token_path || true)
     trap start_exit EXIT
     trap "exit 130" INT
     trap "exit 143" TERM
     write_env MODE=docker ROOT="$root" STATE="$state_dir" BINARY="$binary" \
         PROXY_URL="$proxy_url" CLUSTER="${RAFTESCORT_CLUSTER:-raftescort}" \
-        COMPOSE_PROJECT="$compose_project" COMPOSE_FILE="$compose_file"
+        COMPOSE_PROJECT="$compose_project" COMPOSE_FILE="$compose_file" \
+        CTL_TOKEN_PATH="$ctl_token_file"
     step "making sure the base image exists"
     "$root/scripts/docker-base"
     step "starting Redis, the proxy and $node_count nodes with docker-compose"
     export PROXY_PORT=$proxy_port
-    compose up -d --build --scale "node=$node_count"
+    # compose/docker-compose.yml hands it to the proxy and the nodes (a
+    # container's environment is readable only through the Docker daemon).
+    # Redis keeps compose's own password (REDIS_PASSWORD, compose/.env):
+    # the chaos scripts' `docker-compose run` of a new node must know it.
+    RAFTESCORT_ADMIN_TOKEN=$admin_token compose up -d --build --scale "node=$node_count"
     wait_for 120 "the proxy sees a leader and $node_count nodes" cluster_ready "$node_count"
+    install_ctl_token
     ensure_mission
     print_hints
 }

@@ -33,7 +33,8 @@ print_hints() {
 The demo is running: $(ctl --json status | jq -r '"\(.status.nodes) nodes, leader \(.status.leader), term \(.status.term)"').
 State, logs and pid files: $state_dir
 
-  Dashboard:   $proxy_url/
+  Dashboard:   $(dashboard_url)
+               (the admin token is in the address; ctl reads it from ${ctl_token_file:-$admin_token_file})
 
   export RAFTESCORT_PROXY=$proxy_url
   $binary ctl status          # roles, terms, commit and applied indexes
@@ -41,6 +42,7 @@ State, logs and pid files: $state_dir
   $binary ctl move 0 3        # move the formation, answered after the commit
   $binary ctl elections       # every election with its ballots
   $binary ctl logs --node 1   # one node's replicated log
+  $binary ctl mission pause   # changes need the admin token, which ctl finds
 
   Chaos (each heals what it breaks and checks that no acknowledged move is lost):
   $chaos/kill-leader

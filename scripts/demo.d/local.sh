@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Part of scripts/demo (which sources it): starting the local demo (redis-server,
-# the nodes on 127.0.0.11.. and the proxy), and the helpers the docker start
-# shares with it: write_env, ctl, cluster_ready and the start's EXIT trap.
+# Part of scripts/demo (which sources it): starting the local demo (redis-server
+# with a password, the nodes on 127.0.0.11.. and the proxy, all given the
+# demo's secrets through files), and the helpers the docker start shares with
+# it: write_env, ctl, cluster_ready and the start's EXIT trap.
 
 # The functions use variables that scripts/demo and its other parts set.
 # shellcheck disable=SC2154
@@ -17,9 +18,11 @@ write_env() { # NAME=VALUE...: STATE/demo.env, each value single-quoted for `.`
 redis_pings() {
     (
         exec 3<>"/dev/tcp/127.0.0.1/$redis_port" || exit 1
-        printf 'PING\r\n' >&3
+        # printf is a builtin: the password is on no command line.
+        printf 'AUTH %s\r\nPING\r\n' "$(head -n 1 "$redis_password_file")" >&3
+        read -r -t 1 auth <&3 || exit 1
         read -r -t 1 reply <&3 || exit 1
-        [[ $reply == +PONG* ]]
+        [[ $auth == +OK* && $reply == +PONG* ]]
     ) 2>/dev/null
 }
 
@@ -30,7 +33,7 @@ node_is_leader() { # ID
 }
 
 ctl() {
-    "$binary" ctl --proxy "$proxy_url" "$@"
+    "$binary" ctl --proxy "$proxy_url" --admin-token-file "$admin_token_file" "$@"
 }
 
 # The proxy sees a leader and every expected node as leader or follower.
@@ -56,7 +59,15 @@ save_local_env() {
     write_env MODE=local ROOT="$root" STATE="$state_dir" BINARY="$binary" \
         REDIS_SERVER="$redis_server" REDIS_URL="redis://127.0.0.1:$redis_port" \
         PROXY_URL="$proxy_url" CLUSTER="$cluster" NODE_PORT="$node_port" \
-        STEP_INTERVAL="$step_interval" NODE_IDS="$(seq -s ' ' "$node_count")"
+        STEP_INTERVAL="$step_interval" NODE_IDS="$(seq -s ' ' "$node_count")" \
+        REDIS_PASSWORD_FILE="$redis_password_file" ADMIN_TOKEN_FILE="$admin_token_file" \
+        CTL_TOKEN_PATH="$ctl_token_file"
+}
+
+# STATE/redis.conf: the password redis-server requires (a config file, mode
+# 0600, so that it is on no command line).
+write_redis_config() {
+    write_secret "$state_dir/redis.conf" "requirepass $(head -n 1 "$redis_password_file")"
 }
 
 redis_ready_or_gone() {
@@ -69,8 +80,8 @@ start_redis() {
     for attempt in 1 2 3 4 5; do
         save_local_env
         step "starting redis-server on 127.0.0.1:$redis_port"
-        launch redis "$redis_server" --port "$redis_port" --bind 127.0.0.1 --save '' \
-            --appendonly no --dir "$state_dir/redis"
+        launch redis "$redis_server" "$state_dir/redis.conf" --port "$redis_port" \
+            --bind 127.0.0.1 --save '' --appendonly no --dir "$state_dir/redis"
         wait_for 10 "redis-server answers PING" redis_ready_or_gone
         if owned "$(pid_of redis)" "$redis_server"; then
             return 0
@@ -84,7 +95,11 @@ start_redis() {
 
 start_node() { # ID
     local id=$1 argv
-    argv=("$binary" node --id "$id" --listen "127.0.0.$((10 + id)):$node_port"
+    # The secrets' files go in the environment: the .cmd file (which the
+    # chaos scripts restart a node from) names them, never their contents.
+    argv=(env REDIS_PASSWORD_FILE="$redis_password_file"
+          RAFTESCORT_ADMIN_TOKEN_FILE="$admin_token_file"
+          "$binary" node --id "$id" --listen "127.0.0.$((10 + id)):$node_port"
           --data-dir "$state_dir/node-$id" --redis "redis://127.0.0.1:$redis_port"
           --cluster "$cluster" --step-interval "$step_interval")
     printf '%s\n' "${argv[@]}" >"$state_dir/node-$id.cmd"
@@ -135,10 +150,13 @@ start_local() {
     choose_redis_port "${DEMO_REDIS_PORT:-6390}"
 
     mkdir -p "$state_dir"
+    make_secrets
+    ctl_token_file=$(ctl_token_path || true)
     save_local_env
     trap start_exit EXIT
     trap "exit 130" INT
     trap "exit 143" TERM
+    write_redis_config
     start_redis
 
     # Node 1 founds the cluster; the others then join it through Redis.
@@ -151,9 +169,12 @@ start_local() {
         start_node "$id"
     done
     step "starting the proxy on $proxy_url"
-    launch proxy "$binary" proxy --listen "127.0.0.1:$proxy_port" \
+    launch proxy env REDIS_PASSWORD_FILE="$redis_password_file" \
+        RAFTESCORT_ADMIN_TOKEN_FILE="$admin_token_file" \
+        "$binary" proxy --listen "127.0.0.1:$proxy_port" \
         --redis "redis://127.0.0.1:$redis_port" --cluster "$cluster"
     wait_for 60 "the proxy sees a leader and $node_count nodes" cluster_ready "$node_count"
+    install_ctl_token
     ensure_mission
     print_hints
 }

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Part of scripts/demo (which sources it): `scripts/demo stop`, which stops what
-# demo.env says was started (processes or the compose project) and removes it.
+# demo.env says was started (processes or the compose project) and removes it,
+# and ctl's admin token file if it still holds the demo's token.
 
 # The functions use variables that scripts/demo and its other parts set.
 # shellcheck disable=SC2154
@@ -44,9 +45,11 @@ stop_demo() {
         echo "demo: nothing to stop (no $env_file)"
         return 0
     fi
-    local MODE BINARY REDIS_SERVER COMPOSE_PROJECT COMPOSE_FILE
+    local MODE BINARY REDIS_SERVER COMPOSE_PROJECT COMPOSE_FILE CTL_TOKEN_PATH=
     # shellcheck source=/dev/null
     . "$env_file"
+    # ctl's token file goes only if it still holds this demo's token.
+    remove_ctl_token "$CTL_TOKEN_PATH" "$state_dir/admin-token"
     if [ "$MODE" = docker ]; then
         step "stopping the compose project $COMPOSE_PROJECT"
         # Containers the chaos add-node started with `docker-compose run`.

@@ -1,5 +1,6 @@
 #include "node/cluster_entry.hpp"
 
+#include "node/cluster_token.hpp"
 #include "node/registry_worker.hpp"
 
 #include <raftescort/transport/peer_sender.hpp>
@@ -29,13 +30,14 @@ constexpr std::int64_t k_join_request_timeout_ms = 6000;
 
 /// Where a join attempt stands.
 struct JoinAttempt {
-    enum class Kind { joined, refused, redirect, retry };
+    enum class Kind { joined, refused, forbidden, redirect, retry };
     Kind kind = Kind::retry;
     std::string detail;
     std::string redirect_address;
 };
 
-JoinAttempt ask_to_join(const NodeSettings& settings, raft::NodeId id, const std::string& address)
+JoinAttempt ask_to_join(const NodeSettings& settings, raft::NodeId id, const std::string& address,
+                        const std::string& cluster_token)
 {
     std::string host;
     std::uint16_t port = 0;
@@ -46,10 +48,10 @@ JoinAttempt ask_to_join(const NodeSettings& settings, raft::NodeId id, const std
     client.set_connection_timeout(std::chrono::milliseconds(500));
     client.set_read_timeout(std::chrono::milliseconds(k_join_request_timeout_ms));
     client.set_tcp_nodelay(true);
-    httplib::Headers headers;
-    if (!settings.cluster_token.empty()) {
-        headers.emplace(transport::k_token_header, settings.cluster_token);
-    }
+    // A node joining by itself proves it is one of the cluster's: the
+    // leader admits only a request carrying the cluster token.
+    RE_ASSERT(!cluster_token.empty());
+    httplib::Headers headers{{transport::k_token_header, cluster_token}};
     json body{{"id", id.value}, {"address", settings.advertise}};
     httplib::Result result = client.Post("/join", headers, body.dump(), "application/json");
     if (!result) {
@@ -65,7 +67,7 @@ JoinAttempt ask_to_join(const NodeSettings& settings, raft::NodeId id, const std
     switch (result->status) {
     case 200: return {JoinAttempt::Kind::joined, {}, {}};
     case 409: return {JoinAttempt::Kind::refused, error, {}};
-    case 403: return {JoinAttempt::Kind::refused, address + ": " + error, {}};
+    case 403: return {JoinAttempt::Kind::forbidden, address + ": " + error, {}};
     case 421: {
         std::string leader = answer.is_object() ? answer.value("leader_name", std::string()) : "";
         if (leader.empty() || leader == address) {
@@ -107,9 +109,38 @@ util::Result<std::vector<std::string>> join_candidates(registry::Registry& regis
 
 /// One round: returns the entry, an error to stop with, or nullopt to retry
 /// (with `why` saying what is missing).
+/// Makes sure `cluster_token` is known (see cluster_token.hpp): false, with
+/// `why` set, when it is not yet; an error to stop with in `failure`.
+bool have_cluster_token(const NodeSettings& settings, registry::Registry& registry,
+                        bool founder, std::string& cluster_token, std::string& why,
+                        std::optional<util::Error>& failure)
+{
+    if (!cluster_token.empty()) {
+        return true;
+    }
+    util::Result<std::optional<std::string>> fetched =
+        fetch_cluster_token(settings, registry, founder);
+    if (!fetched.ok()) {
+        why = "Redis is needed to learn the cluster token: " + fetched.error().message;
+        return false;
+    }
+    if (!fetched.value()) {
+        why = "the cluster token is not in Redis yet (the cluster's founder publishes it)";
+        return false;
+    }
+    // Stored before the node serves or asks to join: a restart then needs
+    // neither the flag nor Redis.
+    if (util::Status stored = store_cluster_token(settings, *fetched.value()); !stored.ok()) {
+        failure = stored.error();
+        return false;
+    }
+    cluster_token = std::move(*fetched.value());
+    return true;
+}
+
 std::optional<util::Result<ClusterEntry>> try_enter(const NodeSettings& settings,
                                                     registry::Registry& registry, raft::NodeId& id,
-                                                    std::string& why)
+                                                    std::string& cluster_token, std::string& why)
 {
     std::int64_t now_ms = monotonic_ms();
     if (id == raft::k_no_node) {
@@ -133,10 +164,24 @@ std::optional<util::Result<ClusterEntry>> try_enter(const NodeSettings& settings
             return std::nullopt;
         }
         if (leaders.value().empty()) {
-            return util::Result<ClusterEntry>(ClusterEntry{id, true});
+            std::optional<util::Error> failure;
+            if (!have_cluster_token(settings, registry, true, cluster_token, why, failure)) {
+                if (failure) {
+                    return util::Result<ClusterEntry>(*failure);
+                }
+                return std::nullopt;
+            }
+            return util::Result<ClusterEntry>(ClusterEntry{id, true, cluster_token});
         }
         // We claimed it once, but a leader was elected since: this data dir
         // was lost. Ask to join like anyone else; a voter is refused.
+    }
+    std::optional<util::Error> failure;
+    if (!have_cluster_token(settings, registry, false, cluster_token, why, failure)) {
+        if (failure) {
+            return util::Result<ClusterEntry>(*failure);
+        }
+        return std::nullopt;
     }
     util::Result<std::vector<std::string>> candidates = join_candidates(registry, id);
     if (!candidates.ok()) {
@@ -150,12 +195,12 @@ std::optional<util::Result<ClusterEntry>> try_enter(const NodeSettings& settings
     std::string address = candidates.value().front();
     // Follow at most a couple of redirects: a leader hint can be stale.
     for (int hop = 0; hop < 3; ++hop) {
-        JoinAttempt attempt = ask_to_join(settings, id, address);
+        JoinAttempt attempt = ask_to_join(settings, id, address, cluster_token);
         switch (attempt.kind) {
         case JoinAttempt::Kind::joined:
             spdlog::info("node {} was added to cluster {} as a learner by {}", id.value,
                          settings.cluster_id, address);
-            return util::Result<ClusterEntry>(ClusterEntry{id, false});
+            return util::Result<ClusterEntry>(ClusterEntry{id, false, cluster_token});
         case JoinAttempt::Kind::refused:
             return util::Result<ClusterEntry>(util::make_error(
                 util::ErrorCode::rejected,
@@ -164,6 +209,14 @@ std::optional<util::Result<ClusterEntry>> try_enter(const NodeSettings& settings
                     + " is empty: start it with a new --id (or none, to get a fresh one), "
                       "or remove node "
                     + std::to_string(id.value) + " from the cluster first"));
+        case JoinAttempt::Kind::forbidden:
+            return util::Result<ClusterEntry>(util::make_error(
+                util::ErrorCode::rejected,
+                "the cluster refused node " + std::to_string(id.value)
+                    + "'s cluster token (" + attempt.detail
+                    + "): give it the cluster's token with --cluster-token-file, or none, to "
+                      "learn it from Redis (and remove "
+                    + settings.data_dir + "/cluster-token if it holds another)"));
         case JoinAttempt::Kind::redirect: address = attempt.redirect_address; continue;
         case JoinAttempt::Kind::retry: why = attempt.detail; return std::nullopt;
         }
@@ -174,32 +227,67 @@ std::optional<util::Result<ClusterEntry>> try_enter(const NodeSettings& settings
 
 } // namespace
 
-util::Result<ClusterEntry> enter_cluster(const NodeSettings& settings, registry::Registry& registry,
-                                         SignalWait& signals)
+namespace {
+
+/// Calls `attempt(why)` every k_retry_wait_ms until it returns a result,
+/// logging `why` (what is missing) every k_progress_every_ms; fails on a
+/// stop signal.
+template <typename T, typename Attempt>
+util::Result<T> retry_until_done(const NodeSettings& settings, SignalWait& signals,
+                                 const char* goal, Attempt attempt)
 {
-    raft::NodeId id = settings.id;
     std::int64_t started_ms = monotonic_ms();
     std::int64_t next_progress_ms = started_ms + k_progress_every_ms;
     std::string why;
     while (true) {
-        std::optional<util::Result<ClusterEntry>> entry = try_enter(settings, registry, id, why);
-        if (entry) {
-            return *entry;
+        std::optional<util::Result<T>> done = attempt(why);
+        if (done) {
+            return *done;
         }
         std::int64_t now_ms = monotonic_ms();
         if (now_ms >= next_progress_ms) {
-            spdlog::warn("still waiting to join cluster {} after {} s: {}", settings.cluster_id,
-                         (now_ms - started_ms) / 1000, why);
+            spdlog::warn("still waiting to {} cluster {} after {} s: {}", goal,
+                         settings.cluster_id, (now_ms - started_ms) / 1000, why);
             next_progress_ms = now_ms + k_progress_every_ms;
         } else {
-            spdlog::debug("waiting to join: {}", why);
+            spdlog::debug("waiting to {}: {}", goal, why);
         }
         int signal = signals.wait(k_retry_wait_ms);
         if (signal != 0) {
             return util::make_error(util::ErrorCode::unavailable,
-                                    "stopped by a signal before joining the cluster");
+                                    std::string("stopped by a signal before being able to ")
+                                        + goal + " the cluster");
         }
     }
+}
+
+} // namespace
+
+util::Result<ClusterEntry> enter_cluster(const NodeSettings& settings, registry::Registry& registry,
+                                         SignalWait& signals, std::string cluster_token)
+{
+    raft::NodeId id = settings.id;
+    return retry_until_done<ClusterEntry>(settings, signals, "join", [&](std::string& why) {
+        return try_enter(settings, registry, id, cluster_token, why);
+    });
+}
+
+util::Result<std::string> learn_cluster_token(const NodeSettings& settings,
+                                              registry::Registry& registry, SignalWait& signals)
+{
+    std::string cluster_token;
+    return retry_until_done<std::string>(
+        settings, signals, "learn the token of",
+        [&](std::string& why) -> std::optional<util::Result<std::string>> {
+            std::optional<util::Error> failure;
+            if (have_cluster_token(settings, registry, true, cluster_token, why, failure)) {
+                return util::Result<std::string>(cluster_token);
+            }
+            if (failure) {
+                return util::Result<std::string>(*failure);
+            }
+            return std::nullopt;
+        });
 }
 
 } // namespace raftescort::node

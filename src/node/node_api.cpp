@@ -1,9 +1,11 @@
 #include "node/node_api.hpp"
 
+#include "node/node_auth.hpp"
 #include "node/node_json.hpp"
 
-#include <raftescort/transport/peer_sender.hpp>
+#include <raftescort/transport/json_text.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
+#include <raftescort/util/assert.hpp>
 
 #include <charconv>
 #include <chrono>
@@ -20,7 +22,7 @@ using nlohmann::json;
 void reply(httplib::Response& response, int status, const json& body)
 {
     response.status = status;
-    response.set_content(body.dump(), "application/json");
+    response.set_content(transport::json_text(body), "application/json");
 }
 
 void reply_error(httplib::Response& response, int status, const std::string& message)
@@ -33,6 +35,9 @@ void reply_error(httplib::Response& response, int status, const std::string& mes
 std::optional<json> parse_body(const httplib::Request& request, httplib::Response& response,
                                const NodeApiOptions& options, const std::set<std::string>& allowed)
 {
+    if (!admit_json_body(request, response)) {
+        return std::nullopt;
+    }
     if (request.body.size() > options.body_bytes_max) {
         reply_error(response, 413,
                     "body of " + std::to_string(request.body.size()) + " bytes is over the "
@@ -117,12 +122,9 @@ void answer(std::future<RequestOutcome> future, const NodeApiOptions& options,
     }
 }
 
-bool token_ok(const httplib::Request& request, const NodeApiOptions& options)
+NodeCredentials credentials_of(const NodeApiOptions& options)
 {
-    if (options.cluster_token.empty()) {
-        return true;
-    }
-    return request.get_header_value(transport::k_token_header) == options.cluster_token;
+    return NodeCredentials{options.cluster_token, options.admin_token};
 }
 
 /// The optional "term" fencing token: true when absent or a positive integer
@@ -188,6 +190,9 @@ void handle_move(const httplib::Request& request, httplib::Response& response, N
 void handle_mission(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
                     const NodeApiOptions& options)
 {
+    if (!admit_change(request, response, credentials_of(options))) {
+        return;
+    }
     std::optional<json> body = parse_body(request, response, options, {"action", "x", "y", "term"});
     if (!body) {
         return;
@@ -227,13 +232,11 @@ void handle_mission(const httplib::Request& request, httplib::Response& response
     answer(loop.propose(escort::encode_command(command), fence), options, response);
 }
 
-void handle_join(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
-                 const NodeApiOptions& options)
+/// Adds a learner: /join (a node adding itself) and /members/add (an
+/// operator adding one) differ only in who may ask, checked by the caller.
+void handle_add(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
+                const NodeApiOptions& options)
 {
-    if (!token_ok(request, options)) {
-        reply_error(response, 403, "missing or wrong cluster token");
-        return;
-    }
     std::optional<json> body = parse_body(request, response, options, {"id", "address"});
     if (!body) {
         return;
@@ -273,6 +276,9 @@ std::optional<raft::NodeId> node_id_field(const json& body, const char* name, bo
 void handle_remove(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
                    const NodeApiOptions& options)
 {
+    if (!admit_change(request, response, credentials_of(options))) {
+        return;
+    }
     std::optional<json> body = parse_body(request, response, options, {"id"});
     if (!body) {
         return;
@@ -287,6 +293,9 @@ void handle_remove(const httplib::Request& request, httplib::Response& response,
 void handle_transfer(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
                      const NodeApiOptions& options)
 {
+    if (!admit_change(request, response, credentials_of(options))) {
+        return;
+    }
     std::optional<json> body = parse_body(request, response, options, {"to"});
     if (!body) {
         return;
@@ -333,8 +342,10 @@ std::uint64_t query_u64(const httplib::Request& request, const char* name, std::
 
 } // namespace
 
-void install_node_api(httplib::Server& server, NodeLoop& loop, const NodeApiOptions& options)
+void install_node_api(transport::HttpServer& server, NodeLoop& loop, const NodeApiOptions& options)
 {
+    // A node without a cluster token would admit anyone to /join.
+    RE_ASSERT(!options.cluster_token.empty());
     server.Get("/health", [](const httplib::Request&, httplib::Response& response) {
         reply(response, 200, json{{"ok", true}});
     });
@@ -382,7 +393,15 @@ void install_node_api(httplib::Server& server, NodeLoop& loop, const NodeApiOpti
                 });
     server.Post("/join",
                 [&loop, options](const httplib::Request& request, httplib::Response& response) {
-                    handle_join(request, response, loop, options);
+                    if (admit_member(request, response, credentials_of(options))) {
+                        handle_add(request, response, loop, options);
+                    }
+                });
+    server.Post("/members/add",
+                [&loop, options](const httplib::Request& request, httplib::Response& response) {
+                    if (admit_change(request, response, credentials_of(options))) {
+                        handle_add(request, response, loop, options);
+                    }
                 });
     server.Post("/members/remove",
                 [&loop, options](const httplib::Request& request, httplib::Response& response) {

@@ -14,11 +14,17 @@
 //                  "term" is a fencing token: the entry is proposed only by a
 //                  leader of exactly that term; any other node answers 421
 //                  with the current leader and term.
-//   POST /join     {"id", "address"}  (adds a learner; node to node)
+//   POST /join     {"id", "address"}  (a node adds itself as a learner;
+//                                      needs the cluster token, else 403)
+//   POST /members/add {"id", "address"} (an operator adds a learner)
 //   POST /members/remove {"id"}        200 {"term", "index"} once committed
 //   POST /transfer-leader {"to"?}      200 {"from", "to", "to_name", "term"} once
 //                                      another node leads (`to` omitted: the
 //                                      most caught-up voter)
+//
+// /mission, /members/add, /members/remove and /transfer-leader change the
+// cluster: they need the admin token or the cluster token, else 401
+// (node_auth.hpp). Every POST must be sent as application/json, else 415.
 //
 // Requests that need the leader answer 421 {"error", "leader", "leader_name"}
 // on a follower; 503 when the entry cannot be committed in time (no quorum;
@@ -27,6 +33,8 @@
 // entry is committed and applied.
 
 #include "node/node_loop.hpp"
+
+#include <raftescort/transport/http_server.hpp>
 
 #include <httplib.h>
 
@@ -38,12 +46,16 @@ namespace raftescort::node {
 struct NodeApiOptions {
     /// How long a request waits for its entry to be applied before 503.
     std::int64_t commit_timeout_ms = 3000;
-    /// Required on /join when not empty (it is node to node).
+    /// Required on /join, and admits the routes that change the cluster;
+    /// never empty.
     std::string cluster_token;
+    /// Also admits the routes that change the cluster, as a Bearer token;
+    /// may be empty.
+    std::string admin_token;
     /// Largest request body the API endpoints read.
     std::size_t body_bytes_max = 16 * 1024;
 };
 
-void install_node_api(httplib::Server& server, NodeLoop& loop, const NodeApiOptions& options);
+void install_node_api(transport::HttpServer& server, NodeLoop& loop, const NodeApiOptions& options);
 
 } // namespace raftescort::node

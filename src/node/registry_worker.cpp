@@ -156,6 +156,7 @@ void RegistryWorker::refresh(registry::Registry& registry, std::int64_t now_ms)
     if (!registry.connected()) {
         return;
     }
+    publish_cluster_token(registry, now_ms);
     util::Result<registry::NodeListing> listing = registry.list_nodes(now_ms);
     if (!listing.ok()) {
         return;
@@ -165,6 +166,29 @@ void RegistryWorker::refresh(registry::Registry& registry, std::int64_t now_ms)
             m_address_book.set(node.id, node.address);
         }
     }
+}
+
+void RegistryWorker::publish_cluster_token(registry::Registry& registry, std::int64_t now_ms)
+{
+    if (m_options.cluster_token.empty()) {
+        return;
+    }
+    util::Result<std::string> holder =
+        registry.publish_cluster_token(now_ms, m_options.cluster_token);
+    if (!holder.ok()) {
+        return; // Best effort: the next refresh publishes again.
+    }
+    const bool conflict = holder.value() != m_options.cluster_token;
+    if (conflict && !m_token_conflict) {
+        // Nodes that learn the token from Redis will get the other one and
+        // this node will refuse them (and they it): one of the two is wrong.
+        spdlog::warn("registry: Redis holds another cluster token for cluster {} than this node "
+                     "uses; nodes joining through Redis will not be able to talk to this one. "
+                     "Give every node the same --cluster-token, or delete "
+                     "raftescort:{}:cluster-token to let this node publish its own",
+                     m_registry->options().cluster_id, m_registry->options().cluster_id);
+    }
+    m_token_conflict = conflict;
 }
 
 void RegistryWorker::repopulate(registry::Registry& registry)

@@ -8,7 +8,8 @@
 // registrations into the address book, flushes the registry's bounded outbox,
 // and, when Redis comes back empty, writes again what the node knows
 // (its registration, the bootstrap claim and the leader of every term it
-// has seen), as DESIGN.md §1 promises.
+// has seen), as DESIGN.md §1 promises. On each refresh it also publishes the
+// cluster token (SET NX), so a flushed Redis gets it back.
 
 #include "node/address_book.hpp"
 
@@ -37,6 +38,9 @@ struct RegistrationState {
 struct RegistryWorkerOptions {
     raft::NodeId self;
     std::string self_address;
+    /// Published (SET NX) on every refresh, so a Redis that lost its data
+    /// hands it to the next joiner; empty publishes nothing.
+    std::string cluster_token = {};
     /// How often the registration is refreshed and the others are read.
     std::int64_t registration_interval_ms = 1000;
     /// A registration not refreshed for this long disappears from Redis.
@@ -75,6 +79,7 @@ public:
 private:
     void run();
     void refresh(registry::Registry& registry, std::int64_t now_ms);
+    void publish_cluster_token(registry::Registry& registry, std::int64_t now_ms);
     void repopulate(registry::Registry& registry);
 
     std::unique_ptr<registry::Registry> m_registry;
@@ -89,6 +94,9 @@ private:
     /// Leaders this node knows of, newest terms kept; touched by the worker only.
     std::map<raft::Term, registry::LeaderRecord> m_leaders;
     std::int64_t m_next_refresh_ms = 0;
+    /// Whether the last publish found another token in Redis (warned once
+    /// per change, not every second).
+    bool m_token_conflict = false;
 
     std::atomic<bool> m_connected{false};
     std::atomic<std::uint64_t> m_dropped{0};

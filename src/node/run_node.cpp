@@ -1,4 +1,5 @@
 #include "node/cluster_entry.hpp"
+#include "node/cluster_token.hpp"
 #include "node/node_api.hpp"
 #include "node/node_loop.hpp"
 #include "node/registry_worker.hpp"
@@ -23,9 +24,13 @@ namespace raftescort::node {
 
 namespace {
 
-// One thread per keep-alive connection (NOTES.md): every peer, the proxy,
-// ctl and a few scripts at once, plus the proxy's 32 move lanes.
-constexpr std::size_t k_server_threads = 64;
+// Handlers of the API that may run at once: each move waits for its commit,
+// and the proxy keeps up to 32 in flight. Idle or slow connections hold no
+// thread (http_server.hpp).
+constexpr std::size_t k_api_threads = 64;
+// Raft messages from every peer at once, each waiting at most the reply
+// wait for the node's answers.
+constexpr std::size_t k_peer_threads = 16;
 // Heartbeat and election timeout are whole ticks; five ticks per heartbeat
 // give the election timeout's randomization a fine grain.
 constexpr std::int64_t k_ticks_per_heartbeat = 5;
@@ -97,7 +102,11 @@ util::Status run_node(const NodeSettings& settings)
 {
     SignalWait signals;
     RE_TRY(url, registry::parse_redis_url(settings.redis_url));
+    if (!settings.redis_password.empty()) {
+        url.password = settings.redis_password;
+    }
     RE_TRY(existing_id, recorded_id(settings));
+    RE_TRY(cluster_token, local_cluster_token(settings));
 
     raft::NodeId id = existing_id ? *existing_id : settings.id;
     bool found_cluster = false;
@@ -105,16 +114,24 @@ util::Status run_node(const NodeSettings& settings)
     if (!existing_id) {
         spdlog::info("data dir {} holds no log: joining cluster {} through Redis at {}",
                      settings.data_dir, settings.cluster_id, url.redacted());
-        RE_TRY(entry, enter_cluster(settings, *registry, signals));
+        RE_TRY(entry, enter_cluster(settings, *registry, signals, cluster_token));
         id = entry.id;
         found_cluster = entry.found_cluster;
+        cluster_token = entry.cluster_token;
         if (found_cluster) {
             spdlog::info("founding cluster {} as its first voter", settings.cluster_id);
         }
         if (settings.id == raft::k_no_node) {
             registry = std::make_unique<registry::Registry>(registry_options(settings, url, id));
         }
+    } else if (cluster_token.empty()) {
+        spdlog::info("data dir {} holds no cluster token: learning it through Redis at {}",
+                     settings.data_dir, url.redacted());
+        RE_TRY(learned, learn_cluster_token(settings, *registry, signals));
+        cluster_token = learned;
     }
+    // From here on the node requires the token of every peer and of /join.
+    RE_ASSERT(!cluster_token.empty());
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e node " + std::to_string(id.value) + " %l: %v");
 
     SpdlogLogger core_logger;
@@ -136,6 +153,7 @@ util::Status run_node(const NodeSettings& settings)
     worker_options.self_address = settings.advertise;
     worker_options.registration_ttl_ms =
         static_cast<std::uint64_t>(std::max<std::int64_t>(5000, 10 * settings.election_timeout_ms));
+    worker_options.cluster_token = cluster_token;
     RegistryWorker worker(std::move(registry), worker_options, address_book, [&loop_pointer] {
         NodeLoop* loop = loop_pointer.load();
         if (loop == nullptr) {
@@ -148,7 +166,7 @@ util::Status run_node(const NodeSettings& settings)
     NodeLoopOptions loop_options;
     loop_options.cluster_id = settings.cluster_id;
     loop_options.self_address = settings.advertise;
-    loop_options.cluster_token = settings.cluster_token;
+    loop_options.cluster_token = cluster_token;
     loop_options.tick_ms =
         std::max<std::int64_t>(1, settings.heartbeat_interval_ms / k_ticks_per_heartbeat);
     loop_options.step_interval_ms = settings.step_interval_ms;
@@ -164,12 +182,20 @@ util::Status run_node(const NodeSettings& settings)
                   });
     loop_pointer.store(&loop);
 
-    transport::HttpServer server;
-    transport::configure_server(server, k_server_threads);
+    transport::HttpServerOptions server_options;
+    server_options.api_threads_max = k_api_threads;
+    server_options.peer_threads_max = k_peer_threads;
+    // Peers and the proxy show the cluster token: their connections are
+    // never evicted to make room for a client's.
+    if (!cluster_token.empty()) {
+        server_options.trust_header = transport::k_token_header;
+        server_options.trust_value = cluster_token;
+    }
+    transport::HttpServer server(server_options);
     transport::RaftEndpointOptions endpoint;
     endpoint.cluster_id = settings.cluster_id;
     endpoint.self = id;
-    endpoint.cluster_token = settings.cluster_token;
+    endpoint.cluster_token = cluster_token;
     transport::install_raft_endpoint(
         server, endpoint, [&address_book, &loop](std::vector<transport::InboundMessage> inbound) {
             raft::NodeId learned;
@@ -182,22 +208,17 @@ util::Status run_node(const NodeSettings& settings)
             return loop.deliver(std::move(inbound));
         });
     NodeApiOptions api;
-    api.cluster_token = settings.cluster_token;
+    api.cluster_token = cluster_token;
+    api.admin_token = settings.admin_token;
     api.commit_timeout_ms = std::max<std::int64_t>(3000, 4 * settings.election_timeout_ms);
     install_node_api(server, loop, api);
-    if (!server.bind_to_port(settings.listen_host, settings.listen_port)) {
+    if (!server.bind(settings.listen_host, settings.listen_port)) {
         return util::make_error(util::ErrorCode::unavailable,
                                 "cannot listen on " + settings.listen_host + ":"
                                     + std::to_string(settings.listen_port)
                                     + " (in use, or not an address of this host?)");
     }
-    if (!server.widen_listen_backlog(transport::HttpServer::k_listen_backlog)) {
-        spdlog::warn("could not widen the listen backlog; bursts of connections may wait");
-    }
-    std::thread listener([&server] {
-        transport::name_this_thread("listen");
-        server.listen_after_bind();
-    });
+    server.start();
     spdlog::info("node {} of cluster {} serving on {}:{}, reachable at {}", id.value,
                  settings.cluster_id, settings.listen_host, settings.listen_port,
                  settings.advertise);
@@ -207,7 +228,6 @@ util::Status run_node(const NodeSettings& settings)
     // Raft stops first, so a stopping node never campaigns or answers a peer.
     loop.stop();
     server.stop();
-    listener.join();
     spdlog::debug("HTTP server stopped");
     loop_pointer.store(nullptr);
     if (signal == SignalWait::k_fatal_signal) {

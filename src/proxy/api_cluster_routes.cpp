@@ -178,7 +178,7 @@ void handle_mission(ApiContext& context, httplib::Response& response)
 
 } // namespace
 
-void install_cluster_routes(httplib::Server& server, ApiContext& context)
+void install_cluster_routes(transport::HttpServer& server, ApiContext& context)
 {
     server.Get("/", [&context](const httplib::Request& request, httplib::Response& response) {
         if (request.get_header_value("Accept").find("application/json") != std::string::npos) {

@@ -13,6 +13,8 @@
 
 #include <raftescort/proxy/proxy.hpp>
 
+#include <raftescort/transport/http_server.hpp>
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -33,18 +35,18 @@ struct ApiContext {
 };
 
 /// GET /, /status, /nodes, /nodes/full, /nodes/position, /logs, /mission.
-void install_cluster_routes(httplib::Server& server, ApiContext& context);
+void install_cluster_routes(transport::HttpServer& server, ApiContext& context);
 /// GET /elections, /leaders (from Redis).
-void install_record_routes(httplib::Server& server, ApiContext& context);
+void install_record_routes(transport::HttpServer& server, ApiContext& context);
 /// GET and POST /nodes/move.
-void install_move_routes(httplib::Server& server, ApiContext& context);
+void install_move_routes(transport::HttpServer& server, ApiContext& context);
 /// POST /mission, /members/add, /members/remove, /transfer-leader.
-void install_control_routes(httplib::Server& server, ApiContext& context);
+void install_control_routes(transport::HttpServer& server, ApiContext& context);
 /// GET /metrics, /events.
-void install_stream_routes(httplib::Server& server, ApiContext& context);
+void install_stream_routes(transport::HttpServer& server, ApiContext& context);
 
 /// Every route, the envelope's error answers and the body size limit.
-void install_routes(httplib::Server& server, ApiContext& context);
+void install_routes(transport::HttpServer& server, ApiContext& context);
 
 /// [{"method", "locator", "description"}, ...] for GET /status.
 nlohmann::json endpoints_json();

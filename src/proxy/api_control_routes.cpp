@@ -1,8 +1,11 @@
 // Cluster control: POST /mission, /members/add, /members/remove and
 // /transfer-leader, each forwarded to the leader and answered after commit.
+// Each needs the admin token (api_auth.hpp), checked before the body is
+// read; the proxy forwards with the cluster token, which the nodes accept.
 // Membership requests are not idempotent, so they are resent only when they
 // provably never reached a node.
 
+#include "proxy/api_auth.hpp"
 #include "proxy/api_context.hpp"
 #include "proxy/api_envelope.hpp"
 #include "proxy/api_input.hpp"
@@ -24,6 +27,9 @@ using nlohmann::json;
 void handle_mission(ApiContext& context, const httplib::Request& request,
                     httplib::Response& response)
 {
+    if (!admit_change(context, request, response)) {
+        return;
+    }
     std::optional<json> body = read_json_body(request, response, {"action", "x", "y"});
     if (!body) {
         return;
@@ -66,6 +72,9 @@ void handle_mission(ApiContext& context, const httplib::Request& request,
 void handle_members_add(ApiContext& context, const httplib::Request& request,
                         httplib::Response& response)
 {
+    if (!admit_change(context, request, response)) {
+        return;
+    }
     std::optional<json> body = read_json_body(request, response, {"id", "address"});
     if (!body) {
         return;
@@ -82,9 +91,11 @@ void handle_members_add(ApiContext& context, const httplib::Request& request,
         reply_error(response, 400, "address must be HOST:PORT, where the new node will listen");
         return;
     }
-    // Adding a member is not idempotent: resend only what never left.
+    // Adding a member is not idempotent: resend only what never left. The
+    // leader's /members/add, not /join: the proxy does not vouch for the
+    // address a user typed as if it were a member asking to join.
     ForwardResult result = context.forwarder.forward(
-        {"/join", json{{"id", *id}, {"address", address}}, RetryPolicy::unsent_only, 0});
+        {"/members/add", json{{"id", *id}, {"address", address}}, RetryPolicy::unsent_only, 0});
     context.metrics.count_forward("/members/add", result.status);
     if (result.status != 200) {
         reply_forward_error(response, result, "");
@@ -130,6 +141,9 @@ std::string removal_risk(const ClusterSnapshot& snapshot, std::uint64_t id)
 void handle_members_remove(ApiContext& context, const httplib::Request& request,
                            httplib::Response& response)
 {
+    if (!admit_change(context, request, response)) {
+        return;
+    }
     std::optional<json> body = read_json_body(request, response, {"id", "force"});
     if (!body) {
         return;
@@ -188,6 +202,9 @@ std::optional<std::uint64_t> most_caught_up_voter(const ClusterSnapshot& snapsho
 void handle_transfer(ApiContext& context, const httplib::Request& request,
                      httplib::Response& response)
 {
+    if (!admit_change(context, request, response)) {
+        return;
+    }
     std::optional<json> body = read_json_body(request, response, {"to"});
     if (!body) {
         return;
@@ -220,7 +237,7 @@ void handle_transfer(ApiContext& context, const httplib::Request& request,
 
 } // namespace
 
-void install_control_routes(httplib::Server& server, ApiContext& context)
+void install_control_routes(transport::HttpServer& server, ApiContext& context)
 {
     server.Post("/mission",
                 [&context](const httplib::Request& request, httplib::Response& response) {

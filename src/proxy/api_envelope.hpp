@@ -4,6 +4,8 @@
 //   {"status": "OK" | "<http code>", "data": <value or null>, "message": ...}
 // with the HTTP status equal to the code ("OK" means 200).
 
+#include <raftescort/transport/http_server.hpp>
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -21,7 +23,8 @@ void reply_ok(httplib::Response& response, nlohmann::json data, const std::strin
 void reply_error(httplib::Response& response, int status, const std::string& message);
 
 /// Answers in the envelope what the server answers by itself: 404 for an
-/// unknown path, 413 for a body over the limit, 500 for a handler that threw.
-void install_envelope_handlers(httplib::Server& server);
+/// unknown path, 413 for a body over the limit, 400 for a malformed request,
+/// 500 for a handler that threw.
+void install_envelope_handlers(transport::HttpServer& server);
 
 } // namespace raftescort::proxy

@@ -1,5 +1,6 @@
 #include "proxy/api_input.hpp"
 
+#include "proxy/api_auth.hpp"
 #include "proxy/api_envelope.hpp"
 
 #include <charconv>
@@ -24,6 +25,9 @@ std::optional<std::int64_t> parse_decimal(std::string_view text)
 std::optional<json> read_json_body(const httplib::Request& request, httplib::Response& response,
                                    const std::set<std::string>& allowed)
 {
+    if (!admit_json_body(request, response)) {
+        return std::nullopt;
+    }
     if (request.body.size() > k_body_bytes_max) {
         reply_error(response, 413,
                     "the body of " + std::to_string(request.body.size()) + " bytes is over the "

@@ -180,7 +180,7 @@ void handle_move_post(ApiContext& context, const httplib::Request& request,
 
 } // namespace
 
-void install_move_routes(httplib::Server& server, ApiContext& context)
+void install_move_routes(transport::HttpServer& server, ApiContext& context)
 {
     server.Get("/nodes/move",
                [&context](const httplib::Request& request, httplib::Response& response) {

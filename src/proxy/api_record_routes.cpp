@@ -127,7 +127,7 @@ void handle_leaders(ApiContext& context, const httplib::Request& request,
 
 } // namespace
 
-void install_record_routes(httplib::Server& server, ApiContext& context)
+void install_record_routes(transport::HttpServer& server, ApiContext& context)
 {
     server.Get("/elections",
                [&context](const httplib::Request& request, httplib::Response& response) {

@@ -23,13 +23,14 @@ constexpr Endpoint k_endpoints[] = {
     {"GET", "/nodes/move?x=N&y=N", "move the whole formation by (x, y); answers after commit"},
     {"POST", "/nodes/move", "body {\"x\", \"y\", \"client_id\"?, \"sequence\"?}: the same"},
     {"GET", "/mission", "the mission: target, running, steps taken, lead point"},
-    {"POST", "/mission", "body {\"action\": \"start\"|\"pause\"|\"set\", \"x\", \"y\"}"},
+    {"POST", "/mission",
+     "body {\"action\": \"start\"|\"pause\"|\"set\", \"x\", \"y\"}; admin token"},
     {"GET", "/elections", "every election, per term; ?term=N for one term"},
     {"GET", "/leaders", "the leader of every term; ?term=N for one term"},
     {"GET", "/logs", "replicated logs of all nodes; ?ip=ADDR for one node"},
-    {"POST", "/members/add", "body {\"id\", \"address\"}: add a learner"},
-    {"POST", "/members/remove", "body {\"id\", \"force\"?}: remove a member"},
-    {"POST", "/transfer-leader", "body {\"to\"?}: hand leadership to a voter"},
+    {"POST", "/members/add", "body {\"id\", \"address\"}: add a learner; admin token"},
+    {"POST", "/members/remove", "body {\"id\", \"force\"?}: remove a member; admin token"},
+    {"POST", "/transfer-leader", "body {\"to\"?}: hand leadership to a voter; admin token"},
     {"GET", "/metrics", "Prometheus metrics"},
     {"GET", "/events", "server-sent events: status and record"},
 };
@@ -56,10 +57,8 @@ void reply_forward_error(httplib::Response& response, const ForwardResult& resul
                                                         : result.message);
 }
 
-void install_routes(httplib::Server& server, ApiContext& context)
+void install_routes(transport::HttpServer& server, ApiContext& context)
 {
-    // Refused with 413 before the body is buffered (NOTES.md).
-    server.set_payload_max_length(k_body_bytes_max);
     install_envelope_handlers(server);
     install_cluster_routes(server, context);
     install_record_routes(server, context);

@@ -47,7 +47,7 @@ void handle_events(ApiContext& context, httplib::Response& response)
 
 } // namespace
 
-void install_stream_routes(httplib::Server& server, ApiContext& context)
+void install_stream_routes(transport::HttpServer& server, ApiContext& context)
 {
     server.Get("/metrics", [&context](const httplib::Request&, httplib::Response& response) {
         MetricsInput input;

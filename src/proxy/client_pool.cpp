@@ -43,27 +43,46 @@ void ClientLease::give_back()
     m_pool = nullptr;
 }
 
-ClientPool::ClientPool(ClientPoolOptions options) : m_options(std::move(options))
+ClientPool::ClientPool(ClientPoolOptions options)
+    : m_options(std::move(options)), m_cluster_token(m_options.cluster_token)
 {
     RE_ASSERT(m_options.connect_timeout_ms > 0);
     RE_ASSERT(m_options.idle_clients_per_node_max > 0);
 }
 
+namespace {
+
+httplib::Headers token_headers(const std::string& token)
+{
+    if (token.empty()) {
+        return {};
+    }
+    return {{transport::k_token_header, token}};
+}
+
+} // namespace
+
 ClientLease ClientPool::lease(const std::string& address)
 {
     std::unique_ptr<httplib::Client> client;
+    std::string token;
     {
         std::lock_guard lock(m_mutex);
         if (m_stopping) {
             return {};
         }
+        token = m_cluster_token;
         auto idle = m_idle.find(address);
         if (idle != m_idle.end() && !idle->second.empty()) {
             client = std::move(idle->second.back());
             idle->second.pop_back();
             m_leased.insert(client.get());
-            return ClientLease(this, address, std::move(client));
         }
+    }
+    if (client != nullptr) {
+        // The token may have been learned or changed since the client was made.
+        client->set_default_headers(token_headers(token));
+        return ClientLease(this, address, std::move(client));
     }
     std::string host;
     std::uint16_t port = 0;
@@ -75,9 +94,7 @@ ClientLease ClientPool::lease(const std::string& address)
     client->set_keep_alive(true);
     client->set_connection_timeout(std::chrono::milliseconds(m_options.connect_timeout_ms));
     client->set_write_timeout(std::chrono::milliseconds(m_options.connect_timeout_ms));
-    if (!m_options.cluster_token.empty()) {
-        client->set_default_headers({{transport::k_token_header, m_options.cluster_token}});
-    }
+    client->set_default_headers(token_headers(token));
     std::lock_guard lock(m_mutex);
     if (m_stopping) {
         return {};
@@ -115,6 +132,18 @@ bool ClientPool::stopping() const
 {
     std::lock_guard lock(m_mutex);
     return m_stopping;
+}
+
+void ClientPool::set_cluster_token(const std::string& token)
+{
+    std::lock_guard lock(m_mutex);
+    m_cluster_token = token;
+}
+
+std::string ClientPool::cluster_token() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_cluster_token;
 }
 
 } // namespace raftescort::proxy

@@ -28,7 +28,8 @@ struct ClientPoolOptions {
     /// Idle clients kept per node address; more are closed when returned.
     std::size_t idle_clients_per_node_max = 8;
     /// Sent as the cluster token header on every request when not empty
-    /// (the node requires it on node-to-node calls such as /join).
+    /// (the nodes admit the change requests the proxy forwards with it);
+    /// set_cluster_token() replaces it.
     std::string cluster_token;
 };
 
@@ -71,6 +72,11 @@ public:
     void shutdown();
     bool stopping() const;
 
+    /// The token sent from the next lease on (learned from Redis later than
+    /// the pool was made); empty sends none.
+    void set_cluster_token(const std::string& token);
+    std::string cluster_token() const;
+
 private:
     friend class ClientLease;
     void give_back(const std::string& address, std::unique_ptr<httplib::Client> client);
@@ -78,6 +84,7 @@ private:
     const ClientPoolOptions m_options;
     mutable std::mutex m_mutex;
     bool m_stopping = false;
+    std::string m_cluster_token;
     std::map<std::string, std::vector<std::unique_ptr<httplib::Client>>> m_idle;
     /// Leased clients, so shutdown() can cancel their requests.
     std::set<httplib::Client*> m_leased;

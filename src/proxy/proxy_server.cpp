@@ -1,6 +1,7 @@
 #include "proxy/proxy_server.hpp"
 
 #include <raftescort/transport/raft_endpoint.hpp>
+#include <raftescort/transport/secret.hpp>
 #include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
@@ -12,18 +13,15 @@ namespace raftescort::proxy {
 
 namespace {
 
-// One thread per open connection (NOTES.md): every event stream holds one
-// for as long as it is open, and each forwarded move holds one until commit.
+// Each forwarded move holds a server thread until it commits; idle and slow
+// connections hold none (http_server.hpp).
 constexpr std::size_t k_server_threads = 64;
+// Every event stream holds a thread of its own for as long as it is open.
 constexpr std::size_t k_event_streams_max = 40;
-// Connections the kernel may queue before the server accepts them.
-constexpr int k_listen_backlog = 256;
 // Concurrent moves without a client id of their own (one lane each). Each
 // holds a connection (so a thread) on the leader, whose pool is sized for a
 // few dozen; 32 lanes keep a loaded proxy from queueing behind a handful.
 constexpr std::size_t k_move_lanes = 32;
-static_assert(k_event_streams_max < k_server_threads,
-              "event streams must leave threads for the API");
 
 registry::RegistryOptions registry_options(const ProxySettings& settings,
                                            const registry::RedisUrl& url)
@@ -66,10 +64,70 @@ ClientPoolOptions pool_options(const ProxySettings& settings)
     return options;
 }
 
+/// The host a browser on this machine reaches the proxy at.
+std::string dashboard_host(const std::string& listen_host)
+{
+    if (listen_host == "0.0.0.0" || listen_host.empty()) {
+        return "127.0.0.1";
+    }
+    if (listen_host == "::" || listen_host == "[::]") {
+        return "[::1]";
+    }
+    if (listen_host.find(':') != std::string::npos && listen_host.front() != '[') {
+        return "[" + listen_host + "]";
+    }
+    return listen_host;
+}
+
+/// Without a configured admin token the proxy makes one for this run and
+/// shows it once, with the dashboard address that carries it in the URL's
+/// fragment (a fragment never reaches a server log), as Jupyter does.
+void announce_generated_token(const ProxySettings& settings, int port)
+{
+    spdlog::warn("no admin token was configured (--admin-token, --admin-token-file, "
+                 "RAFTESCORT_ADMIN_TOKEN): generated one for this run. Requests that change "
+                 "the cluster need 'Authorization: Bearer {}'; the dashboard: "
+                 "http://{}:{}/#token={}",
+                 settings.admin_token, dashboard_host(settings.listen_host), port,
+                 settings.admin_token);
+}
+
+RegistryPollerOptions registry_poller_options(const ProxySettings& settings, ClientPool& pool)
+{
+    RegistryPollerOptions options;
+    if (!settings.cluster_token.empty()) {
+        return options;
+    }
+    options.learn_cluster_token = [&pool](const std::string& token) {
+        const std::string known = pool.cluster_token();
+        if (known == token) {
+            return;
+        }
+        if (known.empty()) {
+            spdlog::info("learned the cluster token from Redis: requests that change the "
+                         "cluster can be forwarded");
+        } else {
+            spdlog::warn("the cluster token in Redis changed; sending the new one");
+        }
+        pool.set_cluster_token(token);
+    };
+    return options;
+}
+
 EventHubOptions hub_options()
 {
     EventHubOptions options;
     options.subscribers_max = k_event_streams_max;
+    return options;
+}
+
+transport::HttpServerOptions server_options()
+{
+    transport::HttpServerOptions options;
+    options.api_threads_max = k_server_threads;
+    // The hub refuses a stream past its own cap with a 503 in the envelope;
+    // the server's cap is only a backstop.
+    options.streams_max = k_event_streams_max + 8;
     return options;
 }
 
@@ -81,7 +139,8 @@ ProxyServer::ProxyServer(const ProxySettings& settings,
       m_pool(pool_options(settings)), m_forwarder(m_view, m_pool, forwarder_options(settings)),
       m_lanes(MoveLanes::random_prefix(), k_move_lanes),
       m_hub(hub_options()), m_context{m_settings, m_view,     m_pool, m_forwarder,
-                                      m_lanes,    m_registry, m_hub,  m_metrics}
+                                      m_lanes,    m_registry, m_hub,  m_metrics},
+      m_server(server_options())
 { }
 
 util::Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxySettings& settings)
@@ -91,15 +150,20 @@ util::Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxySetting
                                 "the poll interval and the request timeout must be positive");
     }
     RE_TRY(url, registry::parse_redis_url(settings.redis_url));
-    auto registry = std::make_unique<registry::Registry>(registry_options(settings, url));
-    std::unique_ptr<ProxyServer> proxy(new ProxyServer(settings, std::move(registry)));
+    if (!settings.redis_password.empty()) {
+        url.password = settings.redis_password;
+    }
+    ProxySettings effective = settings;
+    const bool generated_token = effective.admin_token.empty();
+    if (generated_token) {
+        effective.admin_token = transport::generate_secret_hex();
+    }
+    auto registry = std::make_unique<registry::Registry>(registry_options(effective, url));
+    std::unique_ptr<ProxyServer> proxy(new ProxyServer(effective, std::move(registry)));
 
-    transport::configure_server(proxy->m_server, k_server_threads);
     install_routes(proxy->m_server, proxy->m_context);
-    if (settings.listen_port == 0) {
-        proxy->m_port = proxy->m_server.bind_to_any_port(settings.listen_host);
-    } else if (proxy->m_server.bind_to_port(settings.listen_host, settings.listen_port)) {
-        proxy->m_port = settings.listen_port;
+    if (proxy->m_server.bind(settings.listen_host, settings.listen_port)) {
+        proxy->m_port = proxy->m_server.port();
     }
     if (proxy->m_port <= 0) {
         return util::make_error(util::ErrorCode::unavailable,
@@ -107,20 +171,21 @@ util::Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxySetting
                                     + std::to_string(settings.listen_port)
                                     + " (in use, or not an address of this host?)");
     }
-    if (!proxy->m_server.widen_listen_backlog(k_listen_backlog)) {
-        spdlog::warn("could not widen the listen backlog; bursts of connections may wait 1 s");
-    }
-    proxy->m_registry_poller = std::make_unique<RegistryPoller>(
-        proxy->m_registry, proxy->m_view, proxy->m_hub, RegistryPollerOptions{});
+    proxy->m_registry_poller =
+        std::make_unique<RegistryPoller>(proxy->m_registry, proxy->m_view, proxy->m_hub,
+                                         registry_poller_options(settings, proxy->m_pool));
     proxy->m_status_publisher = std::make_unique<StatusPublisher>(
         proxy->m_view, proxy->m_hub, std::max<std::int64_t>(250, settings.poll_interval_ms));
-    ProxyServer* raw = proxy.get();
-    proxy->m_listener = std::thread([raw] {
-        transport::name_this_thread("listen");
-        raw->m_server.listen_after_bind();
-    });
+    proxy->m_server.start();
     spdlog::info("proxy of cluster {} serving on {}:{}; Redis at {}", settings.cluster_id,
                  settings.listen_host, proxy->m_port, url.redacted());
+    if (generated_token) {
+        announce_generated_token(effective, proxy->m_port);
+    }
+    if (settings.cluster_token.empty()) {
+        spdlog::info("no cluster token was configured: learning it from Redis; until then "
+                     "requests that change the cluster answer 503");
+    }
     return proxy;
 }
 
@@ -137,9 +202,6 @@ void ProxyServer::stop()
     m_hub.close();
     m_pool.shutdown();
     m_server.stop();
-    if (m_listener.joinable()) {
-        m_listener.join();
-    }
     spdlog::debug("HTTP server stopped");
     m_status_publisher.reset();
     m_registry_poller.reset();

@@ -16,6 +16,7 @@
 #include <httplib.h>
 
 #include <memory>
+#include <string>
 #include <thread>
 
 namespace raftescort::proxy {
@@ -31,6 +32,11 @@ public:
 
     /// The port the server listens on.
     int port() const { return m_port; }
+    /// The admin token the change routes require: the configured one, or
+    /// the one generated at start.
+    const std::string& admin_token() const { return m_settings.admin_token; }
+    /// The cluster token sent to the nodes; empty until learned.
+    std::string cluster_token() const { return m_pool.cluster_token(); }
     ClusterView& view() { return m_view; }
 
     /// Ends event streams and requests in flight, then every thread; prompt
@@ -51,7 +57,6 @@ private:
     int m_port = 0;
     std::unique_ptr<RegistryPoller> m_registry_poller;
     std::unique_ptr<StatusPublisher> m_status_publisher;
-    std::thread m_listener;
     bool m_stopped = false;
 
     ProxyServer(const ProxySettings& settings, std::unique_ptr<registry::Registry> registry);

@@ -3,6 +3,7 @@
 #include "proxy/clock.hpp"
 #include "proxy/records_json.hpp"
 
+#include <raftescort/transport/json_text.hpp>
 #include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
@@ -94,6 +95,16 @@ void RegistryPoller::refresh_nodes()
     if (!listing.ok()) {
         return;
     }
+    if (m_options.learn_cluster_token) {
+        auto token = m_registry.use([](registry::Registry& registry, std::int64_t now_ms) {
+            return registry.read_cluster_token(now_ms);
+        });
+        if (token.ok() && token.value()) {
+            m_options.learn_cluster_token(*token.value());
+        } else if (!token.ok()) {
+            spdlog::warn("cannot read the cluster token from Redis: {}", token.error().message);
+        }
+    }
     std::set<std::uint64_t> live;
     for (const registry::NodeRegistration& registration : listing.value().live) {
         live.insert(registration.id.value);
@@ -125,7 +136,7 @@ void RegistryPoller::forward_events()
             continue;
         }
         m_last_event = id;
-        m_hub.publish_record(ServerSentEvent{"record", event_json(event).dump()});
+        m_hub.publish_record(ServerSentEvent{"record", transport::json_text(event_json(event))});
     }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 
 // The proxy's Redis reader thread: every second it reads the registrations
-// into the cluster view (new nodes, moved addresses); every 200 ms it reads
+// into the cluster view (new nodes, moved addresses) and, unless the proxy
+// was given one, the cluster token; every 200 ms it reads
 // the newest entries of the event stream and publishes those it has not
 // seen as "record" events. Redis being down only pauses both: the view keeps
 // polling the nodes it knows, and the events resume where Redis resumes.
@@ -12,6 +13,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -21,6 +23,9 @@ namespace raftescort::proxy {
 
 struct RegistryPollerOptions {
     std::int64_t nodes_interval_ms = 1000;
+    /// When set, the cluster token is read with the registrations and each
+    /// value read is handed to it (the proxy was given none of its own).
+    std::function<void(const std::string&)> learn_cluster_token;
     std::int64_t events_interval_ms = 200;
     /// Events read per poll: more than a busy cluster writes in one interval.
     std::size_t events_read_max = 200;

@@ -2,6 +2,7 @@
 
 #include "proxy/cluster_json.hpp"
 
+#include <raftescort/transport/json_text.hpp>
 #include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
@@ -37,7 +38,7 @@ void StatusPublisher::run()
 {
     std::string last_sent;
     while (true) {
-        std::string text = status_event_json(*m_view.snapshot()).dump();
+        std::string text = transport::json_text(status_event_json(*m_view.snapshot()));
         if (text != last_sent) {
             m_hub.publish_status(ServerSentEvent{"status", text});
             last_sent = std::move(text);

@@ -292,11 +292,20 @@ util::Result<std::string> read_whole_file(const std::string& path)
 }
 
 util::Status write_file_atomically(const std::string& directory, const std::string& name,
-                                   std::string_view bytes, std::uint64_t& fsync_count)
+                                   std::string_view bytes, std::uint64_t& fsync_count,
+                                   unsigned mode)
 {
+    RE_ASSERT(mode <= 0777);
     std::string final_path = join_path(directory, name);
     std::string temporary_path = final_path + std::string(k_temporary_suffix);
-    int fd = open_retrying(temporary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    // O_CREAT's mode applies only to a new file: a .tmp left by a crash
+    // would keep its old mode, so it goes first. The umask may narrow the
+    // mode further, never widen it.
+    if (::unlink(temporary_path.c_str()) != 0 && errno != ENOENT) {
+        return errno_error("unlink", temporary_path, errno);
+    }
+    int fd = open_retrying(temporary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                           static_cast<mode_t>(mode));
     if (fd < 0) {
         return errno_error("open", temporary_path, errno);
     }

@@ -76,8 +76,10 @@ util::Result<std::string> read_whole_file(const std::string& path);
 /// Writes `bytes` to <directory>/<name>.tmp, fsyncs it, renames it to
 /// <directory>/<name> and fsyncs the directory: after success the file is
 /// durable under its final name; after a crash at most a .tmp file remains.
+/// The file gets `mode` (0600 for a secret), whatever an earlier .tmp had.
 util::Status write_file_atomically(const std::string& directory, const std::string& name,
-                                   std::string_view bytes, std::uint64_t& fsync_count);
+                                   std::string_view bytes, std::uint64_t& fsync_count,
+                                   unsigned mode = 0644);
 
 /// The suffix of the temporary files write_file_atomically leaves behind.
 inline constexpr std::string_view k_temporary_suffix = ".tmp";

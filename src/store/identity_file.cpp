@@ -6,6 +6,8 @@
 
 #include "store/file_ops.hpp"
 
+#include <raftescort/store/secret_file.hpp>
+
 #include <raftescort/util/assert.hpp>
 
 #include <charconv>
@@ -53,14 +55,17 @@ std::string describe(const Identity& identity)
 }
 
 /// A directory counts as fresh if it holds only what an interrupted creation
-/// leaves: empty wal/ and snapshot/ directories and a temporary IDENTITY.
+/// leaves: empty wal/ and snapshot/ directories and a temporary IDENTITY,
+/// and the cluster token a joining node stores before it asks to join.
 util::Result<bool> is_fresh_directory(const std::string& directory,
                                       const std::vector<std::string>& names)
 {
     std::string identity_temporary =
         std::string(k_identity_file_name) + std::string(k_temporary_suffix);
+    std::string token_file(k_cluster_token_file_name);
+    std::string token_temporary = token_file + std::string(k_temporary_suffix);
     for (const std::string& name : names) {
-        if (name == identity_temporary) {
+        if (name == identity_temporary || name == token_file || name == token_temporary) {
             continue;
         }
         if (name != k_wal_directory_name && name != k_snapshot_directory_name) {

@@ -40,6 +40,10 @@ export RAFTESCORT_BINARY=$binary
 RAFTESCORT_DEMO_DIR=$(mktemp -d "${TMPDIR:-/tmp}/chaos-local.XXXXXX")
 export RAFTESCORT_DEMO_DIR
 work=$(mktemp -d "${TMPDIR:-/tmp}/chaos-local-out.XXXXXX")
+# The demo writes its admin token where ctl finds it: here, inside the test,
+# never over the token of the user who runs it.
+unset RAFTESCORT_ADMIN_TOKEN RAFTESCORT_ADMIN_TOKEN_FILE
+export XDG_CONFIG_HOME="$work/config"
 started=$(date +%s)
 failures=0
 declare -A demo_pids=() # pid -> 1, every pid the demo's pid files named
@@ -98,6 +102,11 @@ stop_demo_and_check() {
         return 1
     fi
     echo "ok   scripts/demo stop: all ${#demo_pids[@]} processes it started are gone"
+    if [ -e "$XDG_CONFIG_HOME/raftescort/admin-token" ]; then
+        echo "FAIL scripts/demo stop left ctl's admin token behind"
+        return 1
+    fi
+    echo "ok   scripts/demo stop: removed ctl's admin token"
 }
 
 cleanup() {
@@ -183,6 +192,19 @@ echo "---- scripts/demo (state in $RAFTESCORT_DEMO_DIR)"
 }
 remember_pids
 proxy="http://127.0.0.1:$DEMO_PROXY_PORT"
+# ctl finds the demo's admin token on its own ($XDG_CONFIG_HOME), and needs
+# it: a change without it is refused.
+refused=0
+RAFTESCORT_ADMIN_TOKEN=not-the-demo-admin-token "$binary" ctl --proxy "$proxy" mission start \
+    >/dev/null 2>&1 || refused=$?
+if [ "$refused" -ne 3 ]; then
+    echo "FAIL a mission change with a wrong admin token: ctl exit status $refused, not 3"
+    failures=$((failures + 1))
+fi
+[ -s "$XDG_CONFIG_HOME/raftescort/admin-token" ] || {
+    echo "FAIL scripts/demo did not write ctl's admin token in \$XDG_CONFIG_HOME"
+    failures=$((failures + 1))
+}
 # A target beyond the track keeps the convoy stepping for the whole test, so
 # the lead-never-goes-back check sees it move through every fault.
 "$binary" ctl --proxy "$proxy" mission set 100000 0 >/dev/null

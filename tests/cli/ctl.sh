@@ -18,11 +18,16 @@ fi
 binary=$1
 here=$(cd "$(dirname "$0")" && pwd)
 
-unset RAFTESCORT_PROXY
+unset RAFTESCORT_PROXY RAFTESCORT_ADMIN_TOKEN RAFTESCORT_ADMIN_TOKEN_FILE
 # Leader times print in local time; pin it so the expected text is fixed.
 export TZ=UTC
 
 work=$(mktemp -d)
+# ctl's last place to look for the admin token: kept inside the test, so a
+# token of the user running it plays no part.
+export XDG_CONFIG_HOME="$work/config"
+admin_token=ctl-test-admin-token-4d1f
+export RAFTESCORT_ADMIN_TOKEN=$admin_token
 fake_pid=
 cleanup() {
     if [ -n "$fake_pid" ]; then
@@ -33,7 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 "$here/fake_proxy.py" --port-file "$work/port" --log "$work/requests" &
+python3 "$here/fake_proxy.py" --port-file "$work/port" --log "$work/requests" \
+    --admin-token "$admin_token" &
 fake_pid=$!
 for _ in $(seq 100); do
     [ -s "$work/port" ] && break
@@ -230,6 +236,53 @@ run transfer-leader
 check "transfer-leader without --to sends no target" requests_are 'r[0]["body"] == {}'
 run transfer-leader --to 9
 check "a 500 fails with status 1" failure_is 1 transfer-leader
+
+# The admin token: sent as a Bearer token from the first place found
+# (--admin-token-file, RAFTESCORT_ADMIN_TOKEN, RAFTESCORT_ADMIN_TOKEN_FILE,
+# $XDG_CONFIG_HOME/raftescort/admin-token); a 401 is status 3 with the
+# proxy's message; never a token on ctl's own command line.
+run mission pause
+check "ctl sends the admin token as a Bearer token" \
+    requests_are "r[0][\"authorization\"] == \"Bearer $admin_token\""
+printf '%s\n' "$admin_token" >"$work/token-file"
+printf 'wrong-token-wrong-token\n' >"$work/wrong-file"
+(
+    unset RAFTESCORT_ADMIN_TOKEN
+    run mission pause
+    check "without a token a change is refused: status 3, one line" failure_is 3 "mission pause"
+    check "the refusal says how to send the token" has stderr "Authorization: Bearer TOKEN"
+    check "the refusal is the proxy's 401" has stderr "(HTTP 401)"
+    check "without a token ctl sends no Authorization" requests_are 'r[0]["authorization"] is None'
+    run status
+    check "reads need no token" status_is 0
+    run --admin-token-file "$work/token-file" mission pause
+    check "--admin-token-file is read" status_is 0
+    RAFTESCORT_ADMIN_TOKEN_FILE="$work/token-file" run mission pause
+    check "RAFTESCORT_ADMIN_TOKEN_FILE is read" status_is 0
+    mkdir -p "$XDG_CONFIG_HOME/raftescort"
+    cp "$work/token-file" "$XDG_CONFIG_HOME/raftescort/admin-token"
+    run mission pause
+    check "the admin-token file under XDG_CONFIG_HOME is read" status_is 0
+    cp "$work/wrong-file" "$XDG_CONFIG_HOME/raftescort/admin-token"
+    RAFTESCORT_ADMIN_TOKEN_FILE="$work/token-file" run mission pause
+    check "RAFTESCORT_ADMIN_TOKEN_FILE comes before the XDG file" status_is 0
+    rm "$XDG_CONFIG_HOME/raftescort/admin-token"
+    run --admin-token-file "$work/missing-file" status
+    check "a missing token file is a usage error naming it: status 2" status_is 2
+    check "the usage error names the file" has stderr "$work/missing-file"
+    RAFTESCORT_ADMIN_TOKEN=short run status
+    check "a short token is a usage error: status 2" status_is 2
+    check "the usage error says why" has stderr "at least 16"
+    echo "$passed $failed" >"$work/counts"
+)
+read -r passed failed <"$work/counts"
+RAFTESCORT_ADMIN_TOKEN=wrong-token-wrong-token run mission pause
+check "a wrong token is refused: status 3" failure_is 3 "mission pause"
+check "the refusal says the token is wrong" has stderr "wrong admin token"
+RAFTESCORT_ADMIN_TOKEN=wrong-token-wrong-token run --admin-token-file "$work/token-file" mission pause
+check "--admin-token-file comes before RAFTESCORT_ADMIN_TOKEN" status_is 0
+run --admin-token x status
+check "ctl takes no token on its command line: status 2" status_is 2
 
 # A proxy URL with a path prefix; a server that is not a proxy.
 status=0

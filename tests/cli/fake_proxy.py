@@ -14,8 +14,12 @@ check what ctl sent. A few inputs pick the failure cases:
   GET  /logs?ip=ADDR: 404 for an unknown ADDR
   /prefix/...        served as if /prefix were absent (a proxy behind a path)
   /garbage/...       200 with an HTML page: not an envelope
+  POST /mission, /members/*, /transfer-leader: 401 unless the request has
+                     "Authorization: Bearer" with the --admin-token, as the
+                     real proxy answers
 
-Usage: fake_proxy.py --port-file FILE --log FILE   (listens on 127.0.0.1, a free port)
+Usage: fake_proxy.py --port-file FILE --log FILE --admin-token TOKEN
+       (listens on 127.0.0.1, a free port)
 """
 
 import argparse
@@ -97,7 +101,31 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             with open(self.server.log_path, "a") as log:
                 log.write(json.dumps({"method": method, "path": path, "query": query,
-                                      "body": body}) + "\n")
+                                      "body": body,
+                                      "authorization": self.headers.get("Authorization")}) + "\n")
+
+    CHANGES = ("/mission", "/members/add", "/members/remove", "/transfer-leader")
+
+    def authorized(self, method, path):
+        """The real proxy's rule for the routes that change the cluster."""
+        if method != "POST" or path not in self.CHANGES:
+            return True
+        given = self.headers.get("Authorization")
+        if given == "Bearer " + self.server.admin_token:
+            return True
+        self.send_response(401)
+        if given is None or not given.startswith("Bearer "):
+            message = ("POST %s changes the cluster and needs the admin token: send "
+                       "'Authorization: Bearer TOKEN'; ctl reads RAFTESCORT_ADMIN_TOKEN" % path)
+        else:
+            message = "wrong admin token"
+        body = json.dumps({"status": "401", "data": None, "message": message}).encode()
+        self.send_header("WWW-Authenticate", 'Bearer realm="raftescort"')
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return False
 
     def route(self, method):
         url = urllib.parse.urlsplit(self.path)
@@ -119,6 +147,8 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/prefix/"):
             path = path[len("/prefix"):]
         handler = getattr(self, (method + path).replace("/", "_").replace("-", "_"), None)
+        if handler is not None and not self.authorized(method, path):
+            return
         if handler is None:
             self.send_envelope(404, None, "no such endpoint: %s %s" % (method, path))
             return
@@ -225,11 +255,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--log", required=True)
+    parser.add_argument("--admin-token", required=True)
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.lock = threading.Lock()
     server.log_path = args.log
+    server.admin_token = args.admin_token
     server.move_attempts = {}
     open(args.log, "w").close()
     # Written last and renamed, so the test never reads a half-written port.

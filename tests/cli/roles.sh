@@ -18,10 +18,13 @@ binary=$1
 # Environment fallbacks are under test: start from none of them.
 unset CONTAINER_PORT HEARTBEAT_TIMEOUT ELECTION_TIMEOUT REDIS_URL RAFTESCORT_PROXY \
     RAFTESCORT_CLUSTER_TOKEN RAFTESCORT_CLUSTER RAFTESCORT_ADVERTISE RAFTESCORT_DATA_DIR \
-    STEP_INTERVAL RAFTESCORT_LOG_LEVEL
+    STEP_INTERVAL RAFTESCORT_LOG_LEVEL RAFTESCORT_CLUSTER_TOKEN_FILE RAFTESCORT_ADMIN_TOKEN \
+    RAFTESCORT_ADMIN_TOKEN_FILE REDIS_PASSWORD_FILE
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# ctl's default admin token file: none, whatever the user running the test has.
+export XDG_CONFIG_HOME="$work/config"
 
 passed=0
 failed=0
@@ -107,6 +110,33 @@ expect "a cluster name with ':' is refused" nonzero stderr "':'" -- \
     "$binary" node --cluster a:b
 expect "a cluster token with a space is refused" nonzero stderr "printable ASCII" -- \
     "$binary" node --cluster-token "a b"
+
+# Secrets: from a flag, a file or the environment, never both a value and a
+# file; a file must be readable and not empty; an admin token is long
+# enough. Each is refused before the node touches its data dir or the network.
+printf 'file-admin-token-0123456789\n' >"$work/admin-token"
+printf '\n' >"$work/empty-token"
+expect "an admin token shorter than 16 characters is refused" 2 stderr "at least 16" -- \
+    "$binary" node --admin-token short
+one_line "the refusal is one line"
+expect "RAFTESCORT_ADMIN_TOKEN is checked too" 2 stderr "at least 16" -- \
+    RAFTESCORT_ADMIN_TOKEN=short "$binary" proxy
+expect "a token and a token file are refused together" 2 stderr "excludes" -- \
+    "$binary" node --admin-token file-admin-token-0123456789 --admin-token-file "$work/admin-token"
+expect "both token variables are refused together" 2 stderr "set only one" -- \
+    RAFTESCORT_ADMIN_TOKEN=file-admin-token-0123456789 \
+    RAFTESCORT_ADMIN_TOKEN_FILE="$work/admin-token" "$binary" proxy
+expect "a missing token file is named" 2 stderr "$work/no-such-file" -- \
+    "$binary" node --cluster-token-file "$work/no-such-file"
+expect "an empty token file is named" 2 stderr "$work/empty-token is empty" -- \
+    "$binary" proxy --admin-token-file "$work/empty-token"
+expect "RAFTESCORT_CLUSTER_TOKEN_FILE is read" 2 stderr "$work/empty-token is empty" -- \
+    RAFTESCORT_CLUSTER_TOKEN_FILE="$work/empty-token" "$binary" node
+expect "REDIS_PASSWORD_FILE is read" 2 stderr "$work/no-such-file" -- \
+    REDIS_PASSWORD_FILE="$work/no-such-file" "$binary" proxy
+expect "a token flag beats a bad token variable" 1 stderr "$node_ok" -- \
+    RAFTESCORT_ADMIN_TOKEN=short "$binary" node --admin-token-file "$work/admin-token" \
+    --id 3 --data-dir "$foreign"
 
 # ctl against a proxy that is not there: exit 1, one line naming the
 # command, nothing on stdout, within a few seconds. Port 1 (tcpmux) is

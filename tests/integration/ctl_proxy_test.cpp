@@ -51,7 +51,8 @@ public:
         const std::string log = m_cluster.temp_path() + "/proxy.log";
         m_process.start({RAFTESCORT_BINARY, "proxy", "--listen",
                          "127.0.0.1:" + std::to_string(m_port), "--redis", m_cluster.redis().url(),
-                         "--cluster", m_cluster.options().name},
+                         "--cluster", m_cluster.options().name, "--admin-token-file",
+                         m_cluster.admin_token_path()},
                         log, log);
     }
 
@@ -66,8 +67,12 @@ public:
         const std::string err_path = m_cluster.temp_path() + "/ctl.err";
         std::remove(out_path.c_str());
         std::remove(err_path.c_str());
-        std::vector<std::string> argv{RAFTESCORT_BINARY, "ctl", "--proxy",
-                                      proxy_url.empty() ? m_url : proxy_url};
+        std::vector<std::string> argv{RAFTESCORT_BINARY,
+                                      "ctl",
+                                      "--proxy",
+                                      proxy_url.empty() ? m_url : proxy_url,
+                                      "--admin-token-file",
+                                      m_cluster.admin_token_path()};
         argv.insert(argv.end(), args.begin(), args.end());
         ChildProcess child;
         child.start(argv, out_path, err_path);

@@ -66,7 +66,8 @@ struct ClusterOptions {
     Milliseconds heartbeat{50};
     Milliseconds election_timeout{300};
     Milliseconds step_interval{20};
-    /// Empty: no --cluster-token.
+    /// Empty: no --cluster-token (the founder generates one, shared
+    /// through Redis).
     std::string cluster_token;
     std::string log_level = "info";
 };
@@ -117,6 +118,9 @@ public:
         // Writes to a socket a node reset must be errors, not the end of the test.
         ::signal(SIGPIPE, SIG_IGN);
         m_redis = std::make_unique<registry::testing::RedisServer>();
+        // Through a file, as an operator should: not on any argv.
+        std::ofstream token(admin_token_path());
+        token << k_test_admin_token << "\n";
     }
 
     ~LocalCluster()
@@ -175,6 +179,8 @@ public:
 
     const ClusterOptions& options() const { return m_options; }
     const std::string& temp_path() const { return m_temp_dir.path(); }
+    /// The file holding k_test_admin_token, given to every node and proxy.
+    std::string admin_token_path() const { return m_temp_dir.join("admin-token"); }
 
     // --- Processes --------------------------------------------------------
 
@@ -208,6 +214,7 @@ public:
         option("--election-timeout", duration_text(m_options.election_timeout));
         option("--step-interval", duration_text(m_options.step_interval));
         option("--log-level", m_options.log_level);
+        option("--admin-token-file", admin_token_path());
         if (!m_options.cluster_token.empty()) {
             option("--cluster-token", m_options.cluster_token);
         }
@@ -288,6 +295,7 @@ public:
     std::string host_of(std::uint64_t id) { return slot(id).host; }
     std::uint16_t port_of(std::uint64_t id) { return slot(id).port; }
     const std::string& log_path(std::uint64_t id) { return slot(id).log_path; }
+    const std::string& data_dir(std::uint64_t id) { return slot(id).data_dir; }
     /// What the node's latest run wrote to stderr.
     std::string log_of_latest_run(std::uint64_t id)
     {

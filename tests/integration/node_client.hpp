@@ -29,6 +29,11 @@ namespace raftescort::integration {
 
 using escort::Point;
 
+/// The admin token every node and proxy of the integration tests is given
+/// (through a file: LocalCluster::admin_token_path), and that NodeClient
+/// sends unless told not to.
+inline constexpr const char* k_test_admin_token = "integration-admin-token-5e0c2b7d41";
+
 /// GET requests answer at once; a node that takes longer is down or paused.
 inline constexpr std::chrono::milliseconds k_query_timeout{500};
 /// POST /move and /mission answer only after commit and apply (or with 503
@@ -256,8 +261,15 @@ struct MoveRequest {
 
 class NodeClient {
 public:
-    NodeClient(const std::string& host, std::uint16_t port) : m_client(host, port)
+    /// With `as_operator` every request carries the test's admin token as
+    /// "Authorization: Bearer" (reads and moves do not need it; changes do).
+    NodeClient(const std::string& host, std::uint16_t port, bool as_operator = true)
+        : m_client(host, port)
     {
+        if (as_operator) {
+            m_client.set_default_headers(
+                {{"Authorization", std::string("Bearer ") + k_test_admin_token}});
+        }
         m_client.set_tcp_nodelay(true);
         m_client.set_keep_alive(true);
         m_client.set_connection_timeout(k_query_timeout);
@@ -276,6 +288,15 @@ public:
     {
         m_client.set_read_timeout(timeout);
         return reply_of(m_client.Post(path.c_str(), body.dump(), "application/json"));
+    }
+
+    /// POST with these headers besides the default ones.
+    HttpReply post(const std::string& path, const httplib::Headers& headers,
+                   const std::string& body, const std::string& content_type = "application/json",
+                   std::chrono::milliseconds timeout = k_proposal_timeout)
+    {
+        m_client.set_read_timeout(timeout);
+        return reply_of(m_client.Post(path.c_str(), headers, body, content_type.c_str()));
     }
 
     bool healthy() { return get("/health").status == 200; }

@@ -65,17 +65,23 @@ public:
                                          "--listen",        address(),
                                          "--redis",         m_cluster.redis().url(),
                                          "--cluster",       m_cluster.options().name,
+                                         "--admin-token-file", m_cluster.admin_token_path(),
                                          "--log-level",     "debug"};
         argv.insert(argv.end(), m_extra_arguments.begin(), m_extra_arguments.end());
         m_process.start(argv, m_log_path, m_log_path);
     }
 
-    /// Waits until GET /status answers 200; fails at once if the process exits.
+    /// Waits until GET /status answers 200 and the proxy has learned the
+    /// cluster token from Redis (a change with a bad body is then a 400,
+    /// not a 503); fails at once if the process exits.
     void wait_until_serving(Milliseconds timeout = Milliseconds(10000))
     {
         NodeClient client("127.0.0.1", m_port);
-        bool serving = poll_until(
-            timeout, [&] { return !m_process.alive() || client.get("/status").status == 200; });
+        bool serving = poll_until(timeout, [&] {
+            return !m_process.alive()
+                   || (client.get("/status").status == 200
+                       && client.post("/mission", {{"action", "probe"}}).status == 400);
+        });
         INFO("proxy log tail:\n" << file_tail(m_log_path, 20));
         REQUIRE(m_process.alive());
         REQUIRE(serving);

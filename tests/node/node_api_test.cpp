@@ -62,8 +62,11 @@ public:
         m_loop = std::make_unique<node::NodeLoop>(
             std::move(replica.value()), loop_options, m_addresses, *m_worker,
             [](const std::string& message) { FAIL("fatal: " << message); });
-        m_server = std::make_unique<http_test::TestServer>([this](httplib::Server& server) {
-            node::install_node_api(server, *m_loop, node::NodeApiOptions{});
+        m_server = std::make_unique<http_test::TestServer>([this](transport::HttpServer& server) {
+            node::NodeApiOptions api;
+            api.cluster_token = k_cluster_token;
+            api.admin_token = k_admin_token;
+            node::install_node_api(server, *m_loop, api);
         });
         m_client = std::make_unique<httplib::Client>("127.0.0.1", m_server->port());
         m_client->set_read_timeout(std::chrono::seconds(5));
@@ -74,13 +77,28 @@ public:
     httplib::Client& client() { return *m_client; }
     node::NodeLoop& loop() { return *m_loop; }
 
-    /// POSTs `body` to `path`; returns the status and the parsed answer.
+    /// POSTs `body` to `path` with the cluster token, as the proxy does;
+    /// returns the status and the parsed answer.
     std::pair<int, json> post(const std::string& path, const std::string& body)
     {
-        httplib::Result result = m_client->Post(path.c_str(), body, "application/json");
+        return post_with(path, body, {{"X-Raftescort-Token", k_cluster_token}});
+    }
+    /// POSTs with exactly these headers and Content-Type.
+    std::pair<int, json> post_with(const std::string& path, const std::string& body,
+                                   const httplib::Headers& headers,
+                                   const std::string& content_type = "application/json")
+    {
+        httplib::Result result =
+            m_client->Post(path.c_str(), headers, body, content_type.c_str());
         REQUIRE(result);
+        m_last_headers = result->headers;
         return {result->status, json::parse(result->body, nullptr, false)};
     }
+    /// The headers of the last post_with's answer.
+    const httplib::Headers& last_headers() const { return m_last_headers; }
+
+    static constexpr const char* k_cluster_token = "node-api-test-cluster-token";
+    static constexpr const char* k_admin_token = "node-api-test-admin-token";
     json get(const std::string& path)
     {
         httplib::Result result = m_client->Get(path.c_str());
@@ -96,6 +114,7 @@ private:
     std::unique_ptr<node::NodeLoop> m_loop;
     std::unique_ptr<http_test::TestServer> m_server;
     std::unique_ptr<httplib::Client> m_client;
+    httplib::Headers m_last_headers;
 };
 
 } // namespace
@@ -164,6 +183,9 @@ TEST_CASE("node api: bad input is refused with the problem named", "[node][api]"
         {R"({"dx": 1, "dy": 0, "client_id": "bad id!", "sequence": 1})", "client_id"},
         {R"({"dx": 1, "dy": 0, "client_id": "c", "sequence": 0})", "sequence"},
         {R"({"dx": 1, "dy": 0, "sequence": 3})", "without client_id"},
+        // The unknown key is quoted to 40 bytes, cutting the last character
+        // in half: the answer still goes out.
+        {R"({"dx": 1, "dy": 0, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\u00e9": 2})", "unknown field"},
     };
     for (const Case& test : cases) {
         INFO(test.body);
@@ -320,4 +342,114 @@ TEST_CASE("node api: a proposal fenced with another term is refused with the cur
     CHECK(bad == 400);
     // Only the fenced-in move reached the log.
     CHECK(node.get("/status")["lead"] == json::array({1, 0}));
+}
+
+TEST_CASE("node api: changes need the admin token or the cluster token; reads and moves do not",
+          "[node][api][auth]")
+{
+    // Goal: every route that changes the cluster refuses a request with no
+    // credential (401 saying what to send, WWW-Authenticate set) or a wrong
+    // one (401 "wrong"), and admits either the admin token as a Bearer token
+    // or the cluster token in X-Raftescort-Token; refused requests change
+    // nothing. /join takes only the cluster token (403 otherwise); reads and
+    // /move need nothing.
+    SingleNode node;
+    const std::string admin = std::string("Bearer ") + SingleNode::k_admin_token;
+    struct Route {
+        const char* path;
+        const char* body;
+    };
+    const Route changes[] = {
+        {"/mission", R"({"action": "set", "x": 7, "y": 1})"},
+        {"/members/add", R"({"id": 5, "address": "127.0.0.1:9"})"},
+        {"/members/remove", R"({"id": 5})"},
+        {"/transfer-leader", R"({"to": 1})"},
+    };
+    for (const Route& route : changes) {
+        INFO(route.path);
+        auto [missing, missing_body] = node.post_with(route.path, route.body, {});
+        CHECK(missing == 401);
+        CHECK_THAT(missing_body.value("error", std::string()),
+                   Catch::Contains("Authorization: Bearer")
+                       && Catch::Contains("X-Raftescort-Token"));
+        auto challenge = node.last_headers().find("WWW-Authenticate");
+        REQUIRE(challenge != node.last_headers().end());
+        CHECK(challenge->second == "Bearer realm=\"raftescort\"");
+        const std::string cluster_as_bearer = std::string("Bearer ") + SingleNode::k_cluster_token;
+        for (const httplib::Headers& wrong :
+             {httplib::Headers{{"Authorization", "Bearer node-api-test-admin-tokeX"}},
+              httplib::Headers{{"Authorization", "Basic bm9kZTphcGk="}},
+              httplib::Headers{{"X-Raftescort-Token", "node-api-test-cluster-tokeX"}},
+              httplib::Headers{{"Authorization", cluster_as_bearer}}}) {
+            auto [status, body] = node.post_with(route.path, route.body, wrong);
+            CHECK(status == 401);
+            CHECK_THAT(body.value("error", std::string()), Catch::Contains("wrong"));
+        }
+    }
+    // Nothing refused took effect.
+    json before = node.get("/status");
+    CHECK(before["mission"]["target"] == json::array({100, 0}));
+    CHECK(before["learners"] == json::array());
+
+    auto [by_admin, by_admin_body] = node.post_with(
+        "/mission", R"({"action": "set", "x": 7, "y": 1})", {{"Authorization", admin}});
+    CHECK(by_admin == 200);
+    auto [by_member, by_member_body] = node.post_with(
+        "/members/add", R"({"id": 5, "address": "127.0.0.1:9"})",
+        {{"X-Raftescort-Token", SingleNode::k_cluster_token}});
+    CHECK(by_member == 200);
+    json after = node.get("/status");
+    CHECK(after["mission"]["target"] == json::array({7, 1}));
+    CHECK(after["learners"] == json::array({5}));
+    auto [removed, removed_body] =
+        node.post_with("/members/remove", R"({"id": 5})", {{"Authorization", admin}});
+    CHECK(removed == 200);
+
+    // /join is for members: the admin token is not enough.
+    auto [join_missing, join_missing_body] =
+        node.post_with("/join", R"({"id": 6, "address": "127.0.0.1:9"})", {});
+    CHECK(join_missing == 403);
+    auto [join_admin, join_admin_body] = node.post_with(
+        "/join", R"({"id": 6, "address": "127.0.0.1:9"})", {{"Authorization", admin}});
+    CHECK(join_admin == 403);
+    auto [join_wrong, join_wrong_body] =
+        node.post_with("/join", R"({"id": 6, "address": "127.0.0.1:9"})",
+                       {{"X-Raftescort-Token", "node-api-test-cluster-token-"}});
+    CHECK(join_wrong == 403);
+    CHECK(node.get("/status")["learners"] == json::array());
+
+    // Reads and moves are open.
+    for (const char* path : {"/health", "/status", "/position", "/logs"}) {
+        INFO(path);
+        httplib::Result read = node.client().Get(path);
+        REQUIRE(read);
+        CHECK(read->status == 200);
+    }
+    auto [moved, moved_body] = node.post_with("/move", R"({"dx": 1, "dy": 0})", {});
+    CHECK(moved == 200);
+}
+
+TEST_CASE("node api: a POST must be sent as application/json", "[node][api][auth]")
+{
+    // Goal: every POST route answers 415 naming the expected type for a
+    // form's types or none at all, and accepts parameters on JSON; the
+    // credential is checked first, so an anonymous form post learns only 401.
+    SingleNode node;
+    const httplib::Headers member{{"X-Raftescort-Token", SingleNode::k_cluster_token}};
+    for (const char* path :
+         {"/move", "/mission", "/join", "/members/add", "/members/remove", "/transfer-leader"}) {
+        INFO(path);
+        for (const char* type : {"text/plain", "application/x-www-form-urlencoded",
+                                 "multipart/form-data; boundary=x"}) {
+            auto [status, body] = node.post_with(path, R"({"dx": 1, "dy": 0})", member, type);
+            CHECK(status == 415);
+            CHECK_THAT(body.value("error", std::string()), Catch::Contains("application/json"));
+        }
+    }
+    auto [anonymous, anonymous_body] =
+        node.post_with("/mission", R"({"action": "pause"})", {}, "text/plain");
+    CHECK(anonymous == 401);
+    auto [charset, charset_body] = node.post_with("/move", R"({"dx": 1, "dy": 0})", {},
+                                                  "application/json; charset=utf-8");
+    CHECK(charset == 200);
 }

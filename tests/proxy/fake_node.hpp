@@ -9,8 +9,6 @@
 // and on POST reads the request, records it and closes the connection
 // without an answer: a leader that dies mid-request.
 
-#include <raftescort/transport/http_server.hpp>
-
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -101,6 +99,19 @@ private:
     std::atomic<std::size_t>& m_accepted;
 };
 
+/// cpp-httplib's server (a fake needs its regex routes and its per-connection
+/// pool to count connections) with a listen backlog wide enough for the
+/// proxy's bursts; cpp-httplib 0.11 listens with 5, and the listening socket
+/// is a protected member.
+class BackloggedServer : public httplib::Server {
+public:
+    bool widen_listen_backlog(int backlog)
+    {
+        const socket_t socket = svr_sock_;
+        return socket != INVALID_SOCKET && ::listen(socket, backlog) == 0;
+    }
+};
+
 class FakeNode {
 public:
     using PostHandler = std::function<FakeAnswer(const std::string& path, const json& body)>;
@@ -131,6 +142,7 @@ public:
                 {
                     std::lock_guard lock(m_mutex);
                     m_received.emplace_back(request.path, body);
+                    m_received_tokens.push_back(request.get_header_value("X-Raftescort-Token"));
                     handler = m_handler;
                 }
                 FakeAnswer answer = handler ? handler(request.path, body)
@@ -169,6 +181,13 @@ public:
         return m_received;
     }
 
+    /// The cluster token header of every POST received ("" when absent).
+    std::vector<std::string> received_tokens()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_received_tokens;
+    }
+
     /// Connections the node has accepted so far.
     std::size_t connections() const { return m_connections.load(); }
 
@@ -184,13 +203,14 @@ public:
 private:
     const std::uint64_t m_id;
     std::atomic<std::size_t> m_connections{0};
-    transport::HttpServer m_server;
+    BackloggedServer m_server;
     int m_port = 0;
     std::thread m_thread;
     std::mutex m_mutex;
     json m_status;
     PostHandler m_handler;
     std::vector<std::pair<std::string, json>> m_received;
+    std::vector<std::string> m_received_tokens;
 };
 
 /// A node that answers GET /status but drops every POST without answering.

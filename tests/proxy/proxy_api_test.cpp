@@ -94,11 +94,14 @@ TEST_CASE("proxy: every answer is the envelope and bad input is a 4xx", "[proxy]
         Reply json_status = harness.get("/", {{"Accept", "application/json"}});
         CHECK(ProxyHarness::check_envelope(json_status, 200)["leader"] == 1);
     }
-    SECTION("unknown paths and methods are a 404 envelope")
+    SECTION("unknown paths are a 404 envelope, other methods a 405 that lists the right ones")
     {
         ProxyHarness::check_envelope(harness.get("/nope"), 404);
         ProxyHarness::check_envelope(harness.get("/nodes/"), 404);
-        ProxyHarness::check_envelope(harness.post("/nodes", "{}"), 404);
+        Reply wrong_method = harness.post("/nodes", "{}");
+        ProxyHarness::check_envelope(wrong_method, 405);
+        CHECK(wrong_method.json_body["message"].get<std::string>().find("GET, HEAD")
+              != std::string::npos);
     }
     SECTION("bad move coordinates")
     {
@@ -135,6 +138,19 @@ TEST_CASE("proxy: every answer is the envelope and bad input is a 4xx", "[proxy]
             ProxyHarness::check_envelope(harness.get(query), 400);
         }
         ProxyHarness::check_envelope(harness.get("/nodes?ip=10.9.9.9:1"), 404);
+        // Bytes that are not UTF-8 are quoted back without ending the proxy.
+        ProxyHarness::check_envelope(harness.get("/%FF"), 404);
+        ProxyHarness::check_envelope(harness.get("/nodes?ip=%FF"), 404);
+        ProxyHarness::check_envelope(harness.get("/logs?ip=%C3"), 404);
+        ProxyHarness::check_envelope(harness.get("/elections?term=%FF"), 400);
+        ProxyHarness::check_envelope(harness.get("/nodes/move?x=%FE&y=0"), 400);
+        // An unknown key is quoted to 40 bytes, which here cuts a two-byte
+        // character in half.
+        ProxyHarness::check_envelope(
+            harness.post("/nodes/move",
+                         "{\"x\": 1, \"y\": 0, \"" + std::string(39, 'k') + "\u00e9\": 1}"),
+            400);
+        ProxyHarness::check_envelope(harness.get("/status"), 200);
         ProxyHarness::check_envelope(harness.get("/logs?ip=10.9.9.9"), 404);
         ProxyHarness::check_envelope(harness.post("/mission", "{\"action\": \"fly\"}"), 400);
         ProxyHarness::check_envelope(harness.post("/mission", "{\"action\": \"set\", \"x\": 1}"),
@@ -353,7 +369,7 @@ TEST_CASE("proxy: membership and leadership requests", "[proxy]")
         data = ProxyHarness::check_envelope(harness.post("/transfer-leader", R"({"to": 2})"), 200);
         CHECK(data["to"] == 2);
     }
-    SECTION("adding a member goes to the leader's /join")
+    SECTION("adding a member goes to the leader's /members/add, with the cluster token")
     {
         leader.set_status(leader_status(leader, json::array(), json::array({1})));
         harness.wait_for_view(1, 1);
@@ -362,8 +378,9 @@ TEST_CASE("proxy: membership and leadership requests", "[proxy]")
         CHECK(data["index"] == 30);
         REQUIRE(leader.received().size() == 1);
         CHECK(leader.received()[0]
-              == std::make_pair(std::string("/join"),
+              == std::make_pair(std::string("/members/add"),
                                 json({{"id", 6}, {"address", "127.0.0.1:7006"}})));
+        CHECK(leader.received_tokens()[0] == ProxyHarness::k_cluster_token);
         // The proxy polls the new node from now on, and lists it (not yet
         // started: unreachable) once the leader counts it as a learner.
         json status = leader_status(leader, json::array(), json::array({1}));
@@ -395,4 +412,112 @@ TEST_CASE("proxy: a move with no leader is 503 within the request budget and nev
     CHECK(message.find("may or may not be applied") != std::string::npos);
     CHECK(took >= std::chrono::milliseconds(790));
     CHECK(took < std::chrono::milliseconds(1800));
+}
+
+TEST_CASE("proxy: changes need the admin token; reads and moves do not", "[proxy][auth]")
+{
+    // Goal: each route that changes the cluster answers 401 in the envelope
+    // with no token (saying how to get one, with WWW-Authenticate) and with
+    // a wrong one ("wrong admin token"), before looking at the body, and
+    // forwards nothing; with the token it forwards. Reads and moves need no
+    // token. Every POST must be JSON (415 otherwise), after the token check.
+    FakeNode leader(1);
+    leader.set_status(leader_status(leader, json::array(), json::array({1})));
+    leader.set_handler([](const std::string& path, const json& body) {
+        if (path == "/move") {
+            return commit_move(body);
+        }
+        return FakeAnswer{200, json{{"term", 2}, {"index", 31}}};
+    });
+    ProxyHarness harness;
+    harness.proxy().view().learn(1, leader.address(), AddressSource::registry);
+    harness.wait_for_view(1, 1);
+
+    const std::pair<const char*, const char*> changes[] = {
+        {"/mission", R"({"action": "pause"})"},
+        {"/members/add", R"({"id": 6, "address": "127.0.0.1:7006"})"},
+        {"/members/remove", R"({"id": 6, "force": true})"},
+        {"/transfer-leader", R"({"to": 1})"},
+    };
+    for (const auto& [path, body] : changes) {
+        INFO(path);
+        Reply missing = harness.post_with(path, body, {});
+        ProxyHarness::check_envelope(missing, 401);
+        CHECK(missing.www_authenticate == "Bearer realm=\"raftescort\"");
+        const std::string how = missing.json_body["message"];
+        CHECK(how.find("Authorization: Bearer TOKEN") != std::string::npos);
+        CHECK(how.find("RAFTESCORT_ADMIN_TOKEN") != std::string::npos);
+        // A malformed body still gets the 401: the token is checked first.
+        ProxyHarness::check_envelope(harness.post_with(path, "{not json", {}), 401);
+        for (const char* wrong : {"Bearer proxy-test-admin-tokeX", "Bearer proxy-test-admin-token2",
+                                  "Bearer proxy-test-cluster-token", "Basic cHJveHk6dGVzdA==",
+                                  "proxy-test-admin-token"}) {
+            INFO(wrong);
+            Reply refused = harness.post_with(path, body, {{"Authorization", wrong}});
+            ProxyHarness::check_envelope(refused, 401);
+        }
+        Reply wrong =
+            harness.post_with(path, body, {{"Authorization", "Bearer nope-nope-nope-nope"}});
+        CHECK(wrong.json_body["message"] == "wrong admin token");
+        CHECK(wrong.www_authenticate == "Bearer realm=\"raftescort\"");
+        // The right token, but a form's content type.
+        Reply form = harness.post_with(
+            path, body, {{"Authorization", std::string("Bearer ") + ProxyHarness::k_admin_token}},
+            "application/x-www-form-urlencoded");
+        ProxyHarness::check_envelope(form, 415);
+        CHECK(form.json_body["message"].get<std::string>().find("application/json")
+              != std::string::npos);
+    }
+    CHECK(leader.received().empty());
+
+    for (const auto& [path, body] : changes) {
+        INFO(path);
+        ProxyHarness::check_envelope(harness.post(path, body), 200);
+    }
+    REQUIRE(leader.received().size() == 4);
+    for (const std::string& token : leader.received_tokens()) {
+        CHECK(token == ProxyHarness::k_cluster_token);
+    }
+
+    // Reads and moves are open.
+    for (const char* path : {"/status", "/nodes", "/nodes/full", "/nodes/position", "/logs",
+                             "/mission", "/nodes/move?x=1&y=0"}) {
+        INFO(path);
+        ProxyHarness::check_envelope(harness.get(path), 200);
+    }
+    ProxyHarness::check_envelope(harness.post_with("/nodes/move", R"({"x": 1, "y": 0})", {}), 200);
+    ProxyHarness::check_envelope(
+        harness.post_with("/nodes/move", R"({"x": 1, "y": 0})", {}, "text/plain"), 415);
+    ProxyHarness::check_envelope(
+        harness.post_with("/nodes/move", R"({"x": 1, "y": 0})", {},
+                          "application/json; charset=utf-8"),
+        200);
+}
+
+TEST_CASE("proxy: without a configured admin token it makes one; without a cluster token it "
+          "waits for Redis",
+          "[proxy][auth]")
+{
+    // Goal: a proxy started with neither token generates a 64-hex-character
+    // admin token (different each start) that admits changes, and until it
+    // learns the cluster token (here never: Redis is unreachable) answers
+    // its change routes 503 saying so, after the admin token check.
+    auto neither = [](ProxySettings& settings) {
+        settings.admin_token.clear();
+        settings.cluster_token.clear();
+    };
+    ProxyHarness first(1500, neither);
+    ProxyHarness second(1500, neither);
+    const std::string token = first.proxy().admin_token();
+    CHECK(token.size() == 64);
+    CHECK(token.find_first_not_of("0123456789abcdef") == std::string::npos);
+    CHECK(token != second.proxy().admin_token());
+    CHECK(first.proxy().cluster_token().empty());
+
+    ProxyHarness::check_envelope(first.post_with("/mission", R"({"action": "pause"})", {}), 401);
+    Reply waiting = first.post_with("/mission", R"({"action": "pause"})",
+                                    {{"Authorization", "Bearer " + token}});
+    ProxyHarness::check_envelope(waiting, 503);
+    CHECK(waiting.json_body["message"]
+          == "the proxy has not learned the cluster token from Redis yet; retry");
 }

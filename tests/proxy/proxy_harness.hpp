@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,19 +23,27 @@ struct Reply {
     int status = 0;
     std::string body;
     std::string content_type;
+    std::string www_authenticate;
     json json_body;
 };
 
 class ProxyHarness {
 public:
-    explicit ProxyHarness(std::int64_t request_timeout_ms = 1500)
+    /// `settings_edit` may change the settings before the proxy starts.
+    explicit ProxyHarness(std::int64_t request_timeout_ms = 1500,
+                          const std::function<void(ProxySettings&)>& settings_edit = {})
     {
         m_settings.listen_host = "127.0.0.1";
         m_settings.listen_port = 0;
         m_settings.redis_url = "redis://" + refused_address();
         m_settings.cluster_id = "test";
+        m_settings.admin_token = k_admin_token;
+        m_settings.cluster_token = k_cluster_token;
         m_settings.poll_interval_ms = 20;
         m_settings.request_timeout_ms = request_timeout_ms;
+        if (settings_edit) {
+            settings_edit(m_settings);
+        }
         auto started = ProxyServer::start(m_settings);
         INFO((started.ok() ? std::string() : started.error().message));
         REQUIRE(started.ok());
@@ -51,12 +60,23 @@ public:
         client.set_read_timeout(std::chrono::seconds(10));
         return reply_of(client.Get(path.c_str(), headers));
     }
+    /// POSTs as an operator would: JSON, with the admin token.
     Reply post(const std::string& path, const std::string& body)
+    {
+        return post_with(path, body, {{"Authorization", std::string("Bearer ") + k_admin_token}});
+    }
+    /// POSTs with exactly these headers and Content-Type.
+    Reply post_with(const std::string& path, const std::string& body,
+                    const httplib::Headers& headers,
+                    const std::string& content_type = "application/json")
     {
         httplib::Client client("127.0.0.1", port());
         client.set_read_timeout(std::chrono::seconds(10));
-        return reply_of(client.Post(path.c_str(), body, "application/json"));
+        return reply_of(client.Post(path.c_str(), headers, body, content_type.c_str()));
     }
+
+    static constexpr const char* k_admin_token = "proxy-test-admin-token";
+    static constexpr const char* k_cluster_token = "proxy-test-cluster-token";
 
     /// Polls until the proxy lists `count` reachable nodes and a leader.
     void wait_for_view(std::size_t reachable, std::uint64_t leader)
@@ -95,6 +115,7 @@ private:
         reply.status = result->status;
         reply.body = result->body;
         reply.content_type = result->get_header_value("Content-Type");
+        reply.www_authenticate = result->get_header_value("WWW-Authenticate");
         reply.json_body = json::parse(reply.body, nullptr, false);
         if (reply.json_body.is_discarded()) {
             reply.json_body = nullptr;

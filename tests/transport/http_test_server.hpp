@@ -1,12 +1,11 @@
 #pragma once
 
-// Helpers for the HTTP transport tests: a real cpp-httplib server on an
+// Helpers for the HTTP transport tests: a real raftescort HTTP server on an
 // ephemeral 127.0.0.1 port, polling with a deadline instead of sleeping,
 // and a loopback port where nothing listens.
-//
-// A server must outlive every client connected to it: Server::stop() only
-// ends a keep-alive connection when its client closes it (or after the
-// keep-alive timeout), so declare the server before its clients.
+
+#include <raftescort/transport/codec.hpp>
+#include <raftescort/transport/http_server.hpp>
 
 #include <httplib.h>
 
@@ -42,32 +41,41 @@ bool wait_until(Predicate predicate, std::chrono::milliseconds timeout = 3000ms)
     return true;
 }
 
+/// The route options of a stand-in for a peer's Raft endpoint: its body
+/// limit and work class.
+inline raftescort::transport::RouteOptions raft_route()
+{
+    raftescort::transport::RouteOptions options;
+    options.body_bytes_max = raftescort::transport::DecodeLimits{}.body_bytes_max;
+    options.work_class = raftescort::transport::WorkClass::peer;
+    return options;
+}
+
 class TestServer {
 public:
-    /// `setup` installs routes and settings before the server listens.
-    explicit TestServer(const std::function<void(httplib::Server&)>& setup)
+    using Setup = std::function<void(raftescort::transport::HttpServer&)>;
+
+    /// `setup` installs routes before the server listens.
+    explicit TestServer(const Setup& setup,
+                        raftescort::transport::HttpServerOptions options = {})
+        : m_server(std::move(options))
     {
         setup(m_server);
-        m_port = m_server.bind_to_any_port("127.0.0.1");
-        REQUIRE(m_port > 0);
-        m_thread = std::thread([this] { m_server.listen_after_bind(); });
-        REQUIRE(wait_until([this] { return m_server.is_running(); }));
+        REQUIRE(m_server.bind("127.0.0.1", 0));
+        m_server.start();
+        m_port = m_server.port();
     }
-    ~TestServer()
-    {
-        m_server.stop();
-        m_thread.join();
-    }
+    ~TestServer() { m_server.stop(); }
     TestServer(const TestServer&) = delete;
     TestServer& operator=(const TestServer&) = delete;
 
     int port() const { return m_port; }
     std::string address() const { return "127.0.0.1:" + std::to_string(m_port); }
+    raftescort::transport::HttpServer& server() { return m_server; }
 
 private:
-    httplib::Server m_server;
+    raftescort::transport::HttpServer m_server;
     int m_port = 0;
-    std::thread m_thread;
 };
 
 /// A loopback port that was free a moment ago and has no listener: connects

@@ -78,8 +78,7 @@ struct RecordedRequest {
 struct RecordingPeer {
     std::mutex mutex;
     std::vector<RecordedRequest> requests;
-    TestServer server{[this](httplib::Server& http) {
-        transport::configure_server(http, 4);
+    TestServer server{[this](transport::HttpServer& http) {
         http.Post(transport::k_raft_message_path,
                   [this](const httplib::Request& request, httplib::Response& response) {
                       RecordedRequest recorded{
@@ -93,7 +92,8 @@ struct RecordingPeer {
                       std::lock_guard lock(mutex);
                       requests.push_back(std::move(recorded));
                       response.status = 204;
-                  });
+                  },
+                  http_test::raft_route());
     }};
 
     std::size_t count()
@@ -125,15 +125,15 @@ struct SlowPeer {
     std::condition_variable released_changed;
     bool released = false;
     std::atomic<int> entered{0};
-    TestServer server{[this](httplib::Server& http) {
-        transport::configure_server(http, 4);
+    TestServer server{[this](transport::HttpServer& http) {
         http.Post(transport::k_raft_message_path,
                   [this](const httplib::Request&, httplib::Response& response) {
                       entered += 1;
                       std::unique_lock lock(mutex);
                       released_changed.wait_for(lock, 4s, [this] { return released; });
                       response.status = 204;
-                  });
+                  },
+                  http_test::raft_route());
     }};
 
     // Released before the server member stops, so the stop never waits on a hung handler.
@@ -220,8 +220,7 @@ TEST_CASE("PeerSender and the raft endpoint agree; refusals are counted",
     // token and cluster, and a refusal (403, 409) is a counted failure.
     std::mutex mutex;
     std::vector<transport::InboundMessage> inbox;
-    TestServer server([&](httplib::Server& http) {
-        transport::configure_server(http, 4);
+    TestServer server([&](transport::HttpServer& http) {
         transport::RaftEndpointOptions options;
         options.cluster_id = k_cluster;
         options.self = k_peer;
@@ -289,8 +288,7 @@ TEST_CASE("PeerSender sends what queued during a request as one batch, within th
     std::mutex mutex;
     std::vector<std::size_t> batch_sizes;
     std::vector<std::size_t> body_sizes;
-    TestServer counting([&](httplib::Server& http) {
-        transport::configure_server(http, 4);
+    TestServer counting([&](transport::HttpServer& http) {
         http.Post(transport::k_raft_message_path,
                   [&](const httplib::Request& request, httplib::Response& response) {
                       auto decoded = transport::decode_batch(request.body);
@@ -298,7 +296,8 @@ TEST_CASE("PeerSender sends what queued during a request as one batch, within th
                       batch_sizes.push_back(decoded.ok() ? decoded.value().size() : 0);
                       body_sizes.push_back(request.body.size());
                       response.status = 204;
-                  });
+                  },
+                  http_test::raft_route());
     });
     auto total = [&] {
         std::lock_guard lock(mutex);

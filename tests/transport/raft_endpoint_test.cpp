@@ -55,8 +55,7 @@ struct Endpoint {
     std::vector<InboundMessage> received;
     std::size_t handler_calls = 0;
     std::atomic<bool> inbox_open{true};
-    TestServer server{[this](httplib::Server& http) {
-        transport::configure_server(http, 4);
+    TestServer server{[this](transport::HttpServer& http) {
         transport::RaftEndpointOptions options;
         options.cluster_id = k_cluster;
         options.self = raft::NodeId{2};

@@ -55,8 +55,7 @@ struct AnsweringNode {
     std::mutex mutex;
     std::vector<InboundMessage> received;
     bool answer = true;
-    TestServer server{[this](httplib::Server& http) {
-        transport::configure_server(http, 4);
+    TestServer server{[this](transport::HttpServer& http) {
         transport::RaftEndpointOptions options;
         options.cluster_id = k_cluster;
         options.self = k_follower;
@@ -250,8 +249,7 @@ TEST_CASE("peer sender: answers in the response reach the node, misaddressed one
             std::lock_guard lock(answer_mutex);
             answer = std::move(body);
         };
-        TestServer peer([&](httplib::Server& http) {
-            transport::configure_server(http, 4);
+        TestServer peer([&](transport::HttpServer& http) {
             http.Post(transport::k_raft_message_path,
                       [&](const httplib::Request& request, httplib::Response& response) {
                           std::lock_guard lock(answer_mutex);
@@ -262,7 +260,8 @@ TEST_CASE("peer sender: answers in the response reach the node, misaddressed one
                           if (asked) {
                               response.set_content(answer, "application/json");
                           }
-                      });
+                      },
+                  http_test::raft_route());
         });
         raft::Message from_elsewhere = ack(12);
         from_elsewhere.from = raft::NodeId{3};

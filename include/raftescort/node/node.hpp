@@ -38,8 +38,15 @@ struct NodeSettings {
     std::int64_t step_interval_ms = 1000;
     /// Start the mission by itself when it has never run.
     bool autopilot = true;
-    /// Required on node-to-node requests when not empty.
+    /// The cluster token given by the operator; empty means the one in the
+    /// data dir, or Redis's (src/node/cluster_token.hpp). The node always
+    /// runs with one: it is required on node-to-node requests.
     std::string cluster_token;
+    /// Accepted as "Authorization: Bearer <token>" on the node's routes that
+    /// change the cluster; empty means only the cluster token is.
+    std::string admin_token;
+    /// Replaces the password of redis_url when not empty (REDIS_PASSWORD_FILE).
+    std::string redis_password;
     /// Entries applied between compaction snapshots.
     std::uint64_t snapshot_every_entries = 10000;
 };

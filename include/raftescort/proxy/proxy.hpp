@@ -81,6 +81,18 @@
 //
 // Bad input (non-integer or out-of-range x/y, unknown term, malformed JSON,
 // body over 16 KiB) is a 4xx with a clear message; an unknown path is 404.
+//
+// ## Who may do what
+//
+// Reads and moves (GET and POST /nodes/move) are open. POST /mission,
+// /members/add, /members/remove and /transfer-leader change the cluster and
+// need "Authorization: Bearer <admin token>": without it 401 (with
+// WWW-Authenticate: Bearer realm="raftescort" and a message saying how to get
+// one), with another token 401 "wrong admin token", compared in constant
+// time. Until the proxy knows the cluster token (given, or learned from
+// Redis) they answer 503. No GET changes the cluster except the original
+// GET /nodes/move. Every POST must be sent as application/json (415
+// otherwise), which rules out cross-site HTML form posts.
 
 #include <raftescort/util/result.hpp>
 
@@ -95,8 +107,15 @@ struct ProxySettings {
     std::string redis_url = "redis://127.0.0.1:6379";
     /// The cluster whose Redis keys to read (node --cluster).
     std::string cluster_id = "raftescort";
-    /// Sent to nodes on node-to-node calls it forwards (/join); may be empty.
+    /// Sent to the nodes (X-Raftescort-Token) on the change requests it
+    /// forwards; empty means "learn it from Redis" (until then the change
+    /// routes answer 503).
     std::string cluster_token;
+    /// Required as "Authorization: Bearer TOKEN" on the routes that change
+    /// the cluster; empty means "generate one at start and log it once".
+    std::string admin_token;
+    /// Replaces the password of redis_url when not empty (REDIS_PASSWORD_FILE).
+    std::string redis_password;
     /// How often every node's /status is polled.
     std::int64_t poll_interval_ms = 250;
     /// How long a move or mission request may take before 503.

@@ -29,6 +29,12 @@
 // |                                  |        | INCR counter; missing means none yet)           |
 // | raftescort:<c>:bootstrap         | STRING | id of the one node that founds the cluster;     |
 // |                                  |        | SET NX by claim_bootstrap, never expires        |
+// | raftescort:<c>:cluster-token     | STRING | the cluster token nodes require of each other;  |
+// |                                  |        | SET NX by publish_cluster_token (the founder's  |
+// |                                  |        | generated one, or a --cluster-token), never     |
+// |                                  |        | expires; every node writes it back (NX) on each |
+// |                                  |        | registration refresh. Protect Redis with a      |
+// |                                  |        | password: this key admits a node to the cluster |
 // | raftescort:<c>:node:<id>         | HASH   | id, name (host:port), role, term, timestamp_ms; |
 // |                                  |        | PEXPIRE'd to the registration's ttl_ms          |
 // | raftescort:<c>:elections         | ZSET   | member = term, score = term                     |
@@ -67,6 +73,9 @@
 #include <vector>
 
 namespace raftescort::registry {
+
+/// The longest cluster token the registry stores or accepts back.
+inline constexpr std::size_t k_cluster_token_bytes_max = 256;
 
 /// A parsed `redis://[[user]:password@]host[:port][/db]` URL.
 struct RedisUrl {
@@ -352,6 +361,20 @@ public:
     util::Result<raft::NodeId> allocate_node_id(std::int64_t now_ms);
     /// Whether `node` is in `nodes` (registered or allocated, ever).
     util::Result<bool> node_known(std::int64_t now_ms, raft::NodeId node);
+
+    // The cluster token (same rules as the bootstrap claim: synchronous,
+    // written around the outbox). A value in Redis that is not a token
+    // (printable ASCII without spaces, 1..k_cluster_token_bytes_max bytes)
+    // fails with ErrorCode::corrupt naming the key.
+
+    /// Stores `token` unless Redis already holds one (SET NX) and returns the
+    /// token Redis holds afterwards: `token` when this call stored it or it
+    /// was already there, another one when someone published first (the
+    /// caller compares). ErrorCode::rejected if the key was deleted between
+    /// the SET and the read-back (publish again).
+    util::Result<std::string> publish_cluster_token(std::int64_t now_ms, const std::string& token);
+    /// The cluster token Redis holds; nullopt when none was published yet.
+    util::Result<std::optional<std::string>> read_cluster_token(std::int64_t now_ms);
 
 private:
     /// Defined in src/registry/redis/registry_impl.hpp, to keep hiredis out.

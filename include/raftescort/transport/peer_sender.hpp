@@ -32,6 +32,7 @@
 #include <raftescort/raft/types.hpp>
 #include <raftescort/transport/codec.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
+#include <raftescort/transport/tls.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -59,6 +60,9 @@ struct PeerSenderOptions {
     std::string self_address;
     /// Empty: no token header is sent.
     std::string cluster_token;
+    /// Enabled: messages go over HTTPS with this certificate, to peers whose
+    /// certificate the CA signed.
+    TlsFiles tls;
     /// Outgoing connections bind to this IP when non-empty (used when the
     /// advertised address is a loopback address, so tests can cut single
     /// links between 127.0.0.x nodes with iptables).

@@ -4,9 +4,10 @@
 // on a cpp-httplib server (see peer_sender.hpp for the wire contract).
 //
 // Answers, checked in this order:
-//   403  cluster token missing or wrong (when the node has one)
-//   413  body larger than limits.body_bytes_max (refused before buffering,
-//        through Server::set_payload_max_length, which this call sets)
+//   403  cluster token missing or wrong (when the node has one), answered on
+//        the request's head before the body is read
+//   413  body larger than limits.body_bytes_max (refused by the server
+//        before the body is read)
 //   400  body does not decode (the message names the field), or `to` is not
 //        this node, or `from` is missing, or the batch holds more than
 //        limits.batch_messages_max messages
@@ -24,6 +25,7 @@
 #include <raftescort/raft/message.hpp>
 #include <raftescort/raft/types.hpp>
 #include <raftescort/transport/codec.hpp>
+#include <raftescort/transport/http_server.hpp>
 #include <raftescort/transport/reply_slot.hpp>
 
 #include <httplib.h>
@@ -64,15 +66,9 @@ struct InboundMessage {
 /// answered 503). It takes all of them or none.
 using InboundHandler = std::function<bool(std::vector<InboundMessage>)>;
 
-/// Installs the handler and the payload limit on `server`.
-void install_raft_endpoint(httplib::Server& server, const RaftEndpointOptions& options,
+/// Installs the route on `server`, its handlers in the peer work class.
+void install_raft_endpoint(HttpServer& server, const RaftEndpointOptions& options,
                            InboundHandler handler);
-
-/// Applies the settings every raftescort HTTP server needs (NOTES.md):
-/// TCP_NODELAY, a pool of up to `threads` threads (one per keep-alive
-/// connection, started when needed: elastic_pool.hpp), keep-alive limits, and
-/// read/write timeouts.
-void configure_server(httplib::Server& server, std::size_t threads);
 
 /// Parses "host:port" (port 1..65535, host non-empty, IPv6 in brackets
 /// allowed). Returns false on anything else. A host name may hold only

@@ -182,6 +182,17 @@ local_add() {
     argv=("$BINARY" node --id "$id" --listen "$host:$NODE_PORT"
           --data-dir "$chaos_state_dir/node-$id" --redis "$REDIS_URL" --cluster "$CLUSTER"
           --step-interval "$STEP_INTERVAL")
+    # The demo's secrets, as the other nodes got them: files named in the
+    # environment (a demo's Redis has a password).
+    if [ -n "${ADMIN_TOKEN_FILE:-}" ]; then
+        argv=(RAFTESCORT_ADMIN_TOKEN_FILE="$ADMIN_TOKEN_FILE" "${argv[@]}")
+    fi
+    if [ -n "${REDIS_PASSWORD_FILE:-}" ]; then
+        argv=(REDIS_PASSWORD_FILE="$REDIS_PASSWORD_FILE" "${argv[@]}")
+    fi
+    if [ "${argv[0]}" != "$BINARY" ]; then
+        argv=(env "${argv[@]}")
+    fi
     printf '%s\n' "${argv[@]}" >"$(local_file "$id" cmd)"
     NODE_IDS="$NODE_IDS $id"
     # The demo's state file lists its nodes; keep it true.

@@ -170,7 +170,7 @@ void PeerSender::State::switch_client(const std::string& target)
     // An address that does not parse leaves no client: each message then
     // fails and backs off until set_address() brings a usable one.
     if (split_host_port(target, host, port)) {
-        next = std::make_unique<httplib::Client>(host, port);
+        next = make_http_client(host, port, options.tls);
         next->set_tcp_nodelay(true);
         next->set_keep_alive(true);
         next->set_connection_timeout(std::chrono::milliseconds(options.connect_timeout_ms));

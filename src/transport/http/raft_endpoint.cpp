@@ -1,17 +1,17 @@
 // The receiving side of node-to-node messages
 // (include/raftescort/transport/raft_endpoint.hpp).
 //
-// The route uses cpp-httplib's content-reader form, which runs before the
-// body is read: that is what lets the token be checked first, so a sender
-// without the token learns nothing else (not even the size limit), and lets
-// the body be read under our own byte count as well as the library's.
+// The token is checked on the request's head, before the server reads the
+// body: a sender without the token learns nothing else (not even the size
+// limit) and cannot make the node buffer megabytes.
 
 #include <raftescort/transport/raft_endpoint.hpp>
 
 #include "transport/http/status_codes.hpp"
 
-#include <raftescort/transport/elastic_pool.hpp>
+#include <raftescort/transport/json_text.hpp>
 #include <raftescort/transport/peer_sender.hpp>
+#include <raftescort/transport/secret.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <nlohmann/json.hpp>
@@ -31,85 +31,26 @@ namespace {
 constexpr std::size_t k_host_bytes_max = 253;
 /// "65535".
 constexpr std::size_t k_port_digits_max = 5;
-/// An idle keep-alive connection holds a pool thread, and Server::stop()
-/// waits for it to time out: a short timeout keeps SIGTERM prompt. Busy
-/// connections (a peer's heartbeats) never go idle that long, and clients
-/// reconnect transparently to a closed idle connection.
-constexpr std::chrono::seconds k_server_keep_alive_timeout{1};
-constexpr std::chrono::seconds k_server_io_timeout{5};
-/// A pool thread idle this long ends (a burst of connections leaves no
-/// standing threads behind); longer than the keep-alive timeout, so a client
-/// that reconnects now and then finds its thread still there.
-constexpr std::chrono::seconds k_server_idle_thread_exit{5};
-/// Requests on one keep-alive connection: a peer sends this many messages
-/// before it has to reconnect, which at heartbeat rates is hours.
-constexpr std::size_t k_server_keep_alive_requests_max = 100000;
 
 void answer_error(httplib::Response& response, int status, const std::string& error)
 {
     RE_ASSERT(status >= 400);
     response.status = status;
-    // Replace, never throw: the text may quote a peer's bytes.
-    std::string body = nlohmann::json{{"error", error}}.dump(
-        -1, ' ', false, nlohmann::json::error_handler_t::replace);
-    response.set_content(body, "application/json");
+    response.set_content(json_text(nlohmann::json{{"error", error}}), "application/json");
 }
 
-/// Compares every byte whatever the first mismatch, so the time taken says
-/// little about how much of a guessed token was right.
-bool tokens_equal(std::string_view expected, std::string_view given)
-{
-    unsigned difference = expected.size() == given.size() ? 0U : 1U;
-    std::size_t length = std::max(expected.size(), given.size());
-    for (std::size_t i = 0; i < length; ++i) {
-        auto a = static_cast<unsigned char>(i < expected.size() ? expected[i] : 0);
-        auto b = static_cast<unsigned char>(i < given.size() ? given[i] : 0);
-        difference |= static_cast<unsigned>(a ^ b);
-    }
-    return difference == 0;
-}
-
-enum class BodyRead { ok, too_large, failed };
-
-/// Reads the body into `body` (or discards it when `body` is null), never
-/// keeping more than `bytes_max`. The library refuses a Content-Length above
-/// the limit itself; this count also bounds chunked and unsized bodies.
-BodyRead read_body(const httplib::ContentReader& reader, std::size_t bytes_max, std::string* body)
-{
-    std::size_t bytes_read = 0;
-    bool too_large = false;
-    bool ok = reader([&](const char* data, std::size_t length) {
-        if (length > bytes_max - bytes_read) {
-            too_large = true;
-            return false;
-        }
-        bytes_read += length;
-        if (body != nullptr) {
-            body->append(data, length);
-        }
-        return true;
-    });
-    RE_ASSERT(bytes_read <= bytes_max);
-    if (ok) {
-        return BodyRead::ok;
-    }
-    // The library sets 413 itself when the Content-Length is too large.
-    return too_large ? BodyRead::too_large : BodyRead::failed;
-}
-
-/// 403 if the token is required and missing or wrong; the body is read and
-/// dropped so the keep-alive connection stays in step.
-bool check_token(const RaftEndpointOptions& options, const httplib::Request& request,
-                 httplib::Response& response, const httplib::ContentReader& reader)
+/// 403 unless the request carries the cluster token (when the node has
+/// one); runs before the body is read.
+bool admit_sender(const RaftEndpointOptions& options, const httplib::Request& request,
+                  httplib::Response& response)
 {
     if (options.cluster_token.empty()) {
         return true;
     }
     bool present = request.has_header(k_token_header);
-    if (present && tokens_equal(options.cluster_token, request.get_header_value(k_token_header))) {
+    if (present && secrets_equal(options.cluster_token, request.get_header_value(k_token_header))) {
         return true;
     }
-    (void)read_body(reader, options.limits.body_bytes_max, nullptr);
     answer_error(response, status::k_forbidden,
                  present ? "wrong cluster token" : "missing cluster token");
     return false;
@@ -135,24 +76,9 @@ void answer_replies(const RaftEndpointOptions& options, ReplySlot& slot,
 }
 
 void handle_raft_message(const RaftEndpointOptions& options, const InboundHandler& handler,
-                         const httplib::Request& request, httplib::Response& response,
-                         const httplib::ContentReader& reader)
+                         const httplib::Request& request, httplib::Response& response)
 {
-    if (!check_token(options, request, response, reader)) {
-        return;
-    }
-    std::string body;
-    BodyRead read = read_body(reader, options.limits.body_bytes_max, &body);
-    if (read != BodyRead::ok) {
-        bool too_large =
-            read == BodyRead::too_large || response.status == status::k_payload_too_large;
-        answer_error(response, too_large ? status::k_payload_too_large : status::k_bad_request,
-                     too_large ? "body larger than " + std::to_string(options.limits.body_bytes_max)
-                                     + " bytes"
-                               : "body could not be read");
-        return;
-    }
-    util::Result<std::vector<Envelope>> decoded = decode_batch(body, options.limits);
+    util::Result<std::vector<Envelope>> decoded = decode_batch(request.body, options.limits);
     if (!decoded.ok()) {
         answer_error(response, status::k_bad_request, decoded.error().message);
         return;
@@ -268,32 +194,28 @@ bool parse_octet(std::string_view text, unsigned& octet)
 
 } // namespace
 
-void install_raft_endpoint(httplib::Server& server, const RaftEndpointOptions& options,
+void install_raft_endpoint(HttpServer& server, const RaftEndpointOptions& options,
                            InboundHandler handler)
 {
     RE_ASSERT(options.self != raft::k_no_node);
     RE_ASSERT(is_valid_cluster_id(options.cluster_id));
     RE_ASSERT(options.limits.body_bytes_max > 0);
     RE_ASSERT(handler);
-    server.set_payload_max_length(options.limits.body_bytes_max);
-    httplib::Server::HandlerWithContentReader route =
+    RouteOptions route;
+    route.body_bytes_max = options.limits.body_bytes_max;
+    // Raft traffic has threads of its own: no API request can hold up a
+    // heartbeat.
+    route.work_class = WorkClass::peer;
+    route.admit = [options](const httplib::Request& request, httplib::Response& response) {
+        return admit_sender(options, request, response);
+    };
+    server.Post(
+        k_raft_message_path,
         [options, handler = std::move(handler)](const httplib::Request& request,
-                                                httplib::Response& response,
-                                                const httplib::ContentReader& reader) {
-            handle_raft_message(options, handler, request, response, reader);
-        };
-    server.Post(k_raft_message_path, std::move(route));
-}
-
-void configure_server(httplib::Server& server, std::size_t threads)
-{
-    RE_ASSERT(threads > 0);
-    server.set_tcp_nodelay(true);
-    server.new_task_queue = [threads] { return new ElasticPool(threads, k_server_idle_thread_exit); };
-    server.set_keep_alive_max_count(k_server_keep_alive_requests_max);
-    server.set_keep_alive_timeout(k_server_keep_alive_timeout.count());
-    server.set_read_timeout(k_server_io_timeout);
-    server.set_write_timeout(k_server_io_timeout);
+                                                httplib::Response& response) {
+            handle_raft_message(options, handler, request, response);
+        },
+        std::move(route));
 }
 
 bool split_host_port(const std::string& address, std::string& host, std::uint16_t& port)
