@@ -154,7 +154,7 @@ util::Result<json> decode_answer(const httplib::Result& result, const std::strin
 } // namespace
 
 CtlClient::CtlClient(const std::string& proxy_url, std::string command,
-                     const std::string& admin_token)
+                     const std::string& admin_token, const std::string& tls_ca_file)
     : m_proxy_url(proxy_url), m_command(std::move(command))
 {
     RE_ASSERT(!m_command.empty());
@@ -163,6 +163,17 @@ CtlClient::CtlClient(const std::string& proxy_url, std::string command,
     m_http = std::make_unique<httplib::Client>(split.scheme_host_port);
     if (!m_http->is_valid()) {
         throw CLI::ValidationError("--proxy", "'" + proxy_url + "' is not http[s]://HOST[:PORT]");
+    }
+    if (!tls_ca_file.empty() && m_http->ssl_context() != nullptr) {
+        // The cluster's own CA: its signature is what is trusted, as between
+        // the members (the proxy's certificate need not name the host).
+        m_http->enable_server_certificate_verification(false);
+        if (SSL_CTX_load_verify_locations(m_http->ssl_context(), tls_ca_file.c_str(), nullptr)
+            != 1) {
+            throw CLI::ValidationError("--tls-ca", "'" + tls_ca_file
+                                                        + "' cannot be read as a PEM certificate");
+        }
+        SSL_CTX_set_verify(m_http->ssl_context(), SSL_VERIFY_PEER, nullptr);
     }
     m_http->set_connection_timeout(k_ctl_connect_timeout);
     m_http->set_read_timeout(k_ctl_read_timeout);

@@ -57,7 +57,7 @@ public:
     /// a non-empty `admin_token` goes with every request as
     /// "Authorization: Bearer".
     CtlClient(const std::string& proxy_url, std::string command,
-              const std::string& admin_token = "");
+              const std::string& admin_token = "", const std::string& tls_ca_file = "");
     ~CtlClient();
     CtlClient(const CtlClient&) = delete;
     CtlClient& operator=(const CtlClient&) = delete;

@@ -132,6 +132,11 @@ void setup_ctl_command(CLI::App& app)
                     "${XDG_CONFIG_HOME:-~/.config}/raftescort/admin-token); never a token on "
                     "the command line")
         ->type_name("FILE");
+    ctl->add_option("--tls-ca", options->tls_ca_file,
+                    "With an https --proxy: the cluster's CA, which signed the proxy's "
+                    "certificate (default: the system's CAs)")
+        ->envname("RAFTESCORT_TLS_CA")
+        ->type_name("FILE");
     ctl->add_flag("--json", options->json,
                   "Print one JSON document (the answer's data) instead of tables");
 
@@ -158,7 +163,8 @@ void run_ctl(const CtlOptions& options)
     RE_ASSERT(options.action != CtlAction::none);
     RE_ASSERT(!options.command.empty());
     const std::string admin_token = resolve_ctl_admin_token(options.admin_token_file);
-    CtlClient client(options.proxy_url, "ctl " + options.command, admin_token);
+    CtlClient client(options.proxy_url, "ctl " + options.command, admin_token,
+                     options.tls_ca_file);
     CtlContext context{options, client};
     switch (options.action) {
     case CtlAction::none: break;

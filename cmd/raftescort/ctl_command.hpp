@@ -38,6 +38,9 @@ struct CtlOptions {
     /// `--admin-token-file FILE`; empty means the environment or the
     /// default file (secret_options.hpp: resolve_ctl_admin_token).
     std::string admin_token_file;
+    /// `--tls-ca FILE`: the CA an https proxy's certificate must be signed
+    /// by; empty means the system's CAs (and the host name is checked).
+    std::string tls_ca_file;
     /// Print one JSON document for scripts instead of tables.
     bool json = false;
     CtlAction action = CtlAction::none;

@@ -4,6 +4,7 @@
 #include "exit_error.hpp"
 #include "role_setup.hpp"
 #include "secret_options.hpp"
+#include "tls_options.hpp"
 #include "validators.hpp"
 
 #include <raftescort/node/node.hpp>
@@ -95,14 +96,19 @@ void setup_node_command(CLI::App& app)
     add_secret_flags(*node, admin_token_names(), admin_token,
                      "Operator's token, also accepted on the routes that change the cluster, "
                      "as the cluster token always is");
+    auto tls = std::make_shared<transport::TlsFiles>();
+    add_tls_flags(*node, tls,
+                  "Mutual TLS with peers and the proxy (only certificates of --tls-ca get in)");
     node->add_option("--log-level", options->log_level, "Log verbosity")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->envname("RAFTESCORT_LOG_LEVEL")
         ->type_name("LEVEL")
         ->default_str(options->log_level);
 
-    node->callback([options, cluster_token, admin_token] {
+    node->callback([options, cluster_token, admin_token, tls] {
         validate_node_options(*options);
+        validate_tls_flags(*tls);
+        options->tls = *tls;
         options->cluster_token = resolve_secret(cluster_token_names(), *cluster_token);
         options->admin_token = resolve_secret(admin_token_names(), *admin_token);
         options->redis_password = secret_from_file_variable("REDIS_PASSWORD_FILE");
@@ -175,6 +181,7 @@ void run_node(const NodeOptions& options)
     settings.cluster_token = options.cluster_token;
     settings.admin_token = options.admin_token;
     settings.redis_password = options.redis_password;
+    settings.tls = options.tls;
     set_up_logging("node", options.log_level);
     util::Status status = node::run_node(settings);
     if (!status.ok()) {

@@ -2,6 +2,8 @@
 
 // `raftescort node`: one member of the Raft cluster that escorts the convoy.
 
+#include <raftescort/transport/tls.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
@@ -38,6 +40,8 @@ struct NodeOptions {
     std::string admin_token;
     /// From REDIS_PASSWORD_FILE: replaces the password of redis_url.
     std::string redis_password;
+    /// All three files, or none (no TLS).
+    transport::TlsFiles tls;
     std::string log_level = "info";
 };
 

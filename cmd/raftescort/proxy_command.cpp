@@ -4,6 +4,7 @@
 #include "exit_error.hpp"
 #include "role_setup.hpp"
 #include "secret_options.hpp"
+#include "tls_options.hpp"
 #include "validators.hpp"
 
 #include <raftescort/proxy/proxy.hpp>
@@ -57,13 +58,18 @@ void setup_proxy_command(CLI::App& app)
         ->transform(duration_ms_validator(false))
         ->type_name("DUR")
         ->default_str(format_duration_ms(options->poll_interval_ms));
+    auto tls = std::make_shared<transport::TlsFiles>();
+    add_tls_flags(*proxy, tls,
+                  "HTTPS for clients, and mutual TLS to the nodes with this certificate");
     proxy->add_option("--log-level", options->log_level, "Log verbosity")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->envname("RAFTESCORT_LOG_LEVEL")
         ->type_name("LEVEL")
         ->default_str(options->log_level);
 
-    proxy->callback([options, cluster_token, admin_token] {
+    proxy->callback([options, cluster_token, admin_token, tls] {
+        validate_tls_flags(*tls);
+        options->tls = *tls;
         options->cluster_token = resolve_secret(cluster_token_names(), *cluster_token);
         options->admin_token = resolve_secret(admin_token_names(), *admin_token);
         options->redis_password = secret_from_file_variable("REDIS_PASSWORD_FILE");
@@ -84,6 +90,7 @@ void run_proxy(const ProxyOptions& options)
     settings.redis_password = options.redis_password;
     settings.poll_interval_ms = options.poll_interval_ms;
     settings.request_timeout_ms = options.request_timeout_ms;
+    settings.tls = options.tls;
     set_up_logging("proxy", options.log_level);
     util::Status status = proxy::run_proxy(settings);
     if (!status.ok()) {

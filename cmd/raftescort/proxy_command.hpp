@@ -3,6 +3,8 @@
 // `raftescort proxy`: the public face of the cluster (HTTP API, dashboard,
 // forwarding client moves to the leader).
 
+#include <raftescort/transport/tls.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
@@ -26,6 +28,8 @@ struct ProxyOptions {
     std::string admin_token;
     /// From REDIS_PASSWORD_FILE: replaces the password of redis_url.
     std::string redis_password;
+    /// All three files, or none (no TLS).
+    transport::TlsFiles tls;
     /// How often every node's status is polled.
     std::int64_t poll_interval_ms = 250;
     /// How long a move or mission request may take before it is answered 503.

@@ -44,7 +44,9 @@ JoinAttempt ask_to_join(const NodeSettings& settings, raft::NodeId id, const std
     if (!transport::split_host_port(address, host, port)) {
         return {JoinAttempt::Kind::retry, "bad address " + address, {}};
     }
-    httplib::Client client(host, port);
+    std::unique_ptr<httplib::Client> connection =
+        transport::make_http_client(host, port, settings.tls);
+    httplib::Client& client = *connection;
     client.set_connection_timeout(std::chrono::milliseconds(500));
     client.set_read_timeout(std::chrono::milliseconds(k_join_request_timeout_ms));
     client.set_tcp_nodelay(true);
@@ -55,8 +57,14 @@ JoinAttempt ask_to_join(const NodeSettings& settings, raft::NodeId id, const std
     json body{{"id", id.value}, {"address", settings.advertise}};
     httplib::Result result = client.Post("/join", headers, body.dump(), "application/json");
     if (!result) {
+        // Under mutual TLS a member that refuses this node's certificate
+        // only closes the connection: say what that may mean.
+        std::string hint = settings.tls.enabled()
+                               ? "; if it keeps failing, check that --tls-cert is signed by the "
+                                 "cluster's CA"
+                               : "";
         return {JoinAttempt::Kind::retry,
-                address + " did not answer (" + httplib::to_string(result.error()) + ")",
+                address + " did not answer (" + httplib::to_string(result.error()) + ")" + hint,
                 {}};
     }
     json answer = json::parse(result->body, nullptr, false);

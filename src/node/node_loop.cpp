@@ -656,6 +656,7 @@ transport::PeerSender* NodeLoop::sender_for(raft::NodeId peer)
     options.cluster_id = m_options.cluster_id;
     options.self_address = m_options.self_address;
     options.cluster_token = m_options.cluster_token;
+    options.tls = m_options.tls;
     options.self = m_id;
     // The peer's answers to our requests join the inbox like any other
     // message of theirs.

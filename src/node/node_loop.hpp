@@ -45,6 +45,8 @@ struct NodeLoopOptions {
     std::string cluster_id;
     std::string self_address;
     std::string cluster_token;
+    /// Enabled: peers are reached over mutual TLS.
+    transport::TlsFiles tls;
     /// Length of one core tick; heartbeat and election timeout are whole ticks.
     std::int64_t tick_ms = 10;
     std::int64_t step_interval_ms = 1000;

@@ -167,6 +167,7 @@ util::Status run_node(const NodeSettings& settings)
     loop_options.cluster_id = settings.cluster_id;
     loop_options.self_address = settings.advertise;
     loop_options.cluster_token = cluster_token;
+    loop_options.tls = settings.tls;
     loop_options.tick_ms =
         std::max<std::int64_t>(1, settings.heartbeat_interval_ms / k_ticks_per_heartbeat);
     loop_options.step_interval_ms = settings.step_interval_ms;
@@ -212,6 +213,12 @@ util::Status run_node(const NodeSettings& settings)
     api.admin_token = settings.admin_token;
     api.commit_timeout_ms = std::max<std::int64_t>(3000, 4 * settings.election_timeout_ms);
     install_node_api(server, loop, api);
+    if (settings.tls.enabled()) {
+        // Mutual: only whoever holds a certificate of the cluster's CA (a
+        // member, the proxy) gets past the handshake.
+        RE_TRY(tls, server.enable_tls(settings.tls, true));
+        (void)tls;
+    }
     if (!server.bind(settings.listen_host, settings.listen_port)) {
         return util::make_error(util::ErrorCode::unavailable,
                                 "cannot listen on " + settings.listen_host + ":"

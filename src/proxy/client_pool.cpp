@@ -89,7 +89,7 @@ ClientLease ClientPool::lease(const std::string& address)
     if (!transport::split_host_port(address, host, port)) {
         return {};
     }
-    client = std::make_unique<httplib::Client>(host, port);
+    client = transport::make_http_client(host, port, m_options.tls);
     client->set_tcp_nodelay(true);
     client->set_keep_alive(true);
     client->set_connection_timeout(std::chrono::milliseconds(m_options.connect_timeout_ms));

@@ -9,6 +9,8 @@
 // ACK). shutdown() cancels the requests in flight, so a stopping proxy does
 // not wait for a node that takes its time to commit.
 
+#include <raftescort/transport/tls.hpp>
+
 #include <httplib.h>
 
 #include <cstddef>
@@ -31,6 +33,8 @@ struct ClientPoolOptions {
     /// (the nodes admit the change requests the proxy forwards with it);
     /// set_cluster_token() replaces it.
     std::string cluster_token;
+    /// Enabled: HTTPS to the nodes with this certificate (proxy.hpp).
+    transport::TlsFiles tls;
 };
 
 class ClientPool;

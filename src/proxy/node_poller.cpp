@@ -19,7 +19,7 @@ NodePoller::NodePoller(std::uint64_t id, std::string address, NodePollerOptions 
     std::string host;
     std::uint16_t port = 0;
     if (transport::split_host_port(m_address, host, port)) {
-        m_client = std::make_unique<httplib::Client>(host, port);
+        m_client = transport::make_http_client(host, port, m_options.tls);
         const auto timeout = std::chrono::milliseconds(m_options.poll_timeout_ms);
         m_client->set_tcp_nodelay(true);
         m_client->set_keep_alive(true);

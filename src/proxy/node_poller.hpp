@@ -4,6 +4,7 @@
 // keep-alive connection, so a node that is down or paused (its polls time
 // out) never delays what the proxy learns about the others.
 
+#include <raftescort/transport/tls.hpp>
 #include <raftescort/util/result.hpp>
 
 #include <httplib.h>
@@ -24,6 +25,8 @@ struct NodePollerOptions {
     /// Connect and read timeout of one poll: a node slower than this counts
     /// as unreachable (a healthy node answers /status in well under 1 ms).
     std::int64_t poll_timeout_ms = 300;
+    /// Enabled: HTTPS to the node with this certificate (proxy.hpp).
+    transport::TlsFiles tls;
 };
 
 class NodePoller {

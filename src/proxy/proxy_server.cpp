@@ -42,6 +42,7 @@ ClusterViewOptions view_options(const ProxySettings& settings)
 {
     ClusterViewOptions options;
     options.poller.poll_interval_ms = settings.poll_interval_ms;
+    options.poller.tls = settings.tls;
     return options;
 }
 
@@ -56,6 +57,7 @@ ClientPoolOptions pool_options(const ProxySettings& settings)
 {
     ClientPoolOptions options;
     options.cluster_token = settings.cluster_token;
+    options.tls = settings.tls;
     // Every lane can have a move in flight to the leader at once. With 8 idle
     // clients kept, a proxy loaded by 64 clients closed and reopened about
     // 300 connections a second (each a handshake, an accept and a server
@@ -162,6 +164,12 @@ util::Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxySetting
     std::unique_ptr<ProxyServer> proxy(new ProxyServer(effective, std::move(registry)));
 
     install_routes(proxy->m_server, proxy->m_context);
+    if (settings.tls.enabled()) {
+        // HTTPS for anyone: the proxy is the public face, and the admin
+        // token, not a certificate, says who may change the cluster.
+        RE_TRY(tls, proxy->m_server.enable_tls(settings.tls, false));
+        (void)tls;
+    }
     if (proxy->m_server.bind(settings.listen_host, settings.listen_port)) {
         proxy->m_port = proxy->m_server.port();
     }

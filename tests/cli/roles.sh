@@ -134,6 +134,13 @@ expect "RAFTESCORT_CLUSTER_TOKEN_FILE is read" 2 stderr "$work/empty-token is em
     RAFTESCORT_CLUSTER_TOKEN_FILE="$work/empty-token" "$binary" node
 expect "REDIS_PASSWORD_FILE is read" 2 stderr "$work/no-such-file" -- \
     REDIS_PASSWORD_FILE="$work/no-such-file" "$binary" proxy
+expect "TLS needs all three files" 2 stderr "--tls-key, --tls-ca missing" -- \
+    "$binary" node --tls-cert "$work/admin-token"
+expect "RAFTESCORT_TLS_CA alone is refused too" 2 stderr "--tls-cert, --tls-key missing" -- \
+    RAFTESCORT_TLS_CA="$work/admin-token" "$binary" proxy
+expect "a TLS file that is not a certificate is named" 2 stderr "$work/admin-token" -- \
+    "$binary" proxy --tls-cert "$work/admin-token" --tls-key "$work/admin-token" \
+    --tls-ca "$work/admin-token"
 expect "a token flag beats a bad token variable" 1 stderr "$node_ok" -- \
     RAFTESCORT_ADMIN_TOKEN=short "$binary" node --admin-token-file "$work/admin-token" \
     --id 3 --data-dir "$foreign"

@@ -21,6 +21,7 @@ import random
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -77,15 +78,35 @@ def rss_kib(pid):
     return None
 
 
+# Set by use_tls(): every helper below then speaks HTTPS with it.
+TLS_CONTEXT = None
+
+
+def use_tls(cert_file, key_file, ca_file):
+    """From now on the helpers present this certificate and trust only this
+    CA; host names are not checked (raftescort trusts the CA's signature)."""
+    global TLS_CONTEXT
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.load_cert_chain(cert_file, key_file)
+    context.load_verify_locations(ca_file)
+    TLS_CONTEXT = context
+
+
 def http_call(host, port, method, path, body=None, headers=None, timeout=3.0,
-              source=None):
+              source=None, context=None):
     """One request on a fresh connection. Returns (status, body bytes).
 
     Raises OSError / http.client.HTTPException when there is no answer.
     """
-    connection = http.client.HTTPConnection(
-        host, port, timeout=timeout,
-        source_address=(source, 0) if source else None)
+    context = context or TLS_CONTEXT
+    source_address = (source, 0) if source else None
+    if context is not None:
+        connection = http.client.HTTPSConnection(host, port, timeout=timeout,
+                                                 source_address=source_address, context=context)
+    else:
+        connection = http.client.HTTPConnection(host, port, timeout=timeout,
+                                                source_address=source_address)
     try:
         data = None
         all_headers = dict(headers or {})
@@ -162,6 +183,9 @@ class Cluster:
         self.node_addr = {}    # id -> (host, port)
         self.proxy = None
         self.proxy_addr = None
+        # Every process ever started, so stop() ends even one a test
+        # replaced (a node restarted under the same id).
+        self.spawned = []
         self.stopped = False
         _live_clusters.append(self)
 
@@ -177,7 +201,9 @@ class Cluster:
         with open(log_path, "wb") as out:
             popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
                                      stderr=subprocess.STDOUT, env=env, cwd=self.work)
-        return Process(name, popen, log_path)
+        process = Process(name, popen, log_path)
+        self.spawned.append(process)
+        return process
 
     def _wait(self, seconds, what, check):
         deadline = time.monotonic() + seconds
@@ -312,6 +338,7 @@ class Cluster:
         order = ([self.proxy] if self.proxy else []) + \
             [self.nodes[i] for i in sorted(self.nodes, reverse=True)] + \
             ([self.redis] if self.redis else [])
+        order += [process for process in self.spawned if process not in order]
         for process in order:
             if process.alive():
                 try:

@@ -12,6 +12,7 @@
 //   - the main thread waits for SIGTERM/SIGINT and stops the others.
 
 #include <raftescort/raft/types.hpp>
+#include <raftescort/transport/tls.hpp>
 #include <raftescort/util/result.hpp>
 
 #include <cstdint>
@@ -49,6 +50,9 @@ struct NodeSettings {
     std::string redis_password;
     /// Entries applied between compaction snapshots.
     std::uint64_t snapshot_every_entries = 10000;
+    /// Enabled: the node serves HTTPS and takes only clients (peers, the
+    /// proxy) whose certificate the CA signed, and talks to peers the same way.
+    transport::TlsFiles tls;
 };
 
 /// Runs the node until SIGTERM or SIGINT (then returns Ok) or a fatal error

@@ -94,6 +94,7 @@
 // GET /nodes/move. Every POST must be sent as application/json (415
 // otherwise), which rules out cross-site HTML form posts.
 
+#include <raftescort/transport/tls.hpp>
 #include <raftescort/util/result.hpp>
 
 #include <cstdint>
@@ -120,6 +121,10 @@ struct ProxySettings {
     std::int64_t poll_interval_ms = 250;
     /// How long a move or mission request may take before 503.
     std::int64_t request_timeout_ms = 5000;
+    /// Enabled: the proxy serves HTTPS (any client may connect; the admin
+    /// token still guards changes) and reaches the nodes with this
+    /// certificate, trusting only nodes whose certificate the CA signed.
+    transport::TlsFiles tls;
 };
 
 /// Runs the proxy until SIGTERM or SIGINT (returns Ok) or a fatal error.
