@@ -170,8 +170,8 @@ CtlClient::CtlClient(const std::string& proxy_url, std::string command,
         m_http->enable_server_certificate_verification(false);
         if (SSL_CTX_load_verify_locations(m_http->ssl_context(), tls_ca_file.c_str(), nullptr)
             != 1) {
-            throw CLI::ValidationError("--tls-ca", "'" + tls_ca_file
-                                                        + "' cannot be read as a PEM certificate");
+            throw CLI::ValidationError("--tls-ca",
+                                       "'" + tls_ca_file + "' cannot be read as a PEM certificate");
         }
         SSL_CTX_set_verify(m_http->ssl_context(), SSL_VERIFY_PEER, nullptr);
     }

@@ -163,8 +163,7 @@ void run_ctl(const CtlOptions& options)
     RE_ASSERT(options.action != CtlAction::none);
     RE_ASSERT(!options.command.empty());
     const std::string admin_token = resolve_ctl_admin_token(options.admin_token_file);
-    CtlClient client(options.proxy_url, "ctl " + options.command, admin_token,
-                     options.tls_ca_file);
+    CtlClient client(options.proxy_url, "ctl " + options.command, admin_token, options.tls_ca_file);
     CtlContext context{options, client};
     switch (options.action) {
     case CtlAction::none: break;

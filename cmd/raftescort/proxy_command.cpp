@@ -26,9 +26,10 @@ void setup_proxy_command(CLI::App& app)
         ->envname("CONTAINER_PORT")
         ->type_name("HOST:PORT")
         ->default_str(options->listen);
-    proxy->add_option("--redis", options->redis_url,
-                      "Redis registry URL; REDIS_PASSWORD_FILE names a file whose first line "
-                      "replaces its password")
+    proxy
+        ->add_option("--redis", options->redis_url,
+                     "Redis registry URL; REDIS_PASSWORD_FILE names a file whose first line "
+                     "replaces its password")
         ->check(url_validator("redis"))
         ->envname("REDIS_URL")
         ->type_name("URL")

@@ -30,8 +30,7 @@ std::string read_file_or_throw(const std::string& option, const std::string& pat
     return line.value();
 }
 
-void check_or_throw(const SecretNames& names, const std::string& source,
-                    const std::string& token)
+void check_or_throw(const SecretNames& names, const std::string& source, const std::string& token)
 {
     const std::string why = check_token_text(token, names.chars_min, names.what);
     if (!why.empty()) {
@@ -78,12 +77,11 @@ void add_secret_flags(CLI::App& command, const SecretNames& names,
             },
             "", "TOKEN"));
     }
-    CLI::Option* file =
-        command
-            .add_option(names.file_flag, flags->file,
-                        "File whose first line is the " + names.what + " (env "
-                            + names.file_variable + ")")
-            ->type_name("FILE");
+    CLI::Option* file = command
+                            .add_option(names.file_flag, flags->file,
+                                        "File whose first line is the " + names.what + " (env "
+                                            + names.file_variable + ")")
+                            ->type_name("FILE");
     if (value != nullptr) {
         file->excludes(value);
     }
@@ -104,9 +102,9 @@ std::string resolve_secret(const SecretNames& names, const SecretFlags& flags)
     const std::string value = variable(names.value_variable);
     const std::string file = variable(names.file_variable);
     if (!value.empty() && !file.empty()) {
-        throw CLI::ValidationError(names.value_variable,
-                                   "both " + names.value_variable + " and " + names.file_variable
-                                       + " are set: set only one");
+        throw CLI::ValidationError(names.value_variable, "both " + names.value_variable + " and "
+                                                             + names.file_variable
+                                                             + " are set: set only one");
     }
     if (!value.empty()) {
         check_or_throw(names, names.value_variable, value);
@@ -162,7 +160,7 @@ std::string resolve_ctl_admin_token(const std::string& file_flag)
         return token;
     }
     const std::string path = default_admin_token_path();
-    struct stat info{};
+    struct stat info { };
     if (path.empty() || ::stat(path.c_str(), &info) != 0) {
         return "";
     }

@@ -27,8 +27,9 @@ void add_tls_flags(CLI::App& command, const std::shared_ptr<transport::TlsFiles>
 
 void validate_tls_flags(const transport::TlsFiles& files)
 {
-    std::vector<std::pair<const char*, const std::string*>> flags{
-        {"--tls-cert", &files.cert_file}, {"--tls-key", &files.key_file}, {"--tls-ca", &files.ca_file}};
+    std::vector<std::pair<const char*, const std::string*>> flags{{"--tls-cert", &files.cert_file},
+                                                                  {"--tls-key", &files.key_file},
+                                                                  {"--tls-ca", &files.ca_file}};
     std::string given;
     std::string missing;
     for (const auto& [flag, value] : flags) {
@@ -36,8 +37,8 @@ void validate_tls_flags(const transport::TlsFiles& files)
         list += (list.empty() ? "" : ", ") + std::string(flag);
     }
     if (!given.empty() && !missing.empty()) {
-        throw CLI::ValidationError("TLS needs --tls-cert, --tls-key and --tls-ca together: "
-                                   + given + " given, " + missing + " missing");
+        throw CLI::ValidationError("TLS needs --tls-cert, --tls-key and --tls-ca together: " + given
+                                   + " given, " + missing + " missing");
     }
     // Refused before the process touches its data dir or the network.
     if (files.enabled()) {

@@ -169,13 +169,13 @@ CLI::Validator cluster_name_validator()
         "", "NAME");
 }
 
-std::string check_token_text(std::string_view token, std::size_t chars_min,
-                             const std::string& what)
+std::string check_token_text(std::string_view token, std::size_t chars_min, const std::string& what)
 {
     for (const char c : token) {
         if (c <= ' ' || c >= 0x7F) {
-            return "a " + what + " is printable ASCII without spaces (it travels in an HTTP "
-                                 "header)";
+            return "a " + what
+                   + " is printable ASCII without spaces (it travels in an HTTP "
+                     "header)";
         }
     }
     if (token.size() < chars_min) {
@@ -189,8 +189,7 @@ std::string check_token_text(std::string_view token, std::size_t chars_min,
 CLI::Validator cluster_token_validator()
 {
     return CLI::Validator(
-        [](std::string& text) { return check_token_text(text, 1, "cluster token"); }, "",
-        "TOKEN");
+        [](std::string& text) { return check_token_text(text, 1, "cluster token"); }, "", "TOKEN");
 }
 
 CLI::Validator admin_token_validator()

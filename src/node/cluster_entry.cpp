@@ -119,8 +119,8 @@ util::Result<std::vector<std::string>> join_candidates(registry::Registry& regis
 /// (with `why` saying what is missing).
 /// Makes sure `cluster_token` is known (see cluster_token.hpp): false, with
 /// `why` set, when it is not yet; an error to stop with in `failure`.
-bool have_cluster_token(const NodeSettings& settings, registry::Registry& registry,
-                        bool founder, std::string& cluster_token, std::string& why,
+bool have_cluster_token(const NodeSettings& settings, registry::Registry& registry, bool founder,
+                        std::string& cluster_token, std::string& why,
                         std::optional<util::Error>& failure)
 {
     if (!cluster_token.empty()) {
@@ -220,8 +220,8 @@ std::optional<util::Result<ClusterEntry>> try_enter(const NodeSettings& settings
         case JoinAttempt::Kind::forbidden:
             return util::Result<ClusterEntry>(util::make_error(
                 util::ErrorCode::rejected,
-                "the cluster refused node " + std::to_string(id.value)
-                    + "'s cluster token (" + attempt.detail
+                "the cluster refused node " + std::to_string(id.value) + "'s cluster token ("
+                    + attempt.detail
                     + "): give it the cluster's token with --cluster-token-file, or none, to "
                       "learn it from Redis (and remove "
                     + settings.data_dir + "/cluster-token if it holds another)"));
@@ -254,8 +254,8 @@ util::Result<T> retry_until_done(const NodeSettings& settings, SignalWait& signa
         }
         std::int64_t now_ms = monotonic_ms();
         if (now_ms >= next_progress_ms) {
-            spdlog::warn("still waiting to {} cluster {} after {} s: {}", goal,
-                         settings.cluster_id, (now_ms - started_ms) / 1000, why);
+            spdlog::warn("still waiting to {} cluster {} after {} s: {}", goal, settings.cluster_id,
+                         (now_ms - started_ms) / 1000, why);
             next_progress_ms = now_ms + k_progress_every_ms;
         } else {
             spdlog::debug("waiting to {}: {}", goal, why);
@@ -263,8 +263,8 @@ util::Result<T> retry_until_done(const NodeSettings& settings, SignalWait& signa
         int signal = signals.wait(k_retry_wait_ms);
         if (signal != 0) {
             return util::make_error(util::ErrorCode::unavailable,
-                                    std::string("stopped by a signal before being able to ")
-                                        + goal + " the cluster");
+                                    std::string("stopped by a signal before being able to ") + goal
+                                        + " the cluster");
         }
     }
 }

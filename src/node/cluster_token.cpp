@@ -13,9 +13,9 @@ util::Status store_cluster_token(const NodeSettings& settings, const std::string
 {
     util::Status stored = store::write_cluster_token(settings.data_dir, token);
     if (!stored.ok()) {
-        return util::make_error(stored.error().code,
-                                "cannot store the cluster token in data dir " + settings.data_dir
-                                    + ": " + stored.error().message);
+        return util::make_error(stored.error().code, "cannot store the cluster token in data dir "
+                                                         + settings.data_dir + ": "
+                                                         + stored.error().message);
     }
     spdlog::info("stored the cluster token of cluster {} in {}", settings.cluster_id,
                  settings.data_dir);
@@ -26,9 +26,9 @@ util::Result<std::string> local_cluster_token(const NodeSettings& settings)
 {
     util::Result<std::optional<std::string>> stored = store::read_cluster_token(settings.data_dir);
     if (!stored.ok()) {
-        return util::make_error(stored.error().code,
-                                "cannot read the cluster token of data dir " + settings.data_dir
-                                    + ": " + stored.error().message);
+        return util::make_error(stored.error().code, "cannot read the cluster token of data dir "
+                                                         + settings.data_dir + ": "
+                                                         + stored.error().message);
     }
     if (settings.cluster_token.empty()) {
         return stored.value().value_or(std::string());
@@ -48,9 +48,8 @@ util::Result<std::string> local_cluster_token(const NodeSettings& settings)
     return settings.cluster_token;
 }
 
-util::Result<std::optional<std::string>> fetch_cluster_token(const NodeSettings& settings,
-                                                             registry::Registry& registry,
-                                                             bool may_generate)
+util::Result<std::optional<std::string>>
+fetch_cluster_token(const NodeSettings& settings, registry::Registry& registry, bool may_generate)
 {
     const std::int64_t now_ms = monotonic_ms();
     RE_TRY(published, registry.read_cluster_token(now_ms));

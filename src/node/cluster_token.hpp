@@ -33,9 +33,8 @@ util::Result<std::string> local_cluster_token(const NodeSettings& settings);
 /// founder, or a member whose data dir holds no token) a fresh token is
 /// published when Redis holds none; without it, nullopt means "not published
 /// yet: ask again". Errors are Redis's.
-util::Result<std::optional<std::string>> fetch_cluster_token(const NodeSettings& settings,
-                                                             registry::Registry& registry,
-                                                             bool may_generate);
+util::Result<std::optional<std::string>>
+fetch_cluster_token(const NodeSettings& settings, registry::Registry& registry, bool may_generate);
 
 /// Stores `token` in the data dir (created when missing), mode 0600.
 util::Status store_cluster_token(const NodeSettings& settings, const std::string& token);

@@ -24,8 +24,7 @@ void refuse(httplib::Response& response, int status, const std::string& message)
 }
 
 /// What a client without credentials must send, for the 401's message.
-std::string how_to_authenticate(const httplib::Request& request,
-                                const NodeCredentials& credentials)
+std::string how_to_authenticate(const httplib::Request& request, const NodeCredentials& credentials)
 {
     std::string text = request.method + " " + request.path.substr(0, 80)
                        + " changes the cluster and needs a credential: ";

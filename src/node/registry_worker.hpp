@@ -8,7 +8,8 @@
 // registrations into the address book, flushes the registry's bounded outbox,
 // and, when Redis comes back empty, writes again what the node knows
 // (its registration, the bootstrap claim and the leader of every term it
-// has seen), as DESIGN.md §1 promises. On each refresh it also publishes the
+// has seen): Redis is a record the cluster owes, not a source of truth.
+// On each refresh it also publishes the
 // cluster token (SET NX), so a flushed Redis gets it back.
 
 #include "node/address_book.hpp"

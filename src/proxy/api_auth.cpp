@@ -22,8 +22,7 @@ void refuse_unauthorized(httplib::Response& response, const std::string& message
 
 } // namespace
 
-bool admit_change(ApiContext& context, const httplib::Request& request,
-                  httplib::Response& response)
+bool admit_change(ApiContext& context, const httplib::Request& request, httplib::Response& response)
 {
     const std::string& admin_token = context.settings.admin_token;
     // The proxy makes one at start when none is configured.

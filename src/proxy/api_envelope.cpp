@@ -3,7 +3,6 @@
 #include <raftescort/transport/json_text.hpp>
 #include <raftescort/util/assert.hpp>
 
-
 namespace raftescort::proxy {
 
 using nlohmann::json;
@@ -32,10 +31,12 @@ void reply_error(httplib::Response& response, int status, const std::string& mes
 
 void install_envelope_handlers(transport::HttpServer& server)
 {
-    server.set_error_renderer([](int status, const std::string& message, httplib::Response& response) {
-        // GET /status lists what a client may have meant.
-        reply_error(response, status, status == 404 ? message + " (GET /status lists them)" : message);
-    });
+    server.set_error_renderer(
+        [](int status, const std::string& message, httplib::Response& response) {
+            // GET /status lists what a client may have meant.
+            reply_error(response, status,
+                        status == 404 ? message + " (GET /status lists them)" : message);
+        });
 }
 
 } // namespace raftescort::proxy

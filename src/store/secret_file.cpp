@@ -30,13 +30,12 @@ util::Result<std::string> read_small_file(const std::string& path)
         return errno_error("open", path, errno);
     }
     FileHandle file(fd);
-    struct stat info{};
+    struct stat info { };
     if (::fstat(fd, &info) != 0) {
         return errno_error("stat", path, errno);
     }
     if (!S_ISREG(info.st_mode)) {
-        return util::make_error(util::ErrorCode::invalid_argument,
-                                path + " is not a regular file");
+        return util::make_error(util::ErrorCode::invalid_argument, path + " is not a regular file");
     }
     std::string bytes(k_secret_file_bytes_max + 1, '\0');
     std::size_t done = 0;
@@ -55,8 +54,7 @@ util::Result<std::string> read_small_file(const std::string& path)
     }
     if (done > k_secret_file_bytes_max) {
         return util::make_error(util::ErrorCode::invalid_argument,
-                                path + " is larger than "
-                                    + std::to_string(k_secret_file_bytes_max)
+                                path + " is larger than " + std::to_string(k_secret_file_bytes_max)
                                     + " bytes: not a token file");
     }
     bytes.resize(done);
@@ -69,8 +67,7 @@ util::Result<std::string> read_secret_line(const std::string& path)
 {
     RE_TRY(bytes, read_small_file(path));
     std::string line = bytes.substr(0, bytes.find('\n'));
-    while (!line.empty()
-           && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
         line.pop_back();
     }
     if (line.empty()) {

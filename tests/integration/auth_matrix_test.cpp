@@ -164,7 +164,7 @@ TEST_CASE("auth_matrix", "[integration][auth]")
         const std::string path = cluster.data_dir(id) + "/cluster-token";
         INFO(path);
         CHECK(read_text(path) == token);
-        struct stat info{};
+        struct stat info { };
         REQUIRE(::stat(path.c_str(), &info) == 0);
         CHECK((info.st_mode & 0777) == 0600);
     }

@@ -61,12 +61,18 @@ public:
             std::ofstream log(m_log_path, std::ios::app);
             log << "==== integration test: starting the proxy (run " << ++m_runs << ") ====\n";
         }
-        std::vector<std::string> argv = {RAFTESCORT_BINARY, "proxy",
-                                         "--listen",        address(),
-                                         "--redis",         m_cluster.redis().url(),
-                                         "--cluster",       m_cluster.options().name,
-                                         "--admin-token-file", m_cluster.admin_token_path(),
-                                         "--log-level",     "debug"};
+        std::vector<std::string> argv = {RAFTESCORT_BINARY,
+                                         "proxy",
+                                         "--listen",
+                                         address(),
+                                         "--redis",
+                                         m_cluster.redis().url(),
+                                         "--cluster",
+                                         m_cluster.options().name,
+                                         "--admin-token-file",
+                                         m_cluster.admin_token_path(),
+                                         "--log-level",
+                                         "debug"};
         argv.insert(argv.end(), m_extra_arguments.begin(), m_extra_arguments.end());
         m_process.start(argv, m_log_path, m_log_path);
     }

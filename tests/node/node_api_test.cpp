@@ -88,8 +88,7 @@ public:
                                    const httplib::Headers& headers,
                                    const std::string& content_type = "application/json")
     {
-        httplib::Result result =
-            m_client->Post(path.c_str(), headers, body, content_type.c_str());
+        httplib::Result result = m_client->Post(path.c_str(), headers, body, content_type.c_str());
         REQUIRE(result);
         m_last_headers = result->headers;
         return {result->status, json::parse(result->body, nullptr, false)};
@@ -185,7 +184,8 @@ TEST_CASE("node api: bad input is refused with the problem named", "[node][api]"
         {R"({"dx": 1, "dy": 0, "sequence": 3})", "without client_id"},
         // The unknown key is quoted to 40 bytes, cutting the last character
         // in half: the answer still goes out.
-        {R"({"dx": 1, "dy": 0, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\u00e9": 2})", "unknown field"},
+        {R"({"dx": 1, "dy": 0, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\u00e9": 2})",
+         "unknown field"},
     };
     for (const Case& test : cases) {
         INFO(test.body);
@@ -394,9 +394,9 @@ TEST_CASE("node api: changes need the admin token or the cluster token; reads an
     auto [by_admin, by_admin_body] = node.post_with(
         "/mission", R"({"action": "set", "x": 7, "y": 1})", {{"Authorization", admin}});
     CHECK(by_admin == 200);
-    auto [by_member, by_member_body] = node.post_with(
-        "/members/add", R"({"id": 5, "address": "127.0.0.1:9"})",
-        {{"X-Raftescort-Token", SingleNode::k_cluster_token}});
+    auto [by_member, by_member_body] =
+        node.post_with("/members/add", R"({"id": 5, "address": "127.0.0.1:9"})",
+                       {{"X-Raftescort-Token", SingleNode::k_cluster_token}});
     CHECK(by_member == 200);
     json after = node.get("/status");
     CHECK(after["mission"]["target"] == json::array({7, 1}));
@@ -449,7 +449,7 @@ TEST_CASE("node api: a POST must be sent as application/json", "[node][api][auth
     auto [anonymous, anonymous_body] =
         node.post_with("/mission", R"({"action": "pause"})", {}, "text/plain");
     CHECK(anonymous == 401);
-    auto [charset, charset_body] = node.post_with("/move", R"({"dx": 1, "dy": 0})", {},
-                                                  "application/json; charset=utf-8");
+    auto [charset, charset_body] =
+        node.post_with("/move", R"({"dx": 1, "dy": 0})", {}, "application/json; charset=utf-8");
     CHECK(charset == 200);
 }

@@ -450,8 +450,8 @@ TEST_CASE("proxy: changes need the admin token; reads and moves do not", "[proxy
         // A malformed body still gets the 401: the token is checked first.
         ProxyHarness::check_envelope(harness.post_with(path, "{not json", {}), 401);
         for (const char* wrong : {"Bearer proxy-test-admin-tokeX", "Bearer proxy-test-admin-token2",
-                                  "Bearer proxy-test-cluster-token", "Basic cHJveHk6dGVzdA==",
-                                  "proxy-test-admin-token"}) {
+                                  "Bearer proxy-test-cluster-token",
+                                  "Basic cHJveHk6dGVzdA==", "proxy-test-admin-token"}) {
             INFO(wrong);
             Reply refused = harness.post_with(path, body, {{"Authorization", wrong}});
             ProxyHarness::check_envelope(refused, 401);
@@ -488,10 +488,9 @@ TEST_CASE("proxy: changes need the admin token; reads and moves do not", "[proxy
     ProxyHarness::check_envelope(harness.post_with("/nodes/move", R"({"x": 1, "y": 0})", {}), 200);
     ProxyHarness::check_envelope(
         harness.post_with("/nodes/move", R"({"x": 1, "y": 0})", {}, "text/plain"), 415);
-    ProxyHarness::check_envelope(
-        harness.post_with("/nodes/move", R"({"x": 1, "y": 0})", {},
-                          "application/json; charset=utf-8"),
-        200);
+    ProxyHarness::check_envelope(harness.post_with("/nodes/move", R"({"x": 1, "y": 0})", {},
+                                                   "application/json; charset=utf-8"),
+                                 200);
 }
 
 TEST_CASE("proxy: without a configured admin token it makes one; without a cluster token it "

@@ -24,7 +24,7 @@ void write_text(const std::string& path, const std::string& text)
 
 unsigned mode_of(const std::string& path)
 {
-    struct stat info{};
+    struct stat info { };
     REQUIRE(::stat(path.c_str(), &info) == 0);
     return info.st_mode & 0777;
 }
@@ -37,8 +37,8 @@ TEST_CASE("secret file: the first line, without trailing whitespace", "[store][s
     // of the secret; later lines are ignored; leading characters are kept.
     TempDir dir;
     const std::string path = dir.join("token");
-    for (const char* text : {"s3cret-token", "s3cret-token\n", "s3cret-token\r\n",
-                             "s3cret-token \t\nsecond line\n"}) {
+    for (const char* text :
+         {"s3cret-token", "s3cret-token\n", "s3cret-token\r\n", "s3cret-token \t\nsecond line\n"}) {
         write_text(path, text);
         auto line = read_secret_line(path);
         REQUIRE(line.ok());

@@ -73,17 +73,23 @@ public:
         });
         RouteOptions large;
         large.body_bytes_max = 1 << 20;
-        m_server.Post("/echo", [](const httplib::Request& request, httplib::Response& response) {
-            response.set_content(request.body, "application/octet-stream");
-        }, large);
+        m_server.Post(
+            "/echo",
+            [](const httplib::Request& request, httplib::Response& response) {
+                response.set_content(request.body, "application/octet-stream");
+            },
+            large);
         m_server.Get("/throw", [](const httplib::Request&, httplib::Response&) {
             throw std::runtime_error("secret detail");
         });
         RouteOptions small;
         small.body_bytes_max = 10;
-        m_server.Post("/small", [](const httplib::Request&, httplib::Response& response) {
-            response.set_content("ok", "text/plain");
-        }, small);
+        m_server.Post(
+            "/small",
+            [](const httplib::Request&, httplib::Response& response) {
+                response.set_content("ok", "text/plain");
+            },
+            small);
         RouteOptions guarded;
         guarded.admit = [](const httplib::Request& request, httplib::Response& response) {
             if (request.get_header_value("X-Key") == "yes") {
@@ -94,10 +100,13 @@ public:
             return false;
         };
         guarded.body_bytes_max = 1 << 20;
-        m_server.Post("/guarded", [this](const httplib::Request& request, httplib::Response& response) {
-            m_guarded_bodies.fetch_add(1);
-            response.set_content(std::to_string(request.body.size()), "text/plain");
-        }, guarded);
+        m_server.Post(
+            "/guarded",
+            [this](const httplib::Request& request, httplib::Response& response) {
+                m_guarded_bodies.fetch_add(1);
+                response.set_content(std::to_string(request.body.size()), "text/plain");
+            },
+            guarded);
     }
     ~Served() { m_server.stop(); }
 
@@ -160,8 +169,8 @@ TEST_CASE("http server: HEAD, unknown routes, wrong methods", "[transport][http]
     served.start();
     RawClient raw(served.port());
     REQUIRE(raw.send("HEAD /hello?name=x HTTP/1.1\r\n\r\n"));
-    std::string head =
-        raw.read_until([](const std::string& text) { return text.find("\r\n\r\n") != std::string::npos; }, 3s);
+    std::string head = raw.read_until(
+        [](const std::string& text) { return text.find("\r\n\r\n") != std::string::npos; }, 3s);
     CHECK(RawClient::status_of(head) == 200);
     CHECK(head.find("Content-Length: 7\r\n") != std::string::npos);
     CHECK(RawClient::body_of(head).empty());
@@ -170,7 +179,8 @@ TEST_CASE("http server: HEAD, unknown routes, wrong methods", "[transport][http]
     REQUIRE(second.send(get("/nope")));
     std::string missing = second.read_response();
     CHECK(RawClient::status_of(missing) == 404);
-    CHECK(nlohmann::json::parse(RawClient::body_of(missing))["error"] == "no such endpoint: GET /nope");
+    CHECK(nlohmann::json::parse(RawClient::body_of(missing))["error"]
+          == "no such endpoint: GET /nope");
     // A 404 for a request without a body keeps the connection.
     REQUIRE(second.send("POST /hello HTTP/1.1\r\nContent-Length: 0\r\n\r\n"));
     std::string wrong_method = second.read_response();
@@ -208,7 +218,8 @@ TEST_CASE("http server: hostile bytes get a 4xx that names them, and the server 
         std::string response = raw.read_response();
         CHECK(RawClient::status_of(response) == test.status);
         if (test.status >= 400) {
-            nlohmann::json body = nlohmann::json::parse(RawClient::body_of(response), nullptr, false);
+            nlohmann::json body =
+                nlohmann::json::parse(RawClient::body_of(response), nullptr, false);
             REQUIRE(body.is_object());
             CHECK_FALSE(body["error"].get<std::string>().empty());
             // The exception's text is for the log, not the client.
@@ -401,9 +412,12 @@ TEST_CASE("http server: peer handlers run while every API thread is busy", "[tra
     });
     RouteOptions peer;
     peer.work_class = WorkClass::peer;
-    server.Post("/raft", [](const httplib::Request&, httplib::Response& response) {
-        response.set_content("beat", "text/plain");
-    }, peer);
+    server.Post(
+        "/raft",
+        [](const httplib::Request&, httplib::Response& response) {
+            response.set_content("beat", "text/plain");
+        },
+        peer);
     REQUIRE(server.bind("127.0.0.1", 0));
     server.start();
     std::vector<std::future<int>> slow;

@@ -56,8 +56,7 @@ public:
     using Setup = std::function<void(raftescort::transport::HttpServer&)>;
 
     /// `setup` installs routes before the server listens.
-    explicit TestServer(const Setup& setup,
-                        raftescort::transport::HttpServerOptions options = {})
+    explicit TestServer(const Setup& setup, raftescort::transport::HttpServerOptions options = {})
         : m_server(std::move(options))
     {
         setup(m_server);

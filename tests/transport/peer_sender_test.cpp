@@ -79,21 +79,22 @@ struct RecordingPeer {
     std::mutex mutex;
     std::vector<RecordedRequest> requests;
     TestServer server{[this](transport::HttpServer& http) {
-        http.Post(transport::k_raft_message_path,
-                  [this](const httplib::Request& request, httplib::Response& response) {
-                      RecordedRequest recorded{
-                          request.body,
-                          request.get_header_value("Content-Type"),
-                          request.get_header_value(transport::k_address_header),
-                          request.has_header(transport::k_token_header),
-                          request.get_header_value(transport::k_token_header),
-                          request.remote_port,
-                      };
-                      std::lock_guard lock(mutex);
-                      requests.push_back(std::move(recorded));
-                      response.status = 204;
-                  },
-                  http_test::raft_route());
+        http.Post(
+            transport::k_raft_message_path,
+            [this](const httplib::Request& request, httplib::Response& response) {
+                RecordedRequest recorded{
+                    request.body,
+                    request.get_header_value("Content-Type"),
+                    request.get_header_value(transport::k_address_header),
+                    request.has_header(transport::k_token_header),
+                    request.get_header_value(transport::k_token_header),
+                    request.remote_port,
+                };
+                std::lock_guard lock(mutex);
+                requests.push_back(std::move(recorded));
+                response.status = 204;
+            },
+            http_test::raft_route());
     }};
 
     std::size_t count()
@@ -126,14 +127,15 @@ struct SlowPeer {
     bool released = false;
     std::atomic<int> entered{0};
     TestServer server{[this](transport::HttpServer& http) {
-        http.Post(transport::k_raft_message_path,
-                  [this](const httplib::Request&, httplib::Response& response) {
-                      entered += 1;
-                      std::unique_lock lock(mutex);
-                      released_changed.wait_for(lock, 4s, [this] { return released; });
-                      response.status = 204;
-                  },
-                  http_test::raft_route());
+        http.Post(
+            transport::k_raft_message_path,
+            [this](const httplib::Request&, httplib::Response& response) {
+                entered += 1;
+                std::unique_lock lock(mutex);
+                released_changed.wait_for(lock, 4s, [this] { return released; });
+                response.status = 204;
+            },
+            http_test::raft_route());
     }};
 
     // Released before the server member stops, so the stop never waits on a hung handler.
@@ -289,15 +291,16 @@ TEST_CASE("PeerSender sends what queued during a request as one batch, within th
     std::vector<std::size_t> batch_sizes;
     std::vector<std::size_t> body_sizes;
     TestServer counting([&](transport::HttpServer& http) {
-        http.Post(transport::k_raft_message_path,
-                  [&](const httplib::Request& request, httplib::Response& response) {
-                      auto decoded = transport::decode_batch(request.body);
-                      std::lock_guard lock(mutex);
-                      batch_sizes.push_back(decoded.ok() ? decoded.value().size() : 0);
-                      body_sizes.push_back(request.body.size());
-                      response.status = 204;
-                  },
-                  http_test::raft_route());
+        http.Post(
+            transport::k_raft_message_path,
+            [&](const httplib::Request& request, httplib::Response& response) {
+                auto decoded = transport::decode_batch(request.body);
+                std::lock_guard lock(mutex);
+                batch_sizes.push_back(decoded.ok() ? decoded.value().size() : 0);
+                body_sizes.push_back(request.body.size());
+                response.status = 204;
+            },
+            http_test::raft_route());
     });
     auto total = [&] {
         std::lock_guard lock(mutex);

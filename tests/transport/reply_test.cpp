@@ -250,18 +250,19 @@ TEST_CASE("peer sender: answers in the response reach the node, misaddressed one
             answer = std::move(body);
         };
         TestServer peer([&](transport::HttpServer& http) {
-            http.Post(transport::k_raft_message_path,
-                      [&](const httplib::Request& request, httplib::Response& response) {
-                          std::lock_guard lock(answer_mutex);
-                          // Only a request that asked gets answers.
-                          bool asked = request.get_header_value(transport::k_reply_header)
-                                       == transport::k_reply_header_value;
-                          response.status = asked ? 200 : 204;
-                          if (asked) {
-                              response.set_content(answer, "application/json");
-                          }
-                      },
-                  http_test::raft_route());
+            http.Post(
+                transport::k_raft_message_path,
+                [&](const httplib::Request& request, httplib::Response& response) {
+                    std::lock_guard lock(answer_mutex);
+                    // Only a request that asked gets answers.
+                    bool asked = request.get_header_value(transport::k_reply_header)
+                                 == transport::k_reply_header_value;
+                    response.status = asked ? 200 : 204;
+                    if (asked) {
+                        response.set_content(answer, "application/json");
+                    }
+                },
+                http_test::raft_route());
         });
         raft::Message from_elsewhere = ack(12);
         from_elsewhere.from = raft::NodeId{3};

@@ -96,7 +96,8 @@ TEST_CASE("request head: the scanner refuses heads over the limits before they e
     HeadScanner scanner;
     SECTION("a long request line is 414 while it is still open")
     {
-        REQUIRE(scanner.scan("GET /" + std::string(70, 'a'), limits) == HeadScanner::State::refused);
+        REQUIRE(scanner.scan("GET /" + std::string(70, 'a'), limits)
+                == HeadScanner::State::refused);
         CHECK(scanner.error().status == 414);
     }
     SECTION("a long header line is 431 while it is still open")

@@ -42,12 +42,12 @@ public:
                    + std::to_string(s_made.fetch_add(1))))
     {
         const std::string script = std::string(RAFTESCORT_SOURCE_DIR) + "/scripts/make-certs";
-        REQUIRE(std::system((script + " " + (m_dir / "cluster").string()
-                             + " member proxy > /dev/null")
-                                .c_str())
-                == 0);
-        REQUIRE(std::system((script + " " + (m_dir / "stranger").string() + " rogue > /dev/null")
-                                .c_str())
+        REQUIRE(
+            std::system(
+                (script + " " + (m_dir / "cluster").string() + " member proxy > /dev/null").c_str())
+            == 0);
+        REQUIRE(std::system(
+                    (script + " " + (m_dir / "stranger").string() + " rogue > /dev/null").c_str())
                 == 0);
     }
     ~Certificates() { std::filesystem::remove_all(m_dir); }
@@ -93,8 +93,8 @@ TEST_CASE("tls: a member with the CA's certificate is served, others are refused
 
     SECTION("a member: many requests over one connection")
     {
-        auto client =
-            raftescort::transport::make_http_client("127.0.0.1", server.port(), certificates.proxy());
+        auto client = raftescort::transport::make_http_client("127.0.0.1", server.port(),
+                                                              certificates.proxy());
         client->set_keep_alive(true);
         for (int i = 0; i < 10; ++i) {
             auto result = client->Get("/hello?name=" + std::to_string(i));
@@ -105,8 +105,8 @@ TEST_CASE("tls: a member with the CA's certificate is served, others are refused
     }
     SECTION("another CA's certificate, no certificate, plain HTTP")
     {
-        auto rogue =
-            raftescort::transport::make_http_client("127.0.0.1", server.port(), certificates.rogue());
+        auto rogue = raftescort::transport::make_http_client("127.0.0.1", server.port(),
+                                                             certificates.rogue());
         CHECK_FALSE(rogue->Get("/hello"));
 
         httplib::Client anonymous("https://127.0.0.1:" + std::to_string(server.port()));
@@ -120,8 +120,8 @@ TEST_CASE("tls: a member with the CA's certificate is served, others are refused
 
         CHECK(http_test::wait_until([&] { return server.stats().handshakes_failed_total >= 3; }));
         // Still serving members.
-        auto member =
-            raftescort::transport::make_http_client("127.0.0.1", server.port(), certificates.proxy());
+        auto member = raftescort::transport::make_http_client("127.0.0.1", server.port(),
+                                                              certificates.proxy());
         auto result = member->Get("/hello?name=after");
         REQUIRE(result);
         CHECK(result->body == "hello after");
@@ -138,8 +138,8 @@ TEST_CASE("tls: a client refuses a server whose certificate the CA did not sign"
     REQUIRE(impostor.enable_tls(certificates.rogue_server(), false).ok());
     REQUIRE(impostor.bind("127.0.0.1", 0));
     impostor.start();
-    auto client =
-        raftescort::transport::make_http_client("127.0.0.1", impostor.port(), certificates.member());
+    auto client = raftescort::transport::make_http_client("127.0.0.1", impostor.port(),
+                                                          certificates.member());
     auto result = client->Get("/hello");
     CHECK_FALSE(result);
     impostor.stop();
@@ -159,8 +159,8 @@ TEST_CASE("tls: enabling names the file that is wrong", "[transport][tls]")
     mismatched.key_file = certificates.proxy().key_file;
     refused = server.enable_tls(mismatched, true);
     REQUIRE_FALSE(refused.ok());
-    CHECK_THAT(refused.error().message, Catch::Contains("--tls-key")
-                                            && Catch::Contains("not the key of --tls-cert"));
+    CHECK_THAT(refused.error().message,
+               Catch::Contains("--tls-key") && Catch::Contains("not the key of --tls-cert"));
     CHECK(raftescort::transport::check_tls_files(files).ok());
 }
 
@@ -177,14 +177,14 @@ TEST_CASE("tls: Raft messages travel over mutual TLS", "[transport][tls]")
         endpoint.cluster_id = "c1";
         endpoint.self = raft::NodeId{2};
         endpoint.cluster_token = "tok";
-        transport::install_raft_endpoint(
-            http, endpoint, [&](std::vector<transport::InboundMessage> inbound) {
-                std::lock_guard lock(mutex);
-                for (transport::InboundMessage& message : inbound) {
-                    received.push_back(message.message);
-                }
-                return true;
-            });
+        transport::install_raft_endpoint(http, endpoint,
+                                         [&](std::vector<transport::InboundMessage> inbound) {
+                                             std::lock_guard lock(mutex);
+                                             for (transport::InboundMessage& message : inbound) {
+                                                 received.push_back(message.message);
+                                             }
+                                             return true;
+                                         });
     };
     TestServer node(setup, options);
     transport::PeerSenderOptions sender_options;

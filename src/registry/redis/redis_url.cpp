@@ -1,6 +1,7 @@
 // Parsing of redis:// URLs and the names the registry writes into Redis.
 
 #include <raftescort/registry/registry.hpp>
+#include <raftescort/util/hex.hpp>
 
 #include <charconv>
 #include <cstdint>
@@ -28,20 +29,6 @@ bool parse_decimal(std::string_view text, std::uint64_t max, std::uint64_t& valu
     return error == std::errc{} && pointer == text.data() + text.size() && value <= max;
 }
 
-int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // Credentials may carry '@', ':' or '/' only percent-encoded, as in any URL.
 bool percent_decode(std::string_view text, std::string& out)
 {
@@ -54,8 +41,8 @@ bool percent_decode(std::string_view text, std::string& out)
         if (i + 2 >= text.size()) {
             return false;
         }
-        int high = hex_digit(text[i + 1]);
-        int low = hex_digit(text[i + 2]);
+        int high = util::hex_digit(text[i + 1]);
+        int low = util::hex_digit(text[i + 2]);
         if (high < 0 || low < 0) {
             return false;
         }

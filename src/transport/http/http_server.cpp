@@ -54,10 +54,10 @@ std::size_t open_files_limit()
 } // namespace
 
 HttpServer::Engine::Engine(HttpServerOptions options)
-    : m_options(std::move(options))
-    , m_limits{m_options.request_line_bytes_max, m_options.header_line_bytes_max,
-               m_options.header_count_max, m_options.head_bytes_max}
-    , m_threads_max(m_options.api_threads_max + m_options.peer_threads_max + 2)
+    : m_options(std::move(options)), m_limits{m_options.request_line_bytes_max,
+                                              m_options.header_line_bytes_max,
+                                              m_options.header_count_max, m_options.head_bytes_max},
+      m_threads_max(m_options.api_threads_max + m_options.peer_threads_max + 2)
 {
     m_render = default_error_renderer;
     RE_ASSERT(m_options.connections_max > 0);
@@ -71,12 +71,13 @@ HttpServer::Engine::Engine(HttpServerOptions options)
     m_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     m_reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (m_epoll_fd < 0 || m_timer_fd < 0 || m_wake_fd < 0) {
-        throw std::system_error(errno, std::generic_category(), "cannot create the server's epoll set");
+        throw std::system_error(errno, std::generic_category(),
+                                "cannot create the server's epoll set");
     }
     std::size_t files = open_files_limit();
-    m_connections_max = std::min(m_options.connections_max,
-                                 files > 2 * k_descriptors_reserved ? files - k_descriptors_reserved
-                                                                    : files / 2);
+    m_connections_max =
+        std::min(m_options.connections_max,
+                 files > 2 * k_descriptors_reserved ? files - k_descriptors_reserved : files / 2);
 }
 
 HttpServer::Engine::~Engine()
@@ -119,8 +120,9 @@ bool HttpServer::Engine::bind(const std::string& host, std::uint16_t port)
         return false;
     }
     for (addrinfo* candidate = found; candidate != nullptr; candidate = candidate->ai_next) {
-        int fd = ::socket(candidate->ai_family, candidate->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                          candidate->ai_protocol);
+        int fd =
+            ::socket(candidate->ai_family, candidate->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                     candidate->ai_protocol);
         if (fd < 0) {
             continue;
         }
@@ -284,7 +286,6 @@ HttpServerStats HttpServer::Engine::stats() const
     stats.streams = m_streams;
     return stats;
 }
-
 
 HttpServer::HttpServer(HttpServerOptions options)
     : m_engine(std::make_unique<Engine>(std::move(options)))

@@ -3,6 +3,7 @@
 #include "transport/http/request_head.hpp"
 
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/hex.hpp>
 
 #include <algorithm>
 #include <array>
@@ -26,9 +27,9 @@ bool is_token_char(unsigned char c)
 
 bool is_token(std::string_view text)
 {
-    return !text.empty()
-           && std::all_of(text.begin(), text.end(),
-                          [](char c) { return is_token_char(static_cast<unsigned char>(c)); });
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return is_token_char(static_cast<unsigned char>(c));
+    });
 }
 
 /// A request target is sent encoded: visible ASCII only.
@@ -55,20 +56,6 @@ std::string_view trim_whitespace(std::string_view text)
         text.remove_suffix(1);
     }
     return text;
-}
-
-int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 /// Splits `head` into lines without their ends (CRLF or LF).
@@ -106,7 +93,8 @@ std::optional<RequestHead> refuse(HeadError& error, int status, std::string mess
 std::string_view origin_form(std::string_view target)
 {
     for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
-        if (target.size() > scheme.size() && equals_ignoring_case(target.substr(0, scheme.size()), scheme)) {
+        if (target.size() > scheme.size()
+            && equals_ignoring_case(target.substr(0, scheme.size()), scheme)) {
             std::string_view rest = target.substr(scheme.size());
             std::size_t slash = rest.find('/');
             return slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
@@ -130,9 +118,9 @@ bool parse_request_line(std::string_view line, RequestHead& head, HeadError& err
         refuse(error, 400, "the request method is not a token of at most 20 characters");
         return false;
     }
-    if (target.empty()
-        || !std::all_of(target.begin(), target.end(),
-                        [](char c) { return is_target_char(static_cast<unsigned char>(c)); })) {
+    if (target.empty() || !std::all_of(target.begin(), target.end(), [](char c) {
+            return is_target_char(static_cast<unsigned char>(c));
+        })) {
         refuse(error, 400,
                "the request target holds a space, a control byte or a byte above 0x7E; "
                "encode such bytes as %XX");
@@ -177,7 +165,8 @@ bool apply_header(std::string_view name, std::string_view value, RequestHead& he
 {
     if (equals_ignoring_case(name, "content-length")) {
         if (value.empty() || value.size() > k_content_length_digits_max
-            || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            || !std::all_of(value.begin(), value.end(),
+                            [](char c) { return c >= '0' && c <= '9'; })) {
             refuse(error, 400, "Content-Length is not a decimal number of at most 19 digits");
             return false;
         }
@@ -194,9 +183,8 @@ bool apply_header(std::string_view name, std::string_view value, RequestHead& he
         // RFC 9112 §6.3: without chunked last, a request's length cannot be
         // known (400). Chunked bodies are understood but not taken: 411 asks
         // for the length instead.
-        std::string_view last = value.substr(value.rfind(',') == std::string_view::npos
-                                                 ? 0
-                                                 : value.rfind(',') + 1);
+        std::string_view last =
+            value.substr(value.rfind(',') == std::string_view::npos ? 0 : value.rfind(',') + 1);
         if (equals_ignoring_case(trim_whitespace(last), "chunked")) {
             refuse(error, 411, "chunked request bodies are not taken; send a Content-Length");
         } else {
@@ -318,8 +306,9 @@ std::optional<RequestHead> parse_head(std::string_view head_text, const HeadLimi
         return refuse(error, 400, "the request has no request line");
     }
     if (line->size() > limits.request_line_bytes_max) {
-        return refuse(error, 414, "the request line is over "
-                                      + std::to_string(limits.request_line_bytes_max) + " bytes");
+        return refuse(error, 414,
+                      "the request line is over " + std::to_string(limits.request_line_bytes_max)
+                          + " bytes");
     }
     RequestHead head;
     if (!parse_request_line(*line, head, error)) {
@@ -334,8 +323,9 @@ std::optional<RequestHead> parse_head(std::string_view head_text, const HeadLimi
                               + " headers");
         }
         if (line->size() > limits.header_line_bytes_max) {
-            return refuse(error, 431, "a header line is over "
-                                          + std::to_string(limits.header_line_bytes_max) + " bytes");
+            return refuse(error, 431,
+                          "a header line is over " + std::to_string(limits.header_line_bytes_max)
+                              + " bytes");
         }
         if (!parse_header_line(*line, head, content_length, error)) {
             return std::nullopt;
@@ -362,8 +352,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
         if (i + 2 >= text.size()) {
             return std::nullopt;
         }
-        int high = hex_value(text[i + 1]);
-        int low = hex_value(text[i + 2]);
+        int high = util::hex_digit(text[i + 1]);
+        int low = util::hex_digit(text[i + 2]);
         if (high < 0 || low < 0 || (high == 0 && low == 0)) {
             return std::nullopt;
         }
@@ -389,9 +379,9 @@ std::optional<httplib::Params> parse_query(std::string_view query)
         }
         std::size_t equals = part.find('=');
         std::optional<std::string> key = percent_decode(part.substr(0, equals), true);
-        std::optional<std::string> value =
-            equals == std::string_view::npos ? std::string()
-                                             : percent_decode(part.substr(equals + 1), true);
+        std::optional<std::string> value = equals == std::string_view::npos
+                                               ? std::string()
+                                               : percent_decode(part.substr(equals + 1), true);
         if (!key || !value) {
             return std::nullopt;
         }

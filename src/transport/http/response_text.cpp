@@ -33,7 +33,10 @@ bool is_safe_header_text(std::string_view text)
 }
 
 /// 1xx, 204 and 304 answers never have a body (RFC 9110 §6.4.1).
-bool has_no_body(int status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
+bool has_no_body(int status)
+{
+    return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
 
 } // namespace
 

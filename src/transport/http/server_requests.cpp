@@ -49,8 +49,8 @@ void HttpServer::Engine::serve(Turn first)
         if (connection.phase.load() == Phase::closed) {
             if (turn.holds_budget) {
                 // Its queued request will never run; the budget goes on.
-                std::optional<Turn> next = release_budget(
-                    static_cast<const Route*>(connection.route)->options.work_class);
+                std::optional<Turn> next =
+                    release_budget(static_cast<const Route*>(connection.route)->options.work_class);
                 if (next) {
                     turns.push_back(std::move(*next));
                 }
@@ -213,8 +213,8 @@ HttpServer::Engine::Parse HttpServer::Engine::head_complete(ServerConnection& co
 {
     const std::size_t head_bytes = connection.scanner.head_bytes();
     http::HeadError error;
-    std::optional<http::RequestHead> head = http::parse_head(
-        std::string_view(connection.input).substr(0, head_bytes), m_limits, error);
+    std::optional<http::RequestHead> head =
+        http::parse_head(std::string_view(connection.input).substr(0, head_bytes), m_limits, error);
     connection.scanner.reset();
     // What follows the head is its body, or the next request when this one
     // is answered without a body.
@@ -232,15 +232,15 @@ HttpServer::Engine::Parse HttpServer::Engine::head_complete(ServerConnection& co
     const bool close = has_body || !head->keep_alive;
     if (!params) {
         answer_error(connection, 400,
-                     "the query holds a '%' that is not followed by two hex digits, or %00",
-                     close, has_body);
+                     "the query holds a '%' that is not followed by two hex digits, or %00", close,
+                     has_body);
         return Parse::answered;
     }
     auto path = m_routes.find(head->path);
     const std::string method = head->method == "HEAD" ? std::string("GET") : head->method;
     if (path == m_routes.end()) {
-        answer_error(connection, 404, "no such endpoint: " + head->method + " " + head->path,
-                     close, has_body);
+        answer_error(connection, 404, "no such endpoint: " + head->method + " " + head->path, close,
+                     has_body);
         return Parse::answered;
     }
     auto route = path->second.find(method);
@@ -271,7 +271,7 @@ HttpServer::Engine::Parse HttpServer::Engine::head_complete(ServerConnection& co
     if (!m_options.trust_header.empty() && !connection.trusted.load()
         && request.has_header(m_options.trust_header.c_str())
         && secrets_equal(m_options.trust_value,
-                               request.get_header_value(m_options.trust_header.c_str()))) {
+                         request.get_header_value(m_options.trust_header.c_str()))) {
         mark_trusted(connection);
     }
     // The admit check first: a client it refuses learns nothing of the
@@ -300,8 +300,7 @@ HttpServer::Engine::Parse HttpServer::Engine::head_complete(ServerConnection& co
     connection.keep_alive = head->keep_alive;
     connection.phase.store(Phase::body);
     connection.deadline_ms.store(now_ms() + m_options.body_timeout.count());
-    if (head->expect_continue && has_body
-        && connection.input.size() < connection.content_length) {
+    if (head->expect_continue && has_body && connection.input.size() < connection.content_length) {
         static constexpr std::string_view k_continue = "HTTP/1.1 100 Continue\r\n\r\n";
         http::IoOutcome sent =
             http::write_socket(connection.fd, connection.ssl, k_continue.data(), k_continue.size());

@@ -59,9 +59,9 @@ util::Status load_files(SSL_CTX* context, const TlsFiles& files)
 
 util::Status check_tls_files(const TlsFiles& files)
 {
-    for (const auto& [flag, path] : {std::pair{"--tls-cert", &files.cert_file},
-                                     std::pair{"--tls-key", &files.key_file},
-                                     std::pair{"--tls-ca", &files.ca_file}}) {
+    for (const auto& [flag, path] :
+         {std::pair{"--tls-cert", &files.cert_file}, std::pair{"--tls-key", &files.key_file},
+          std::pair{"--tls-ca", &files.ca_file}}) {
         RE_TRY(found, readable(flag, *path));
         (void)found;
     }
