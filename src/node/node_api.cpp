@@ -190,9 +190,6 @@ void handle_move(const httplib::Request& request, httplib::Response& response, N
 void handle_mission(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
                     const NodeApiOptions& options)
 {
-    if (!admit_change(request, response, credentials_of(options))) {
-        return;
-    }
     std::optional<json> body = parse_body(request, response, options, {"action", "x", "y", "term"});
     if (!body) {
         return;
@@ -276,9 +273,6 @@ std::optional<raft::NodeId> node_id_field(const json& body, const char* name, bo
 void handle_remove(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
                    const NodeApiOptions& options)
 {
-    if (!admit_change(request, response, credentials_of(options))) {
-        return;
-    }
     std::optional<json> body = parse_body(request, response, options, {"id"});
     if (!body) {
         return;
@@ -293,9 +287,6 @@ void handle_remove(const httplib::Request& request, httplib::Response& response,
 void handle_transfer(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
                      const NodeApiOptions& options)
 {
-    if (!admit_change(request, response, credentials_of(options))) {
-        return;
-    }
     std::optional<json> body = parse_body(request, response, options, {"to"});
     if (!body) {
         return;
@@ -387,30 +378,48 @@ void install_node_api(transport::HttpServer& server, NodeLoop& loop, const NodeA
                 [&loop, options](const httplib::Request& request, httplib::Response& response) {
                     handle_move(request, response, loop, options);
                 });
-    server.Post("/mission",
-                [&loop, options](const httplib::Request& request, httplib::Response& response) {
-                    handle_mission(request, response, loop, options);
-                });
-    server.Post("/join",
-                [&loop, options](const httplib::Request& request, httplib::Response& response) {
-                    if (admit_member(request, response, credentials_of(options))) {
-                        handle_add(request, response, loop, options);
-                    }
-                });
-    server.Post("/members/add",
-                [&loop, options](const httplib::Request& request, httplib::Response& response) {
-                    if (admit_change(request, response, credentials_of(options))) {
-                        handle_add(request, response, loop, options);
-                    }
-                });
-    server.Post("/members/remove",
-                [&loop, options](const httplib::Request& request, httplib::Response& response) {
-                    handle_remove(request, response, loop, options);
-                });
-    server.Post("/transfer-leader",
-                [&loop, options](const httplib::Request& request, httplib::Response& response) {
-                    handle_transfer(request, response, loop, options);
-                });
+    // Credentials are checked on the head, before the server reads a byte of
+    // the body: a client without them learns nothing of the route.
+    transport::RouteOptions change;
+    change.admit = [credentials = credentials_of(options)](const httplib::Request& request,
+                                                           httplib::Response& response) {
+        return admit_change(request, response, credentials);
+    };
+    transport::RouteOptions member;
+    member.admit = [credentials = credentials_of(options)](const httplib::Request& request,
+                                                           httplib::Response& response) {
+        return admit_member(request, response, credentials);
+    };
+    server.Post(
+        "/mission",
+        [&loop, options](const httplib::Request& request, httplib::Response& response) {
+            handle_mission(request, response, loop, options);
+        },
+        change);
+    server.Post(
+        "/join",
+        [&loop, options](const httplib::Request& request, httplib::Response& response) {
+            handle_add(request, response, loop, options);
+        },
+        member);
+    server.Post(
+        "/members/add",
+        [&loop, options](const httplib::Request& request, httplib::Response& response) {
+            handle_add(request, response, loop, options);
+        },
+        change);
+    server.Post(
+        "/members/remove",
+        [&loop, options](const httplib::Request& request, httplib::Response& response) {
+            handle_remove(request, response, loop, options);
+        },
+        change);
+    server.Post(
+        "/transfer-leader",
+        [&loop, options](const httplib::Request& request, httplib::Response& response) {
+            handle_transfer(request, response, loop, options);
+        },
+        change);
 }
 
 } // namespace raftescort::node

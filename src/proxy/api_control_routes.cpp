@@ -27,9 +27,6 @@ using nlohmann::json;
 void handle_mission(ApiContext& context, const httplib::Request& request,
                     httplib::Response& response)
 {
-    if (!admit_change(context, request, response)) {
-        return;
-    }
     std::optional<json> body = read_json_body(request, response, {"action", "x", "y"});
     if (!body) {
         return;
@@ -72,9 +69,6 @@ void handle_mission(ApiContext& context, const httplib::Request& request,
 void handle_members_add(ApiContext& context, const httplib::Request& request,
                         httplib::Response& response)
 {
-    if (!admit_change(context, request, response)) {
-        return;
-    }
     std::optional<json> body = read_json_body(request, response, {"id", "address"});
     if (!body) {
         return;
@@ -141,9 +135,6 @@ std::string removal_risk(const ClusterSnapshot& snapshot, std::uint64_t id)
 void handle_members_remove(ApiContext& context, const httplib::Request& request,
                            httplib::Response& response)
 {
-    if (!admit_change(context, request, response)) {
-        return;
-    }
     std::optional<json> body = read_json_body(request, response, {"id", "force"});
     if (!body) {
         return;
@@ -202,9 +193,6 @@ std::optional<std::uint64_t> most_caught_up_voter(const ClusterSnapshot& snapsho
 void handle_transfer(ApiContext& context, const httplib::Request& request,
                      httplib::Response& response)
 {
-    if (!admit_change(context, request, response)) {
-        return;
-    }
     std::optional<json> body = read_json_body(request, response, {"to"});
     if (!body) {
         return;
@@ -239,22 +227,36 @@ void handle_transfer(ApiContext& context, const httplib::Request& request,
 
 void install_control_routes(transport::HttpServer& server, ApiContext& context)
 {
-    server.Post("/mission",
-                [&context](const httplib::Request& request, httplib::Response& response) {
-                    handle_mission(context, request, response);
-                });
-    server.Post("/members/add",
-                [&context](const httplib::Request& request, httplib::Response& response) {
-                    handle_members_add(context, request, response);
-                });
-    server.Post("/members/remove",
-                [&context](const httplib::Request& request, httplib::Response& response) {
-                    handle_members_remove(context, request, response);
-                });
-    server.Post("/transfer-leader",
-                [&context](const httplib::Request& request, httplib::Response& response) {
-                    handle_transfer(context, request, response);
-                });
+    // The admin token is checked on the head, before the server reads a byte
+    // of the body: a client without it learns nothing of the route.
+    transport::RouteOptions change;
+    change.admit = [&context](const httplib::Request& request, httplib::Response& response) {
+        return admit_change(context, request, response);
+    };
+    server.Post(
+        "/mission",
+        [&context](const httplib::Request& request, httplib::Response& response) {
+            handle_mission(context, request, response);
+        },
+        change);
+    server.Post(
+        "/members/add",
+        [&context](const httplib::Request& request, httplib::Response& response) {
+            handle_members_add(context, request, response);
+        },
+        change);
+    server.Post(
+        "/members/remove",
+        [&context](const httplib::Request& request, httplib::Response& response) {
+            handle_members_remove(context, request, response);
+        },
+        change);
+    server.Post(
+        "/transfer-leader",
+        [&context](const httplib::Request& request, httplib::Response& response) {
+            handle_transfer(context, request, response);
+        },
+        change);
 }
 
 } // namespace raftescort::proxy
