@@ -1,5 +1,6 @@
 #include "proxy/node_poller.hpp"
 
+#include <raftescort/transport/peer_sender.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
 #include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
@@ -59,7 +60,14 @@ util::Result<nlohmann::json> NodePoller::poll_once()
         return util::make_error(util::ErrorCode::invalid_argument,
                                 "\"" + m_address + "\" is not host:port");
     }
-    httplib::Result result = m_client->Get("/status");
+    httplib::Headers headers;
+    if (m_options.cluster_token) {
+        std::string token = m_options.cluster_token();
+        if (!token.empty()) {
+            headers.emplace(transport::k_token_header, std::move(token));
+        }
+    }
+    httplib::Result result = m_client->Get("/status", headers);
     if (!result) {
         return util::make_error(util::ErrorCode::unavailable,
                                 "GET /status: " + httplib::to_string(result.error()));

@@ -27,6 +27,10 @@ struct NodePollerOptions {
     std::int64_t poll_timeout_ms = 300;
     /// Enabled: HTTPS to the node with this certificate (proxy.hpp).
     transport::TlsFiles tls;
+    /// The cluster token as the proxy knows it now (empty until learned);
+    /// sent on each poll, so a node counts the poll's connection as the
+    /// proxy's and never closes it to make room for a client's. May be null.
+    std::function<std::string()> cluster_token;
 };
 
 class NodePoller {

@@ -38,11 +38,13 @@ registry::RegistryOptions registry_options(const ProxySettings& settings,
     return options;
 }
 
-ClusterViewOptions view_options(const ProxySettings& settings)
+ClusterViewOptions view_options(const ProxySettings& settings,
+                                std::function<std::string()> cluster_token)
 {
     ClusterViewOptions options;
     options.poller.poll_interval_ms = settings.poll_interval_ms;
     options.poller.tls = settings.tls;
+    options.poller.cluster_token = std::move(cluster_token);
     return options;
 }
 
@@ -137,7 +139,9 @@ transport::HttpServerOptions server_options()
 
 ProxyServer::ProxyServer(const ProxySettings& settings,
                          std::unique_ptr<registry::Registry> registry)
-    : m_settings(settings), m_registry(std::move(registry)), m_view(view_options(settings)),
+    : m_settings(settings), m_registry(std::move(registry)),
+      // The pollers ask only once nodes are known, after the pool exists.
+      m_view(view_options(settings, [this] { return m_pool.cluster_token(); })),
       m_pool(pool_options(settings)), m_forwarder(m_view, m_pool, forwarder_options(settings)),
       m_lanes(MoveLanes::random_prefix(), k_move_lanes),
       m_hub(hub_options()), m_context{m_settings, m_view,     m_pool, m_forwarder,

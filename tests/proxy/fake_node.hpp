@@ -123,8 +123,10 @@ public:
         m_server.new_task_queue = [this] { return new CountingPool(48, m_connections); };
         m_server.set_tcp_nodelay(true);
         m_server.set_keep_alive_timeout(1);
-        m_server.Get("/status", [this](const httplib::Request&, httplib::Response& response) {
+        m_server.Get("/status", [this](const httplib::Request& request,
+                                       httplib::Response& response) {
             std::lock_guard lock(m_mutex);
+            m_status_token = request.get_header_value("X-Raftescort-Token");
             response.set_content(m_status.dump(), "application/json");
         });
         m_server.Get("/logs", [this](const httplib::Request&, httplib::Response& response) {
@@ -188,6 +190,13 @@ public:
         return m_received_tokens;
     }
 
+    /// The cluster token header of the latest GET /status ("" when absent).
+    std::string status_token()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_status_token;
+    }
+
     /// Connections the node has accepted so far.
     std::size_t connections() const { return m_connections.load(); }
 
@@ -211,6 +220,7 @@ private:
     PostHandler m_handler;
     std::vector<std::pair<std::string, json>> m_received;
     std::vector<std::string> m_received_tokens;
+    std::string m_status_token;
 };
 
 /// A node that answers GET /status but drops every POST without answering.

@@ -478,6 +478,9 @@ TEST_CASE("proxy: changes need the admin token; reads and moves do not", "[proxy
     for (const std::string& token : leader.received_tokens()) {
         CHECK(token == ProxyHarness::k_cluster_token);
     }
+    // Polls show it too: a node never evicts the proxy's poll connection
+    // to make room for a client's.
+    CHECK(leader.status_token() == ProxyHarness::k_cluster_token);
 
     // Reads and moves are open.
     for (const char* path : {"/status", "/nodes", "/nodes/full", "/nodes/position", "/logs",
