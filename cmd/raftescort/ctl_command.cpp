@@ -93,8 +93,12 @@ void setup_query_commands(CLI::App& ctl, const Options& options)
     elections->add_option("--term", options->term, "Only this term")
         ->check(positive_integer_validator("term"))
         ->type_name("N");
-    add_action(ctl, options, "leaders", "leaders", "Show the leader of every term",
-               CtlAction::leaders);
+    CLI::App* leaders =
+        add_action(ctl, options, "leaders", "leaders",
+                   "Show the leader of every term, or one term's", CtlAction::leaders);
+    leaders->add_option("--term", options->term, "Only this term")
+        ->check(positive_integer_validator("term"))
+        ->type_name("N");
     add_action(ctl, options, "positions", "positions", "Show every node's position",
                CtlAction::positions);
     CLI::App* logs = add_action(ctl, options, "logs", "logs",

@@ -49,7 +49,7 @@ struct CtlOptions {
     /// `move X Y`: the formation shift; `mission set X Y`: the target point.
     std::int64_t x = 0;
     std::int64_t y = 0;
-    /// `elections --term N`; 0 means every term.
+    /// `elections --term N` or `leaders --term N`; 0 means every term.
     std::uint64_t term = 0;
     /// `logs --node ID|HOST:PORT`; empty means every node.
     std::string node;

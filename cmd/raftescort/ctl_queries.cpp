@@ -40,7 +40,10 @@ std::string ballot_text(const json& candidacy, const std::string& voter, const j
 
 void print_candidacy(const json& candidacy)
 {
-    const json& ballots = field(candidacy, "ballots");
+    // {"<voter>": granted}; "ballots" is the original project's list, and
+    // was this map before the proxy kept it as ballots_by_id.
+    const json& by_id = field(candidacy, "ballots_by_id");
+    const json& ballots = by_id.is_object() ? by_id : field(candidacy, "ballots");
     const std::vector<std::string> voters = keys_in_order(ballots);
     std::size_t votes = 0;
     for (const std::string& voter : voters) {
@@ -59,6 +62,14 @@ void print_candidacy(const json& candidacy)
         std::cout << "    " << voter << ": " << ballot_text(candidacy, voter, ballots[voter])
                   << '\n';
     }
+}
+
+// "timestamp" is the original project's float seconds; a proxy before
+// "timestamp_ms" sent integer milliseconds there.
+const json& elected_ms(const json& leader)
+{
+    const json& ms = field(leader, "timestamp_ms");
+    return ms.is_null() ? field(leader, "timestamp") : ms;
 }
 
 CtlTable log_table(const json& entries)
@@ -191,7 +202,9 @@ void run_ctl_elections(CtlContext& context)
 
 void run_ctl_leaders(CtlContext& context)
 {
-    const json leaders = data_or_exit(context.client, context.client.get("/leaders"));
+    const std::uint64_t term = context.options.term;
+    const std::string target = term == 0 ? "/leaders" : "/leaders?term=" + std::to_string(term);
+    const json leaders = data_or_exit(context.client, context.client.get(target));
     if (context.options.json) {
         print_json(std::cout, leaders);
         return;
@@ -204,7 +217,7 @@ void run_ctl_leaders(CtlContext& context)
             votes += "/" + field_text(leader, "voters");
         }
         table.add_row({key, field_text(leader, "id"), field_text(leader, "name"), votes,
-                       timestamp_ms_text(field(leader, "timestamp"))});
+                       timestamp_ms_text(elected_ms(leader))});
     }
     table.print(std::cout);
 }

@@ -3,6 +3,7 @@
 #include "node/node_auth.hpp"
 #include "node/node_json.hpp"
 
+#include <raftescort/transport/interface_ips.hpp>
 #include <raftescort/transport/json_text.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
 #include <raftescort/util/assert.hpp>
@@ -341,7 +342,10 @@ void install_node_api(transport::HttpServer& server, NodeLoop& loop, const NodeA
         reply(response, 200, json{{"ok", true}});
     });
     server.Get("/status", [&loop](const httplib::Request&, httplib::Response& response) {
-        reply(response, 200, status_json(loop.status()));
+        NodeStatus status = loop.status();
+        // Read here rather than by the loop: the loop has no use for them.
+        status.interface_ips = transport::interface_ips();
+        reply(response, 200, status_json(status));
     });
     server.Get("/position", [&loop](const httplib::Request&, httplib::Response& response) {
         NodeStatus status = loop.status();

@@ -6,7 +6,13 @@
 //   GET  /health                 200 {"ok": true}
 //   GET  /status                 id, name, role, term, leader, commit/applied
 //                                index, position, lead, mission, members, peers
-//                                (with match index and last contact) and more
+//                                (with match index and last contact) and more;
+//                                "interface_ips": ["172.18.0.5", ...], the
+//                                addresses of this machine's interfaces that
+//                                are up (loopback and IPv6 link-local left
+//                                out unless there is nothing else; at most
+//                                16), so the proxy's ?ip= finds a node by its
+//                                container IP when its name is a hostname
 //   GET  /position               {"id", "name", "role", "position", "lead", "applied_index"}
 //   GET  /logs?from=N&limit=M    applied entries this node still remembers
 //   POST /move     {"dx", "dy", "client_id"?, "sequence"?, "term"?}

@@ -89,6 +89,7 @@ json status_json(const NodeStatus& status)
                 {"positions", positions_json(status.positions)},
                 {"state_hash", hash},
                 {"redis_connected", status.redis_connected},
+                {"interface_ips", status.interface_ips},
                 {"metrics", metrics_json(status.metrics)}};
 }
 

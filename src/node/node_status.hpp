@@ -76,6 +76,9 @@ struct NodeStatus {
     std::uint64_t state_hash = 0;
     bool redis_connected = false;
     NodeMetrics metrics;
+    /// The machine's interface addresses (transport::interface_ips), filled
+    /// by the /status handler: the proxy matches ?ip= against them.
+    std::vector<std::string> interface_ips;
 };
 
 /// One applied entry, as /logs shows it.

@@ -1,11 +1,11 @@
-// GET /, /status, /nodes, /nodes/full, /nodes/position, /logs, /mission:
-// what the cluster view knows, and each node's log fetched on request.
+// GET /nodes, /nodes/full, /nodes/position, /logs, /mission: what the
+// cluster view knows, and each node's log fetched on request.
 
 #include "proxy/api_context.hpp"
 #include "proxy/api_envelope.hpp"
 #include "proxy/api_input.hpp"
 #include "proxy/cluster_json.hpp"
-#include "proxy/dashboard_page.hpp"
+#include "proxy/node_address.hpp"
 
 #include <chrono>
 #include <future>
@@ -22,37 +22,19 @@ using nlohmann::json;
 /// How long one node may take to send its log.
 constexpr std::chrono::milliseconds k_log_fetch_timeout{2000};
 
-json status_data(ApiContext& context, const ClusterSnapshot& snapshot)
-{
-    const NodeView* leader = snapshot.leader_view();
-    return json{{"version", k_proxy_version},
-                {"cluster", context.settings.cluster_id},
-                {"redis_connected", context.registry.connected()},
-                {"leader", snapshot.leader},
-                {"leader_name", leader == nullptr ? std::string() : leader->name},
-                {"term", snapshot.term},
-                {"nodes", snapshot.nodes.size()},
-                {"reachable", snapshot.reachable_count()}};
-}
-
-void reply_status(ApiContext& context, httplib::Response& response)
-{
-    reply_envelope(response, 200, status_data(context, *context.view.snapshot()),
-                   json{{"endpoints", endpoints_json()}});
-}
-
-/// The node named by ?ip=, or a 404 answered.
+/// The node named by ?ip=, or the reason answered: 404 if none answers to
+/// it, 400 if several do (node_address.hpp).
 const NodeView* node_for_ip(const ClusterSnapshot& snapshot, const httplib::Request& request,
                             httplib::Response& response)
 {
-    const std::string address = request.get_param_value("ip");
-    const NodeView* node = find_node_by_address(snapshot, address);
-    if (node == nullptr) {
-        reply_error(response, 404,
-                    "no node at \"" + address.substr(0, 80)
-                        + "\" (give its host:port or host, as GET /nodes lists them)");
+    util::Result<const NodeView*> found =
+        find_node_by_address(snapshot, request.get_param_value("ip"));
+    if (!found.ok()) {
+        reply_error(response, found.error().code == util::ErrorCode::rejected ? 400 : 404,
+                    found.error().message);
+        return nullptr;
     }
-    return node;
+    return found.value();
 }
 
 /// GET /logs of one node: its entries, or why not.
@@ -180,17 +162,6 @@ void handle_mission(ApiContext& context, httplib::Response& response)
 
 void install_cluster_routes(transport::HttpServer& server, ApiContext& context)
 {
-    server.Get("/", [&context](const httplib::Request& request, httplib::Response& response) {
-        if (request.get_header_value("Accept").find("application/json") != std::string::npos) {
-            reply_status(context, response);
-            return;
-        }
-        const std::string_view page = dashboard_page();
-        response.set_content(page.data(), page.size(), "text/html; charset=utf-8");
-    });
-    server.Get("/status", [&context](const httplib::Request&, httplib::Response& response) {
-        reply_status(context, response);
-    });
     server.Get("/nodes", [&context](const httplib::Request& request, httplib::Response& response) {
         const std::shared_ptr<const ClusterSnapshot> held = context.view.snapshot();
         const ClusterSnapshot& snapshot = *held;

@@ -34,7 +34,9 @@ struct ApiContext {
     ProxyMetrics& metrics;
 };
 
-/// GET /, /status, /nodes, /nodes/full, /nodes/position, /logs, /mission.
+/// GET / and /status.
+void install_status_routes(transport::HttpServer& server, ApiContext& context);
+/// GET /nodes, /nodes/full, /nodes/position, /logs, /mission.
 void install_cluster_routes(transport::HttpServer& server, ApiContext& context);
 /// GET /elections, /leaders (from Redis).
 void install_record_routes(transport::HttpServer& server, ApiContext& context);

@@ -111,11 +111,21 @@ void handle_move_get(ApiContext& context, const httplib::Request& request,
                      httplib::Response& response)
 {
     MoveInput input;
-    std::optional<std::int64_t> x = integer_param(request, response, "x", escort::k_move_delta_max);
+    // As in the original project, a coordinate left out of the query is 0,
+    // so ?x=5 moves along x alone; one that is given must be an integer in
+    // range. POST stays strict: a body is written by a program, which
+    // should say what it means.
+    auto coordinate = [&](const char* name) -> std::optional<std::int64_t> {
+        if (!request.has_param(name)) {
+            return 0;
+        }
+        return integer_param(request, response, name, escort::k_move_delta_max);
+    };
+    std::optional<std::int64_t> x = coordinate("x");
     if (!x) {
         return;
     }
-    std::optional<std::int64_t> y = integer_param(request, response, "y", escort::k_move_delta_max);
+    std::optional<std::int64_t> y = coordinate("y");
     if (!y) {
         return;
     }

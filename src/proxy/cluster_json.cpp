@@ -1,7 +1,5 @@
 #include "proxy/cluster_json.hpp"
 
-#include <raftescort/transport/raft_endpoint.hpp>
-
 namespace raftescort::proxy {
 
 using nlohmann::json;
@@ -146,23 +144,6 @@ json status_event_json(const ClusterSnapshot& snapshot)
                 {"leader", snapshot.leader},
                 {"leader_name", leader == nullptr ? std::string() : leader->name},
                 {"term", snapshot.term}};
-}
-
-const NodeView* find_node_by_address(const ClusterSnapshot& snapshot, const std::string& address)
-{
-    for (const NodeView& node : snapshot.nodes) {
-        if (node.name == address) {
-            return &node;
-        }
-    }
-    for (const NodeView& node : snapshot.nodes) {
-        std::string host;
-        std::uint16_t port = 0;
-        if (transport::split_host_port(node.name, host, port) && host == address) {
-            return &node;
-        }
-    }
-    return nullptr;
 }
 
 } // namespace raftescort::proxy

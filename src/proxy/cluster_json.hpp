@@ -34,7 +34,4 @@ nlohmann::json named_positions(const nlohmann::json& positions, const ClusterSna
 /// {"nodes": nodes_json, "leader", "leader_name", "term"}
 nlohmann::json status_event_json(const ClusterSnapshot& snapshot);
 
-/// The node whose name is `address`, or whose host is `address`.
-const NodeView* find_node_by_address(const ClusterSnapshot& snapshot, const std::string& address);
-
 } // namespace raftescort::proxy

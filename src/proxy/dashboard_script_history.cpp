@@ -63,7 +63,8 @@ function leaderOfTerm(term) {
             name: recorded.name || recorded._name || null,
             votes: votes !== null ? votes : numberOrNull(recorded.no_of_votes),
             voters: voters !== null ? voters : numberOrNull(recorded.no_of_voters),
-            elected_ms: numberOrNull(recorded.timestamp)
+            // Not `timestamp`: that is the original's, in float seconds.
+            elected_ms: numberOrNull(recorded.timestamp_ms)
         };
     }
     for (var i = 0; i < state.roleRecords.length; i++) {

@@ -1,10 +1,13 @@
 #include "proxy/node_view.hpp"
 
+#include <raftescort/transport/interface_ips.hpp>
+
 namespace raftescort::proxy {
 
 namespace {
 
 using nlohmann::json;
+using transport::k_interface_ips_max;
 
 /// A non-negative integer (parsed JSON holds those as unsigned, JSON built
 /// in code may hold them as signed); 0 for anything else.
@@ -63,6 +66,25 @@ std::vector<std::uint64_t> ids_field(const json& object, const char* name)
         }
     }
     return ids;
+}
+
+/// At most `count_max` non-empty strings of a list of strings; others skipped.
+std::vector<std::string> strings_field(const json& object, const char* name, std::size_t count_max)
+{
+    std::vector<std::string> strings;
+    auto it = object.find(name);
+    if (it == object.end() || !it->is_array()) {
+        return strings;
+    }
+    for (const json& item : *it) {
+        if (strings.size() == count_max) {
+            break;
+        }
+        if (item.is_string() && !item.get<std::string>().empty()) {
+            strings.push_back(item.get<std::string>());
+        }
+    }
+    return strings;
 }
 
 std::vector<PeerView> peers_field(const json& object)
@@ -129,6 +151,8 @@ util::Result<NodeView> parse_node_status(const json& body)
     view.voters = ids_field(body, "voters");
     view.learners = ids_field(body, "learners");
     view.peers = peers_field(body);
+    view.own_name = view.name;
+    view.interface_ips = strings_field(body, "interface_ips", k_interface_ips_max);
     view.status = body;
     return view;
 }

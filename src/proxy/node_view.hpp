@@ -58,6 +58,12 @@ struct NodeView {
     std::vector<std::uint64_t> voters;
     std::vector<std::uint64_t> learners;
     std::vector<PeerView> peers;
+    /// The node's own name (its advertised host:port) as its /status gives
+    /// it; usually `name`, but the proxy may reach it by another address.
+    std::string own_name;
+    /// The addresses of the node's machine (its /status "interface_ips"),
+    /// kept while it is unreachable, so ?ip= still finds it by them.
+    std::vector<std::string> interface_ips;
     /// The latest answered GET /status body; null while unreachable.
     nlohmann::json status;
     /// Why the latest poll failed; empty while reachable.

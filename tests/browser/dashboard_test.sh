@@ -212,7 +212,8 @@ proxy_sees_cluster() { # 5 nodes, all reachable, and a leader
         [ "$(json_field "$status" leader)" != 0 ]
 }
 poll_until 15 "the proxy sees $node_count reachable nodes and a leader" proxy_sees_cluster
-page=$(curl -sf --max-time 2 "$proxy/") || fail "GET / failed"
+# A browser asks for HTML; curl's */* gets the original's redirect to /status.
+page=$(curl -sf --max-time 2 -H 'Accept: text/html' "$proxy/") || fail "GET / failed"
 grep -q 'data-leader=' <<<"$page" || fail "GET / does not serve the dashboard"
 
 # run_chromium OUTPUT_FILE ARGS...: starts headless Chromium in its own

@@ -143,7 +143,7 @@ check "the refusal carries the proxy's reason" has stderr "no election recorded 
 run elections --term 99 --json
 check "a refusal prints nothing on stdout with --json" failure_is 3 elections
 
-# leaders and positions: tables.
+# leaders and positions: tables; leaders of one term; an unknown term.
 run leaders
 check "leaders exits 0" status_is 0
 check "leaders prints the header row" line_is stdout 1 "TERM  LEADER  ADDRESS         VOTES  TIME"
@@ -151,6 +151,15 @@ check "leaders prints a row per term, in order" \
     line_is stdout 3 "2     1       127.0.0.1:5001  2/3    2025-11-26 09:40:00.250"
 run leaders --json
 check "leaders --json is the data" json_is 'd["2"]["no_of_votes"] == 2'
+run leaders --term 1
+check "leaders --term asks for one term" requests_are 'r[0]["query"] == {"term": "1"}'
+check "leaders --term shows only that term" lines_of stdout 2
+check "leaders --term shows that term's leader" has stdout "127.0.0.1:5002"
+run leaders --term 1 --json
+check "leaders --term --json is the data" json_is 'list(d) == ["1"] and d["1"]["id"] == 2'
+run leaders --term 99
+check "a term without a leader is refused: status 3, one line" failure_is 3 leaders
+check "the leaders refusal carries the proxy's reason" has stderr "no leader recorded for term 99 (HTTP 404)"
 run positions
 check "positions prints the header row" line_is stdout 1 "ID  NODE            ROLE      POSITION"
 check "positions prints a row per node" line_is stdout 2 "1   127.0.0.1:5001  leader    [24, 0]"

@@ -3,8 +3,10 @@
 # (DESIGN.md §4): help and version, duration parsing, the election-timeout
 # rule, environment fallbacks, the node's refusal of a foreign data dir,
 # ctl's parsing and its one-line failure against an unreachable proxy, and
-# that each role's manual page documents everything its --help shows.
-# ctl's commands against a proxy are in ctl.sh.
+# that the manual pages and the README tell the truth about the binary and
+# the code: every option, environment variable, route, query parameter and
+# body field, and the compose file's variables. ctl's commands against a
+# proxy are in ctl.sh.
 #
 # Usage: tests/cli/roles.sh path/to/raftescort
 set -euo pipefail
@@ -170,6 +172,8 @@ expect "ctl mission set parses" 1 stderr "ctl mission set: $unreachable" -- \
     "$binary" ctl --proxy "$nowhere" mission set 100 0
 expect "ctl options may follow the subcommand" 1 stderr "ctl elections: $unreachable" -- \
     "$binary" ctl elections --term 3 --json --proxy "$nowhere"
+expect "ctl leaders --term parses" 1 stderr "ctl leaders: $unreachable" -- \
+    "$binary" ctl --proxy "$nowhere" leaders --term 3
 expect "ctl members remove --force parses" 1 stderr "ctl members remove: $unreachable" -- \
     "$binary" ctl --proxy "$nowhere" members remove 2 --force
 expect "ctl transfer-leader --to parses" 1 stderr "ctl transfer-leader: $unreachable" -- \
@@ -182,6 +186,7 @@ expect "ctl move needs two numbers" 2 stderr "ctl move --help" -- "$binary" ctl 
 one_line "a ctl usage error is one line"
 expect "ctl move refuses a non-integer" 2 stderr "X = x" -- "$binary" ctl move x 1
 expect "ctl elections refuses term 0" 2 stderr "'0'" -- "$binary" ctl elections --term 0
+expect "ctl leaders refuses term 0" 2 stderr "'0'" -- "$binary" ctl leaders --term 0
 expect "ctl watch refuses --count 0" 2 stderr "'0'" -- "$binary" ctl watch --count 0
 expect "ctl members add needs HOST:PORT" 2 stderr "HOST:PORT" -- \
     "$binary" ctl members add 4 nowhere
@@ -253,9 +258,17 @@ expect "ctl mission without a subcommand is a usage error" 2 stderr "mission --h
     "$binary" ctl mission
 expect "an unknown option is a usage error" 2 stderr "--bogus" -- "$binary" node --bogus
 
-# Each role's manual page documents every option its --help shows, and
-# raftescort-ctl.1 every ctl command.
-man_dir="$(cd "$(dirname "$0")/../.." && pwd)/man"
+# The manual pages tell the truth about the binary and the code:
+# - each option --help shows has an entry in its page (a ctl command's in
+#   that command's entry), and every subcommand is documented;
+# - each environment variable a role reads is in its page's ENVIRONMENT, and
+#   raftescort.1's ENVIRONMENT has every variable of every role; no page
+#   lists one that its role does not read; an option's variable is named in
+#   the option's entry;
+# - each route the node and proxy install is in their page (and the proxy's
+#   in the README), with its query parameters and body fields.
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+man_dir="$root/man"
 for page in raftescort raftescort-node raftescort-proxy raftescort-ctl; do
     if [ ! -f "$man_dir/$page.1" ]; then
         fail "man page exists at $man_dir/$page.1"
@@ -263,12 +276,20 @@ for page in raftescort raftescort-node raftescort-proxy raftescort-ctl; do
     fi
     # Plain text: "\-" is "-", and font changes (\fB, \fI, \fP) go.
     sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$man_dir/$page.1" >"$work/$page.txt"
-    if grep -qF "man/$page.1" "$man_dir/../CMakeLists.txt"; then
+    if grep -qF "man/$page.1" "$root/CMakeLists.txt"; then
         pass "$page.1 is installed"
     else
         fail "$page.1 is installed"
     fi
 done
+
+# Variables a role reads outside CLI11, which --help names in prose at most
+# (cmd/raftescort/secret_options.cpp): the token variables, the Redis
+# password file, and where ctl looks for its default admin token file.
+outside_cli11_node="RAFTESCORT_CLUSTER_TOKEN RAFTESCORT_CLUSTER_TOKEN_FILE RAFTESCORT_ADMIN_TOKEN
+    RAFTESCORT_ADMIN_TOKEN_FILE REDIS_PASSWORD_FILE"
+outside_cli11_proxy=$outside_cli11_node
+outside_cli11_ctl="RAFTESCORT_ADMIN_TOKEN RAFTESCORT_ADMIN_TOKEN_FILE XDG_CONFIG_HOME HOME"
 
 # man_page_of COMMAND: the page that documents `raftescort COMMAND`.
 man_page_of() {
@@ -280,17 +301,81 @@ man_page_of() {
     esac
 }
 
+# environment_of PAGE: the variables PAGE's ENVIRONMENT section has an entry
+# for (".TP" then ".B NAME"), one a line.
+environment_of() {
+    sed -n '/^\.SH ENVIRONMENT/,/^\.SH /p' "$work/$1.txt" |
+        sed -n 's/^\.B \([A-Z][A-Z0-9_]*\)$/\1/p' | sort -u
+}
+
+# entry_of PAGE SECTION WORDS: the .TP entry of SECTION whose tag starts with
+# WORDS ("--listen", "mission set"; "-h, --help" answers to "--help").
+entry_of() {
+    awk -v section="$2" -v words="$3" '
+        /^\.SH / { in_section = ($0 == ".SH " section); printing = 0; next }
+        !in_section { next }
+        /^\.SS / { printing = 0; next }
+        /^\.TP/ { tag_next = 1; printing = 0; next }
+        tag_next {
+            tag_next = 0
+            tag = $0
+            sub(/^\.[A-Z]+ /, "", tag)
+            gsub(/"/, "", tag)
+            sub(/^-h, /, "", tag)
+            printing = (tag == words || index(tag, words " ") == 1 || index(tag, words "[") == 1)
+        }
+        printing { print }
+    ' "$work/$1.txt"
+}
+
+# option_variables: "OPTION VARIABLE" for each option of the --help in
+# $work/stdout whose text declares a variable: CLI11's "(Env:NAME)", or
+# "env NAME" in the descriptions of the token options.
+option_variables() {
+    awk '
+        /^  -/ { n = split($1, names, ","); option = names[n] }
+        /^  [^ -]/ || /^[^ ]/ || /^$/ { option = "" }
+        option != "" {
+            line = $0
+            while (match(line, /(Env:|env )[A-Z][A-Z0-9_]*/)) {
+                found = substr(line, RSTART, RLENGTH)
+                sub(/^(Env:|env )/, "", found)
+                print option, found
+                line = substr(line, RSTART + RLENGTH)
+            }
+        }
+    ' "$work/stdout"
+}
+
+: >"$work/variables-node"
+: >"$work/variables-proxy"
+: >"$work/variables-ctl"
 for command in "" node proxy ctl "ctl move" "ctl status" "ctl elections" "ctl leaders" \
     "ctl positions" "ctl logs" "ctl watch" "ctl mission" "ctl mission show" \
     "ctl mission start" "ctl mission pause" "ctl mission set" "ctl members" \
     "ctl members add" "ctl members remove" "ctl transfer-leader"; do
     page=$(man_page_of "$command")
+    role=${command%% *}
     [ -f "$work/$page.txt" ] || continue
     # shellcheck disable=SC2086 # $command is a list of words on purpose.
     run "$binary" $command --help
-    for word in $(grep -oE -- '--[a-z][a-z-]*' "$work/stdout" | sort -u); do
-        if ! grep -qF -- "$word" "$work/$page.txt"; then
-            fail "$page.1 documents $word of 'raftescort $command'"
+    # The variables --help names, declared or in a description.
+    { grep -oE '\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b' "$work/stdout" || true; } | sort -u >"$work/named"
+    if [ -n "$role" ]; then
+        cat "$work/named" >>"$work/variables-$role"
+    fi
+    # Every option has an entry: a role's in OPTIONS, a ctl command's in its
+    # entry under COMMANDS (every command takes --help, documented once).
+    for word in $(grep -oE -- '^ +(-h,)?--[a-z][a-z-]*' "$work/stdout" | sed 's/.*--/--/' | sort -u); do
+        case "$command" in
+        ctl\ *)
+            [ "$word" = --help ] && continue
+            entry=$(entry_of "$page" COMMANDS "${command#ctl }")
+            ;;
+        *) entry=$(entry_of "$page" OPTIONS "$word") ;;
+        esac
+        if ! grep -qF -- "$word" <<<"$entry"; then
+            fail "$page.1 documents $word of 'raftescort $command' in its entry"
             continue 2
         fi
     done
@@ -302,15 +387,137 @@ for command in "" node proxy ctl "ctl move" "ctl status" "ctl elections" "ctl le
             continue 2
         fi
     done
-    # Every environment variable --help names is in the page's ENVIRONMENT.
-    for variable in $(grep -oE 'Env:[A-Z_]+' "$work/stdout" | cut -d: -f2 | sort -u); do
-        if ! grep -qE "^\.B $variable\$" "$work/$page.txt"; then
-            fail "$page.1 documents \$$variable of 'raftescort $command'"
+    # An option's variable is named in the option's entry.
+    while read -r option variable; do
+        if ! entry_of "$page" OPTIONS "$option" | grep -qw -- "$variable"; then
+            fail "$page.1 names \$$variable in the entry of $option of 'raftescort $command'"
+            continue 2
+        fi
+    done < <(option_variables)
+    # Every variable --help names is in the page's ENVIRONMENT.
+    for variable in $(cat "$work/named"); do
+        if ! environment_of "$page" | grep -qx -- "$variable"; then
+            fail "$page.1's ENVIRONMENT documents \$$variable of 'raftescort $command'"
             continue 2
         fi
     done
     pass "$page.1 documents the options of 'raftescort${command:+ $command}'"
 done
+
+# Each role's ENVIRONMENT lists exactly the variables the role reads: those
+# its --help names and those it reads outside CLI11. (The checks from here on
+# run no command: a failure shows no output.)
+status=0
+: >"$work/stdout"
+: >"$work/stderr"
+for role in node proxy ctl; do
+    outside_var=outside_cli11_$role
+    # shellcheck disable=SC2086 # a list of words.
+    printf '%s\n' ${!outside_var} >>"$work/variables-$role"
+    sort -u -o "$work/variables-$role" "$work/variables-$role"
+    missing=$(comm -23 "$work/variables-$role" <(environment_of "raftescort-$role"))
+    extra=$(comm -13 "$work/variables-$role" <(environment_of "raftescort-$role"))
+    if [ -z "$missing" ] && [ -z "$extra" ]; then
+        pass "raftescort-$role.1's ENVIRONMENT lists every variable $role reads, and no other"
+    else
+        fail "raftescort-$role.1's ENVIRONMENT: missing [${missing//$'\n'/ }], not read [${extra//$'\n'/ }]"
+    fi
+done
+sort -u "$work"/variables-node "$work"/variables-proxy "$work"/variables-ctl >"$work/variables-all"
+missing=$(comm -23 "$work/variables-all" <(environment_of raftescort))
+extra=$(comm -13 "$work/variables-all" <(environment_of raftescort))
+if [ -z "$missing" ] && [ -z "$extra" ]; then
+    pass "raftescort.1's ENVIRONMENT lists every variable of every role, and no other"
+else
+    fail "raftescort.1's ENVIRONMENT: missing [${missing//$'\n'/ }], not read [${extra//$'\n'/ }]"
+fi
+
+# No variable is read that the lists above miss: every name the code hands to
+# CLI11's envname, getenv or the secret readers is one of them.
+# (The fuzzers' entry points are not part of the binary.)
+unlisted=$(grep -rhoE --include='*.cpp' --exclude='fuzz*' \
+    '(envname|getenv|variable|secret_from_file_variable)\("[A-Z][A-Z0-9_]*"\)' \
+    "$root/cmd/raftescort" "$root/src" |
+    sed 's/.*("\(.*\)")/\1/' | sort -u | comm -23 - "$work/variables-all")
+if [ -z "$unlisted" ]; then
+    pass "every variable the code reads is documented"
+else
+    fail "variables the code reads that no page documents: ${unlisted//$'\n'/ }"
+fi
+
+# routes_of FILE...: "METHOD PATH" for each route the files install.
+routes_of() {
+    cat "$@" | tr '\n' ' ' | sed 's/k_raft_message_path/"\/raft\/message"/g' |
+        grep -oE 'server\.(Get|Post)\( *"[^"]*"' |
+        sed -E 's/server\.(Get|Post)\( *"([^"]*)"/\1 \2/; s/^Get/GET/; s/^Post/POST/' | sort -u
+}
+
+# body_fields_of FILE...: every field a POST body may carry (the allowed sets
+# that parse_body and read_json_body enforce).
+body_fields_of() {
+    cat "$@" | tr '\n' ' ' | grep -oE '(parse_body|read_json_body)\([^{]*\{[^}]*\}' |
+        grep -oE '"[a-z_]+"' | tr -d '"' | sort -u
+}
+
+# check_api PAGE QUERY FILE...: PAGE documents every route FILE... install as
+# "METHOD PATH", every body field as "FIELD", and each query parameter QUERY
+# lists ("PATH:NAME ...", what the handlers read) as "NAME=".
+check_api() {
+    local page=$1 query=$2 missing="" route field item
+    shift 2
+    while read -r route; do
+        grep -qE "(^|[ \"])$route([ \"?,]|\$)" "$work/$page.txt" || missing+=" '$route'"
+    done < <(routes_of "$@")
+    for field in $(body_fields_of "$@"); do
+        grep -qF "\"$field\"" "$work/$page.txt" || missing+=" field \"$field\""
+    done
+    for item in $query; do
+        grep -qF "${item#*:}=" "$work/$page.txt" || missing+=" ${item%%:*}?${item#*:}="
+    done
+    if [ -z "$missing" ]; then
+        pass "$page.1 lists every route the code installs, with its parameters"
+    else
+        fail "$page.1 lacks:$missing"
+    fi
+}
+check_api raftescort-node "/logs:from /logs:limit" \
+    "$root"/src/node/node_api.cpp "$root"/src/transport/http/raft_endpoint.cpp
+check_api raftescort-proxy "/nodes:ip /logs:ip /logs:from /logs:limit /nodes/move:x /nodes/move:y
+    /nodes/move:client_id /nodes/move:sequence /elections:term /leaders:term" \
+    "$root"/src/proxy/api_*.cpp
+
+# The README's HTTP API section lists every path of the proxy.
+sed -n '/^## HTTP API/,/^## /p' "$root/README.md" >"$work/readme-api"
+missing=""
+while read -r method path; do
+    grep -qE "\`$path[\`?]" "$work/readme-api" || missing+=" $method $path"
+done < <(routes_of "$root"/src/proxy/api_*.cpp)
+if [ -z "$missing" ]; then
+    pass "the README's HTTP API lists every route of the proxy"
+else
+    fail "the README's HTTP API lacks:$missing"
+fi
+
+# compose/.env.example lists every variable docker-compose.yml reads, and
+# the README's Docker compose section names each of them.
+compose_variables=$(grep -oE '\$\{[A-Z][A-Z0-9_]*' "$root/compose/docker-compose.yml" |
+    cut -c3- | sort -u)
+example_variables=$(sed -n 's/^\([A-Z][A-Z0-9_]*\)=.*/\1/p' "$root/compose/.env.example" | sort -u)
+if [ "$compose_variables" = "$example_variables" ]; then
+    pass "compose/.env.example lists exactly the variables docker-compose.yml reads"
+else
+    fail "compose/.env.example: $(echo $example_variables) but docker-compose.yml reads $(echo $compose_variables)"
+fi
+sed -n '/^## Docker compose/,/^## /p' "$root/README.md" >"$work/readme-compose"
+missing=""
+for variable in $example_variables; do
+    grep -qF "\`$variable\`" "$work/readme-compose" || missing+=" $variable"
+done
+if [ -z "$missing" ]; then
+    pass "the README's Docker compose section names every variable of .env.example"
+else
+    fail "the README's Docker compose section lacks:$missing"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

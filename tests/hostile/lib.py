@@ -226,9 +226,11 @@ class Cluster:
         except OSError:
             return False
 
-    def start_node(self, node_id):
+    def start_node(self, node_id, port=None):
+        """Starts node_id; `port` restarts it at the address it had (the
+        default picks a free one)."""
         host = NODE_HOSTS[node_id - 1] if node_id <= len(NODE_HOSTS) else "127.0.0.%d" % (10 + node_id)
-        port = free_port(host)
+        port = port or free_port(host)
         data_dir = os.path.join(self.work, "d%d" % node_id)
         os.makedirs(data_dir, exist_ok=True)
         self.node_addr[node_id] = (host, port)
@@ -237,6 +239,19 @@ class Cluster:
                 "--redis", "redis://127.0.0.1:%d" % self.redis_port,
                 "--data-dir", data_dir, "--cluster", self.cluster_name] + self.node_args
         self.nodes[node_id] = self._spawn("node%d" % node_id, argv)
+
+    def stop_node(self, node_id, grace=5.0):
+        """SIGTERM to node_id's process (SIGKILL after `grace` seconds), as
+        `docker stop` does; it stays in self.nodes, not alive, until
+        start_node(node_id, port) starts it again."""
+        process = self.nodes[node_id]
+        if process.alive():
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.popen.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                process.popen.wait()
 
     def node_status(self, node_id, timeout=1.0):
         host, port = self.node_addr[node_id]

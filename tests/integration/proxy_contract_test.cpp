@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -116,6 +117,9 @@ void check_status(Contract& contract)
     CHECK(status["nodes"] == 5);
     CHECK(status["reachable"] == 5);
     CHECK(status["version"].is_string());
+    CHECK(reply.json["message"]["internal_ip"] == "127.0.0.1");
+    CHECK(reply.json["message"]["port"] == std::to_string(contract.process.port()));
+    CHECK(reply.json["message"]["note"].is_string());
     CHECK(poll_until(Milliseconds(5000), [&] {
         return proxy.get("/status").json["data"].value("redis_connected", false);
     }));
@@ -135,10 +139,16 @@ void check_status(Contract& contract)
           "POST /members/remove", "POST /transfer-leader", "GET /metrics", "GET /events"}) {
         CHECK(locators.count(expected) == 1);
     }
-    HttpReply page = proxy.get("/");
-    CHECK(page.status == 200);
-    CHECK(page.json.is_null()); // HTML, not JSON
     httplib::Client client("127.0.0.1", contract.process.port());
+    auto page = client.Get("/", {{"Accept", "text/html"}});
+    REQUIRE(page);
+    CHECK(page->status == 200);
+    CHECK(page->get_header_value("Content-Type").find("text/html") == 0);
+    // Anyone but a browser gets the original's answer: a redirect to /status.
+    auto redirected = client.Get("/", {{"Accept", "*/*"}});
+    REQUIRE(redirected);
+    CHECK(redirected->status == 302);
+    CHECK(redirected->get_header_value("Location") == "/status");
     auto answer = client.Get("/", {{"Accept", "application/json"}});
     REQUIRE(answer);
     CHECK(json::parse(answer->body)["data"]["leader"] == contract.leader.id);
@@ -225,11 +235,13 @@ void check_bad_input(Contract& contract)
 {
     NodeClient& proxy = contract.proxy;
     for (const char* path :
-         {"/nodes/move?x=abc&y=1", "/nodes/move?x=1000001&y=0", "/nodes/move?x=1",
-          "/elections?term=abc", "/leaders?term=0", "/logs?from=x"}) {
+         {"/nodes/move?x=abc&y=1", "/nodes/move?x=1000001&y=0",
+          "/nodes/move?x=1&y=", "/elections?term=abc", "/leaders?term=0", "/logs?from=x"}) {
         get_data(proxy, path, 400);
     }
     post_data(proxy, "/nodes/move", json::array({1, 2}), 400);
+    // A GET may leave out x or y (0, as in the original); a POST may not.
+    post_data(proxy, "/nodes/move", {{"x", 1}}, 400);
     post_data(proxy, "/nodes/move", {{"x", 1}, {"y", 1}, {"z", 1}}, 400);
     post_data(proxy, "/nodes/move", {{"x", 1}, {"y", 1}, {"pad", std::string(17000, 'a')}}, 413);
     httplib::Client client("127.0.0.1", contract.process.port());
@@ -258,11 +270,28 @@ void check_records(Contract& contract)
     CHECK(record["_name"] == leader.name);
     CHECK(record["term"] == leader.term);
     CHECK(record["no_of_votes"] == record["votes"]);
-    CHECK(record["no_of_voters"] == record["voters"]);
-    CHECK(record["timestamp"].is_number_integer());
+    CHECK(record["no_of_expected_voters"] == record["voters"]);
+    CHECK(record["leader_by_timeout"] == false);
+    // The original's units: float seconds beside our integer milliseconds.
+    CHECK(record["timestamp_ms"].is_number_integer());
+    REQUIRE(record["timestamp"].is_number_float());
+    CHECK(std::abs(record["timestamp"].get<double>() * 1000 - record["timestamp_ms"].get<double>())
+          < 1.0);
+    // The voters that granted, by name and by id, the leader itself left out.
     REQUIRE(record["voted_for_me"].is_array());
-    CHECK(std::count(record["voted_for_me"].begin(), record["voted_for_me"].end(), json(leader.id))
-          == 1);
+    REQUIRE(record["voted_for_me_ids"].is_array());
+    CHECK(record["voted_for_me"].size() == record["voted_for_me_ids"].size());
+    CHECK(record["voted_for_me"].size() + 1 == record["no_of_votes"].get<std::size_t>());
+    CHECK(std::count(record["voted_for_me_ids"].begin(), record["voted_for_me_ids"].end(),
+                     json(leader.id))
+          == 0);
+    for (std::size_t i = 0; i < record["voted_for_me_ids"].size(); ++i) {
+        const std::uint64_t voter = record["voted_for_me_ids"][i];
+        CHECK(record["voted_for_me"][i] == contract.cluster.address_of(voter));
+    }
+    CHECK(record["no_of_voters"]
+          == record["no_of_votes"].get<std::uint64_t>()
+                 + record["no_of_opposing_votes"].get<std::uint64_t>());
     CHECK(get_data(proxy, "/leaders?term=" + term).size() == 1);
     json elections = get_data(proxy, "/elections");
     REQUIRE(elections.contains(term));
@@ -272,8 +301,21 @@ void check_records(Contract& contract)
         for (const json& candidacy : candidacies) {
             CHECK(candidacy["candidate"].is_number_unsigned());
             CHECK(outcomes.count(candidacy["outcome"].get<std::string>()) == 1);
-            CHECK(candidacy["ballots"].is_object());
+            CHECK(candidacy["term"] == std::stoull(recorded_term));
+            CHECK(candidacy["_name"]
+                  == contract.cluster.address_of(candidacy["candidate"].get<std::uint64_t>()));
+            CHECK(candidacy["ballots_by_id"].is_object());
             CHECK(candidacy["reasons"].is_object());
+            // The original's list of cast votes, one per ballot.
+            REQUIRE(candidacy["ballots"].is_array());
+            CHECK(candidacy["ballots"].size() == candidacy["ballots_by_id"].size());
+            for (const json& ballot : candidacy["ballots"]) {
+                CHECK(ballot["receiver"] == candidacy["_name"]);
+                CHECK(ballot["sender"]
+                      == contract.cluster.address_of(ballot["voter"].get<std::uint64_t>()));
+                CHECK(ballot["term"] == candidacy["term"]);
+                CHECK(ballot["data"]["response"] == ballot["granted"]);
+            }
         }
     }
     json one_term = get_data(proxy, "/elections?term=" + term);

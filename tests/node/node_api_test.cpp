@@ -149,6 +149,14 @@ TEST_CASE("node api: a move answers after commit with the new lead and positions
     CHECK(state["applied_index"] == body["index"]);
     CHECK(state["role"] == "leader");
     CHECK(state["voters"] == json::array({1}));
+    // The machine's addresses, for the proxy's ?ip=: a short list of text,
+    // never empty on a machine with a network (loopback at the least).
+    REQUIRE(state["interface_ips"].is_array());
+    CHECK(state["interface_ips"].size() <= 16);
+    for (const json& address : state["interface_ips"]) {
+        CHECK(address.is_string());
+        CHECK_FALSE(address.get<std::string>().empty());
+    }
 }
 
 TEST_CASE("node api: a retried client request is applied once", "[node][api]")

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 using namespace raftescort::proxy;
@@ -77,7 +78,13 @@ TEST_CASE("proxy: every answer is the envelope and bad input is a 4xx", "[proxy]
         CHECK(data["cluster"] == "test");
         CHECK(data["redis_connected"] == false);
         CHECK(data["version"].is_string());
-        const json& endpoints = reply.json_body["message"]["endpoints"];
+        // The original project's message: its address, port (a string, as
+        // the original's) and a note, beside the endpoints.
+        const json& message = reply.json_body["message"];
+        CHECK(message["internal_ip"] == "127.0.0.1");
+        CHECK(message["port"] == std::to_string(harness.port()));
+        CHECK(message["note"].is_string());
+        const json& endpoints = message["endpoints"];
         REQUIRE(endpoints.is_array());
         CHECK(endpoints.size() >= 15);
         for (const json& endpoint : endpoints) {
@@ -86,11 +93,21 @@ TEST_CASE("proxy: every answer is the envelope and bad input is a 4xx", "[proxy]
             CHECK(endpoint["description"].is_string());
         }
     }
-    SECTION("the root serves the dashboard, or the status as JSON")
+    SECTION("the root serves browsers the dashboard, others the original's redirect")
     {
-        Reply page = harness.get("/");
+        Reply page = harness.get("/", {{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}});
         CHECK(page.status == 200);
         CHECK(page.content_type.find("text/html") == 0);
+        // curl and most libraries accept anything: the original answered
+        // them with a redirect to /status.
+        for (const char* accept : {"*/*", ""}) {
+            INFO("Accept: " << accept);
+            httplib::Client client("127.0.0.1", harness.port());
+            auto answer = client.Get("/", {{"Accept", accept}});
+            REQUIRE(answer);
+            CHECK(answer->status == 302);
+            CHECK(answer->get_header_value("Location") == "/status");
+        }
         Reply json_status = harness.get("/", {{"Accept", "application/json"}});
         CHECK(ProxyHarness::check_envelope(json_status, 200)["leader"] == 1);
     }
@@ -106,10 +123,10 @@ TEST_CASE("proxy: every answer is the envelope and bad input is a 4xx", "[proxy]
     SECTION("bad move coordinates")
     {
         for (const char* query :
-             {"/nodes/move?x=abc&y=0", "/nodes/move?x=1.5&y=0", "/nodes/move?x=1",
-              "/nodes/move?x=1000001&y=0", "/nodes/move?x=0&y=-1000001", "/nodes/move?x=+1&y=0",
-              "/nodes/move?x=1&y=1&client_id=a", "/nodes/move?x=1&y=1&sequence=2",
-              "/nodes/move?x=1&y=1&client_id=a%20b&sequence=2",
+             {"/nodes/move?x=abc&y=0", "/nodes/move?x=1.5&y=0", "/nodes/move?x=1&y=",
+              "/nodes/move?x=1000001&y=0", "/nodes/move?y=1000001", "/nodes/move?x=0&y=-1000001",
+              "/nodes/move?x=+1&y=0", "/nodes/move?x=1&y=1&client_id=a",
+              "/nodes/move?x=1&y=1&sequence=2", "/nodes/move?x=1&y=1&client_id=a%20b&sequence=2",
               "/nodes/move?x=1&y=1&client_id=a&sequence=0"}) {
             INFO(query);
             ProxyHarness::check_envelope(harness.get(query), 400);
@@ -230,6 +247,14 @@ TEST_CASE("proxy: a move goes to the leader and answers with names and its reque
     data = ProxyHarness::check_envelope(
         harness.post("/nodes/move", R"({"dx": 2, "dy": 2, "client_id": "c", "sequence": 9})"), 200);
     CHECK(data["client_id"] == "c");
+    // As in the original, a coordinate the query leaves out is 0.
+    for (const auto& [query, dx, dy] :
+         {std::tuple{"?x=5", 5, 0}, std::tuple{"?y=-3", 0, -3}, std::tuple{"", 0, 0}}) {
+        INFO(query);
+        ProxyHarness::check_envelope(harness.get(std::string("/nodes/move") + query), 200);
+        CHECK(leader.received().back().second["dx"] == dx);
+        CHECK(leader.received().back().second["dy"] == dy);
+    }
 
     // Many moves at once without ids: each gets a distinct (id, sequence),
     // and an id is never used by two moves at the same time.
@@ -256,7 +281,7 @@ TEST_CASE("proxy: a move goes to the leader and answers with names and its reque
             last_sequence[client] = sequence;
         }
     }
-    CHECK(ids.size() == 43);
+    CHECK(ids.size() == 46);
 }
 
 TEST_CASE("proxy: an unreachable node stays listed with the leader view of it", "[proxy]")
@@ -318,6 +343,47 @@ TEST_CASE("proxy: an unreachable node stays listed with the leader view of it", 
                    {"running", false},
                    {"steps_taken", 0},
                    {"lead", json::array({0, 0})}}));
+}
+
+TEST_CASE("proxy: ?ip= finds a node by any address it is known by, never by a guess", "[proxy]")
+{
+    // Two nodes on one machine, as under docker compose with hostnames for
+    // names: each names itself by a hostname, reports its own container IP
+    // and one address they share. The proxy reaches both at 127.0.0.1.
+    FakeNode leader(1);
+    FakeNode follower(2);
+    json leader_body = leader_status(leader, json::array(), json::array({1, 2}));
+    leader_body["name"] = "node-a:8080";
+    leader_body["interface_ips"] = json::array({"10.1.2.3", "192.168.5.5"});
+    leader.set_status(leader_body);
+    json follower_body = status_body(2, "node-b:8080", "follower", 2, 1, "node-a:8080");
+    follower_body["interface_ips"] = json::array({"10.1.2.4", "192.168.5.5", "fd00::4"});
+    follower.set_status(follower_body);
+    ProxyHarness harness;
+    harness.proxy().view().learn(1, leader.address(), AddressSource::registry);
+    harness.proxy().view().learn(2, follower.address(), AddressSource::registry);
+    harness.wait_for_view(2, 1);
+
+    for (const auto& [address, id] :
+         {std::pair{leader.address(), 1}, std::pair{follower.address(), 2},
+          std::pair{std::string("node-a:8080"), 1}, std::pair{std::string("node-b"), 2},
+          std::pair{std::string("10.1.2.3"), 1}, std::pair{std::string("%2010.1.2.4%20"), 2},
+          std::pair{std::string("fd00::4"), 2}}) {
+        INFO(address);
+        CHECK(ProxyHarness::check_envelope(harness.get("/nodes?ip=" + address), 200)["id"] == id);
+    }
+    json logs = ProxyHarness::check_envelope(harness.get("/logs?ip=10.1.2.4"), 200);
+    CHECK(logs.is_array());
+    // An address of both is a question, not an answer: 400 naming them.
+    for (const char* shared : {"127.0.0.1", "192.168.5.5"}) {
+        INFO(shared);
+        Reply reply = harness.get(std::string("/nodes?ip=") + shared);
+        ProxyHarness::check_envelope(reply, 400);
+        CHECK(reply.json_body["message"].get<std::string>().find("2 nodes") != std::string::npos);
+        ProxyHarness::check_envelope(harness.get(std::string("/logs?ip=") + shared), 400);
+    }
+    ProxyHarness::check_envelope(harness.get("/nodes?ip=10.1.2.5"), 404);
+    ProxyHarness::check_envelope(harness.get("/nodes?ip="), 404);
 }
 
 TEST_CASE("proxy: membership and leadership requests", "[proxy]")

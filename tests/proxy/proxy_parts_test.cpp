@@ -115,8 +115,10 @@ TEST_CASE("proxy: Prometheus text escapes labels and formats values", "[proxy]")
     CHECK(PrometheusText::format_value(2.5e-9) == "2.5e-09");
 }
 
-TEST_CASE("proxy: records carry the original project's aliases", "[proxy]")
+TEST_CASE("proxy: records carry the original project's fields beside ours", "[proxy]")
 {
+    // Node 2 won term 7 with its own vote and those of 1 and 4 (3 refused);
+    // node 4 is known to no one, so its name is null, not a made-up one.
     registry::ElectionRecord election;
     election.term = raft::Term{7};
     registry::CandidacyRecord candidacy;
@@ -126,15 +128,33 @@ TEST_CASE("proxy: records carry the original project's aliases", "[proxy]")
                          {raft::NodeId{3}, false, "log_behind"},
                          {raft::NodeId{4}, true, ""}};
     election.candidacies.push_back(candidacy);
-    registry::LeaderRecord leader{raft::NodeId{2}, "n2:5000", raft::Term{7}, 3, 5, 1700000000000};
+    registry::LeaderRecord leader{raft::NodeId{2}, "n2:5000", raft::Term{7}, 3, 5, 1700000000250};
+    const NodeNames names{{1, "n1:5000"}, {2, "n2:5000"}, {3, "n3:5000"}};
 
-    json elections = elections_json({election});
+    json elections = elections_json({election}, names);
+    auto ballot = [](json sender, std::uint64_t voter, bool granted, json reason) {
+        return json{{"sender", sender},
+                    {"receiver", "n2:5000"},
+                    {"term", 7},
+                    {"type", 2},
+                    {"data", {{"response", granted}}},
+                    {"voter", voter},
+                    {"granted", granted},
+                    {"reason", reason}};
+    };
     CHECK(elections
-          == json({{"7", json::array({json{{"candidate", 2},
-                                           {"outcome", "won"},
-                                           {"ballots", {{"1", true}, {"3", false}, {"4", true}}},
-                                           {"reasons", {{"3", "log_behind"}}}}})}}));
-    json leaders = leaders_json({leader}, {election});
+          == json({{"7", json::array({json{
+                             {"candidate", 2},
+                             {"_name", "n2:5000"},
+                             {"term", 7},
+                             {"outcome", "won"},
+                             {"ballots", json::array({ballot("n1:5000", 1, true, nullptr),
+                                                      ballot("n3:5000", 3, false, "log_behind"),
+                                                      ballot(nullptr, 4, true, nullptr)})},
+                             {"ballots_by_id", {{"1", true}, {"3", false}, {"4", true}}},
+                             {"reasons", {{"3", "log_behind"}}}}})}}));
+
+    json leaders = leaders_json({leader}, {election}, names);
     CHECK(leaders["7"]
           == json({{"id", 2},
                    {"name", "n2:5000"},
@@ -143,10 +163,43 @@ TEST_CASE("proxy: records carry the original project's aliases", "[proxy]")
                    {"votes", 3},
                    {"voters", 5},
                    {"no_of_votes", 3},
-                   {"no_of_voters", 5},
-                   {"voted_for_me", json::array({1, 2, 4})},
-                   {"timestamp", 1700000000000}}));
-    CHECK(leaders_json({leader}, {})["7"]["voted_for_me"] == json::array({2}));
+                   {"no_of_voters", 4},
+                   {"no_of_opposing_votes", 1},
+                   {"no_of_expected_voters", 5},
+                   {"leader_by_timeout", false},
+                   {"voted_for_me", json::array({"n1:5000", nullptr})},
+                   {"voted_for_me_ids", json::array({1, 4})},
+                   {"timestamp", 1700000000.25},
+                   {"timestamp_ms", 1700000000250}}));
+    // The original's identities hold: votes = the others' grants plus its own,
+    // voters = votes + opposing.
+    CHECK(leaders["7"]["no_of_votes"] == leaders["7"]["voted_for_me"].size() + 1);
+    CHECK(leaders["7"]["timestamp"].is_number_float());
+
+    // Without the term's election record nobody knows who answered: null,
+    // not an empty list or a zero.
+    json unknown = leaders_json({leader}, {}, names)["7"];
+    for (const char* field :
+         {"voted_for_me", "voted_for_me_ids", "no_of_voters", "no_of_opposing_votes"}) {
+        INFO(field);
+        CHECK(unknown[field].is_null());
+    }
+    CHECK(unknown["no_of_votes"] == 3);
+    CHECK(unknown["no_of_expected_voters"] == 5);
+
+    // A founder wins alone, without a ballot: one vote of one voter.
+    registry::ElectionRecord founding{raft::Term{1}, {{raft::NodeId{1}, {}, {}}}};
+    founding.candidacies[0].outcome = registry::ElectionOutcome::won;
+    registry::LeaderRecord founder{raft::NodeId{1}, "n1:5000", raft::Term{1}, 1, 1, 1000};
+    json alone = leaders_json({founder}, {founding}, names)["1"];
+    CHECK(alone["voted_for_me"] == json::array());
+    CHECK(alone["no_of_voters"] == 1);
+    CHECK(alone["no_of_opposing_votes"] == 0);
+    CHECK(alone["leader_by_timeout"] == false);
+    CHECK(elections_json({founding}, names)["1"][0]["ballots"] == json::array());
+    // A record without a majority is the only one that reads as by timeout.
+    registry::LeaderRecord unsound{raft::NodeId{1}, "n1:5000", raft::Term{1}, 1, 3, 1000};
+    CHECK(leader_json(unsound, nullptr, names)["leader_by_timeout"] == true);
 
     CHECK(parse_stream_id("1700000000000-3")
           == std::make_pair<std::uint64_t, std::uint64_t>(1700000000000, 3));

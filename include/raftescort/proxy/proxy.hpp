@@ -11,17 +11,23 @@
 //
 // ## HTTP API (port 8888 by default)
 //
-// Every JSON answer (all but /, /metrics and /events) is the envelope
+// Every JSON answer (all but the dashboard, /metrics and /events) is the envelope
 //   {"status": "OK" | "<http code>", "data": <value or null>, "message": "<text>"}
 // with the HTTP status equal to the code ("OK" means 200). Errors are 4xx/5xx
 // with data null and a message that says what to change.
 //
-//   GET  /                     the dashboard (text/html); with "Accept:
-//                              application/json" the same as GET /status
+//   GET  /                     the dashboard (text/html) to a client whose
+//                              Accept has text/html (a browser); with Accept
+//                              application/json the same as GET /status;
+//                              anyone else a 302 to /status, as the original
 //   GET  /status               data: {"version", "cluster", "redis_connected",
 //                              "leader" (id or 0), "leader_name", "term",
 //                              "nodes" (count), "reachable" (count)};
-//                              message: {"endpoints": [{"method", "locator",
+//                              message: {"internal_ip" (the proxy's IP: its
+//                              listen address if one IP, else its machine's
+//                              first interface address), "port" (the port it
+//                              serves, a string as the original's), "note",
+//                              "endpoints": [{"method", "locator",
 //                              "description"}, ...]} (the one place where
 //                              message is an object, as in the original project)
 //   GET  /nodes                data: [node, ...] sorted by id; node = {"id",
@@ -32,16 +38,21 @@
 //                              last index minus this node's match index, on the
 //                              leader's view; 0 for the leader; null if unknown),
 //                              "last_contact_ms" (on the leader's view, or null)}
-//   GET  /nodes?ip=ADDR        data: one node (ADDR is its host:port or its
-//                              host); 404 if unknown
+//   GET  /nodes?ip=ADDR        data: one node. ADDR is any address the node is
+//                              known by: its host:port, its host, or an IP of
+//                              its machine (its /status "interface_ips", the
+//                              container IP under compose); 404 if none, 400 if
+//                              it is an address of several nodes
 //   GET  /nodes/full           data: [each reachable node's full GET /status
 //                              of the node API, plus "_name"; unreachable nodes
 //                              as {"id", "name", "_name", "role": "unreachable"}]
 //   GET  /nodes/position       data: [{"node": name, "_name": name, "id",
 //                              "role", "position": [x, y]}]
 //   GET  /nodes/move?x=N&y=N[&client_id=C&sequence=S]
-//   POST /nodes/move           body {"x", "y"} (or {"dx", "dy"}), optional
-//                              "client_id", "sequence". Moves the whole
+//                              a missing x or y is 0, as in the original
+//   POST /nodes/move           body {"x", "y"} (or {"dx", "dy"}), both
+//                              required; optional "client_id", "sequence".
+//                              Moves the whole
 //                              formation by (x, y) through the leader. Without
 //                              a client id the proxy makes one, so its own
 //                              retries apply once. data: {"term", "index",
@@ -52,18 +63,34 @@
 //   POST /mission              body {"action": "start"|"pause"|"set", "x", "y"};
 //                              data as the node API's answer (term, index, mission)
 //   GET  /elections            data: {"<term>": [candidacy, ...], ...};
-//                              candidacy = {"candidate", "outcome" (won|lost|
-//                              split|superseded|pending), "ballots": {"<voter>":
-//                              true|false}, "reasons": {"<voter>": "<refusal>"}}
+//                              candidacy = {"candidate" (id), "_name" (its
+//                              host:port), "term", "outcome" (won|lost|split|
+//                              superseded|pending), "ballots": [{"sender"
+//                              (voter's name), "receiver" (candidate's name),
+//                              "term", "type": 2, "data": {"response":
+//                              granted}, "voter" (id), "granted", "reason"
+//                              (refusal or null)}, ...], "ballots_by_id":
+//                              {"<voter>": true|false}, "reasons": {"<voter>":
+//                              "<refusal>"}}; a name is null for a node the
+//                              proxy does not know (records_json.hpp)
 //   GET  /elections?term=N     data: {"<N>": [...]}; 404 if none recorded
 //   GET  /leaders              data: {"<term>": {"id", "name", "_name", "term",
-//                              "votes", "voters", "no_of_votes", "no_of_voters",
-//                              "voted_for_me" (ids that granted, from the
-//                              election record), "timestamp" (ms since epoch)}}
+//                              "votes", "voters", "no_of_votes",
+//                              "no_of_expected_voters" (= voters),
+//                              "no_of_voters" (answered before it won, itself
+//                              included), "no_of_opposing_votes",
+//                              "leader_by_timeout" (false), "voted_for_me"
+//                              (names of the others that granted),
+//                              "voted_for_me_ids", "timestamp" (seconds since
+//                              epoch, float), "timestamp_ms" (integer ms)}};
+//                              records_json.hpp gives each field's meaning
 //   GET  /leaders?term=N       data: {"<N>": {...}}; 404 if none recorded
-//   GET  /logs                 data: {"<name>": [entry, ...], ...} per reachable
-//                              node; entry = {"index", "term", "type", "command"}
-//   GET  /logs?ip=ADDR         data: [entry, ...] of one node; 404 if unknown
+//   GET  /logs[?from=N&limit=M]  data: {"<name>": [entry, ...], ...} per
+//                              reachable node: the entries it applied since it
+//                              started (it keeps the last 10,000); entry =
+//                              {"index", "term", "type", "command"}
+//   GET  /logs?ip=ADDR         data: [entry, ...] of one node (ADDR as for
+//                              /nodes?ip=); 404 if unknown
 //   POST /members/add          body {"id", "address"}: adds a learner (the node
 //                              must then be started with that id and address)
 //   POST /members/remove       body {"id", "force"?}: refused with 409 when the
