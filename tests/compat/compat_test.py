@@ -394,8 +394,12 @@ def add_node(checks, proxy, cluster):
     """`docker-compose run -d --name=<NodeX> node`: one more node joins."""
     cluster.start_node(4)
     name = "%s:%d" % cluster.node_addr[4]
-    joined = wait_for(30, "node 4 in /nodes", lambda: any(
+    # Listed, and caught up far enough to have a position: a learner shows
+    # none until it has applied the entry that gave it its slot (under ASan
+    # that took longer than the first poll).
+    joined = wait_for(30, "node 4 in /nodes with a position", lambda: any(
         node["_name"] == name and node["role"] in ("follower", "learner")
+        and isinstance(node.get("position"), list)
         for node in proxy.data("/nodes")))
     checks.check("a node added at runtime is listed by GET /nodes under its `_name`", joined,
                  proxy.data("/nodes"))
