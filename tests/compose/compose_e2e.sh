@@ -27,10 +27,13 @@ for tool in docker docker-compose python3; do
     command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 
-PROXY_PORT=$(free_port)
-export PROXY_PORT
+# "127.0.0.1:" makes the compose file's "${PROXY_PORT}:8888" read
+# "127.0.0.1::8888": docker picks a free loopback port when it binds, so no
+# other process can take the port between our choosing it and docker's bind
+# (a port chosen here first was once taken in between and failed the run).
+export PROXY_PORT=127.0.0.1:
 export STEP_INTERVAL=200ms
-proxy_url="http://127.0.0.1:$PROXY_PORT"
+proxy_url=""
 dc() {
     docker-compose -p "$project" -f "$compose_file" "$@"
 }
@@ -62,6 +65,8 @@ say "image built in $(($(now_ms) - started)) ms"
 step "up with 5 nodes"
 started=$(now_ms)
 dc up -d --scale node=5
+proxy_url="http://$(dc port proxy 8888)"
+say "the proxy is published at $proxy_url"
 wait_until 30000 "a leader and 5 reachable nodes" cluster_has 5
 first_leader_ms=$(($(now_ms) - started))
 check "a leader is elected and 5 nodes are reachable, ${first_leader_ms} ms after up" true

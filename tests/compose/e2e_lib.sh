@@ -55,10 +55,6 @@ wait_until() {
     done
 }
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # status_query PYTHON: evaluates PYTHON with `s` = the proxy's status answer
 # ({"status": {...}, "nodes": [...]}); prints what it returns, fails on False.
 status_query() {
