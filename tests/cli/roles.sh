@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the real raftescort binary and checks its command line contract
-# (DESIGN.md §4): help and version, duration parsing, the election-timeout
-# rule, environment fallbacks, the node's refusal of a foreign data dir,
+# (as raftescort(1) and the role pages state it): help and version, duration
+# parsing, the election-timeout rule, environment fallbacks, the node's refusal of a foreign data dir,
 # ctl's parsing and its one-line failure against an unreachable proxy, and
 # that the manual pages and the README tell the truth about the binary and
 # the code: every option, environment variable, route, query parameter and
@@ -282,6 +282,32 @@ for page in raftescort raftescort-node raftescort-proxy raftescort-ctl; do
         fail "$page.1 is installed"
     fi
 done
+# The architecture page (section 7) is installed, formats without a warning,
+# and names every Redis key the registry writes, so the schema it gives a
+# newcomer cannot drift from src/registry/redis.
+architecture="$man_dir/raftescort-architecture.7"
+if [ -f "$architecture" ] && grep -qF "man/raftescort-architecture.7" "$root/CMakeLists.txt"; then
+    pass "raftescort-architecture.7 is installed"
+else
+    fail "raftescort-architecture.7 is installed"
+fi
+if command -v groff >/dev/null && [ -f "$architecture" ]; then
+    if groff -man -ww -z "$architecture" 2>"$work/groff" && [ ! -s "$work/groff" ]; then
+        pass "raftescort-architecture.7 formats without a warning"
+    else
+        fail "raftescort-architecture.7 formats without a warning: $(head -n 3 "$work/groff")"
+    fi
+fi
+missing=""
+for key in $( (grep -rhoE 'key\("[a-z_-]+:?' "$root/src/registry/redis" | cut -c6-
+    grep -rhoE 'm_prefix \+ "[a-z_-]+:' "$root/src/registry/redis" | sed 's/.*"//') | sort -u); do
+    sed 's/\\-/-/g' "$architecture" 2>/dev/null | grep -qE "CLUSTER :$key( |\$)" || missing+=" $key"
+done
+if [ -z "$missing" ]; then
+    pass "raftescort-architecture.7 lists every Redis key the registry writes"
+else
+    fail "raftescort-architecture.7 lacks the Redis keys:$missing"
+fi
 
 # Variables a role reads outside CLI11, which --help names in prose at most
 # (cmd/raftescort/secret_options.cpp): the token variables, the Redis

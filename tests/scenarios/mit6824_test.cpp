@@ -1,8 +1,9 @@
 // The MIT 6.824 (6.5840) Raft lab tests, ported to the deterministic
-// simulator (TESTING.md §c). Each keeps the lab's scenario and assertions;
-// sleeps become ticks (1 tick ~ one 50 ms heartbeat, election timeout 10-20
-// ticks). The simulator's checker runs after every event throughout, so every
-// test also asserts Raft's safety properties and escort continuity.
+// simulator (the test layers are listed in man/raftescort-architecture.7).
+// Each keeps the lab's scenario and assertions; sleeps become ticks (1 tick
+// ~ one 50 ms heartbeat, election timeout 10-20 ticks). The simulator's
+// checker runs after every event throughout, so every test also asserts
+// Raft's safety properties and escort continuity.
 //
 // Differences forced by our design, stated once: the log starts with the
 // bootstrap membership entries and each term with the leader's no-op, so

@@ -28,7 +28,7 @@ struct NetworkOptions {
     std::size_t link_queue_max = 256;
 };
 
-/// Partition shapes from the fault catalogue (TESTING.md a).
+/// Partition shapes the simulator draws from: who is cut off from whom.
 enum class PartitionShape : std::uint8_t {
     isolate_leader,
     isolate_follower,

@@ -9,20 +9,11 @@
 
 #include <cstdint>
 
-namespace raftescort::raft {
+#ifdef RAFTESCORT_MUTANTS
+#include <raftescort/raft/mutations.hpp>
+#endif
 
-/// Deliberate bugs for proving the simulator catches them. Never set outside
-/// tests; each one breaks a rule of the Raft paper.
-struct Mutations {
-    /// (a) Grant votes without the §5.4.1 "log at least as up to date" check.
-    bool vote_without_log_check = false;
-    /// (b) Commit an entry of an earlier term by counting replicas (§5.4.2, Figure 8).
-    bool commit_old_term_by_count = false;
-    /// (e) A leader ignores messages carrying a higher term (§5.1).
-    bool leader_ignores_higher_term = false;
-    /// (f) A follower hands entries to the application before they are committed.
-    bool apply_before_commit = false;
-};
+namespace raftescort::raft {
 
 struct Config {
     NodeId id;
@@ -54,7 +45,10 @@ struct Config {
     /// Proposals refused while this many entries are uncommitted.
     std::uint64_t uncommitted_entries_max = 4096;
 
+#ifdef RAFTESCORT_MUTANTS
+    /// Only in the simulator's build of the core (raftescort_core_mutants).
     Mutations mutations;
+#endif
 
     util::Logger* logger = nullptr;
 

@@ -12,6 +12,8 @@
 
 #include <raftescort/raft/config.hpp>
 #include <raftescort/raft/message.hpp>
+#include <raftescort/raft/persisted_state.hpp>
+#include <raftescort/raft/progress_tracker.hpp>
 #include <raftescort/raft/ready.hpp>
 #include <raftescort/raft/types.hpp>
 #include <raftescort/util/result.hpp>
@@ -26,24 +28,6 @@
 
 namespace raftescort::raft {
 
-/// What a restarting node read back from its storage.
-struct PersistedState {
-    HardState hard_state;
-    /// The latest snapshot, if one was taken or installed.
-    std::optional<Snapshot> snapshot;
-    /// Entries after the snapshot (or from index 1), contiguous.
-    std::vector<Entry> entries;
-    /// The bootstrap configuration of a brand-new cluster. When storage is
-    /// empty and this has voters, the core writes it into the log as
-    /// committed conf_change entries at term 1 (see bootstrap_entries), which
-    /// the runtime persists and applies like any other. Empty for a node
-    /// that waits to be added by a leader; ignored once storage holds state.
-    ConfState initial_conf;
-    /// Highest index already reflected in the application's state (at least
-    /// the snapshot's index). Entries after it are handed out again to apply.
-    Index applied;
-};
-
 /// A log position handed back by propose(): the proposal is committed when
 /// the entry at `index` is committed with this `term`; a different term there
 /// means it was lost to a leader change.
@@ -53,41 +37,6 @@ struct LogPosition {
 
     bool operator==(const LogPosition&) const = default;
 };
-
-/// The leader's view of one follower's replication (Raft Figure 2 + etcd).
-struct Progress {
-    enum class State : std::uint8_t { probe, replicate, snapshot };
-
-    /// Highest index known to be replicated on the follower (§5.3 matchIndex).
-    Index match_index;
-    /// Next index to send (§5.3 nextIndex).
-    Index next_index;
-    State state = State::probe;
-    /// Probe: an append is out and unanswered; wait for a reply or heartbeat.
-    bool probe_sent = false;
-    /// Replicate: last indexes of the append messages not yet acknowledged.
-    std::vector<Index> inflight;
-    /// Snapshot: the snapshot being sent and the next chunk offset.
-    Index snapshot_index;
-    std::uint64_t snapshot_offset = 0;
-    bool snapshot_chunk_outstanding = false;
-    /// Ticks since the last chunk went out; a chunk unanswered for long is resent.
-    std::uint32_t snapshot_chunk_ticks = 0;
-    /// Heard from since the last check-quorum round.
-    bool recent_active = false;
-    /// Ticks since the follower last answered.
-    std::uint64_t ticks_since_contact = 0;
-    /// Ticks since match_index last advanced or entries were last sent; a
-    /// follower stalled for two heartbeats gets a resend.
-    std::uint64_t ticks_since_progress = 0;
-    bool learner = false;
-};
-
-const char* progress_state_name(Progress::State state);
-
-/// The log entries that bootstrap a cluster with `conf`: one conf_change per
-/// member at term 1, indexes 1..n. Every founding member writes the same ones.
-std::vector<Entry> bootstrap_entries(const ConfState& conf);
 
 class RaftLog;
 
@@ -148,7 +97,7 @@ public:
     const ConfState& conf() const { return m_conf; }
     HardState hard_state() const;
     /// The leader's view of its followers; empty unless leader.
-    const std::map<NodeId, Progress>& progress() const { return m_progress; }
+    const ProgressTracker::Map& progress() const { return m_tracker.all(); }
     /// Index of the last membership change applied to `conf()`.
     Index conf_index() const { return m_conf_index; }
     /// The in-memory snapshot (the last one taken or installed), if any.
@@ -170,6 +119,12 @@ private:
     void tick_election();
     void tick_heartbeat();
 
+    /// Applies to the membership the conf changes logged in [from, to].
+    void replay_conf_changes(Index from, Index to);
+    /// Why this node cannot take a proposal now (not the leader, or handing
+    /// leadership over), or Ok.
+    util::Status proposal_refusal() const;
+
     bool step_term(const Message& message);
     void step_leader(const Message& message);
     void step_candidate(const Message& message);
@@ -188,7 +143,6 @@ private:
 
     bool promotable() const;
     bool in_lease() const;
-    std::size_t quorum() const;
     bool append_entries(std::vector<Entry> entries);
     bool maybe_commit();
     void commit_to(Index index);
@@ -204,7 +158,11 @@ private:
     void apply_conf(const ConfState& conf);
     void maybe_promote_learners();
     void maybe_send_timeout_now(NodeId to);
+    /// A heartbeat answer from `from` confirms the reads of rounds up to `read_round`.
+    void confirm_reads(NodeId from, std::uint64_t read_round);
     void release_pending_reads();
+    /// Entries up to this index may be handed to the application.
+    Index apply_limit() const;
     void abort_transfer();
     void check_invariants() const;
     void log(util::LogLevel level, const std::string& message) const;
@@ -235,7 +193,7 @@ private:
     std::uint32_t m_randomized_election_ticks = 0;
 
     /// Leader only: replication state per member, this node included.
-    std::map<NodeId, Progress> m_progress;
+    ProgressTracker m_tracker;
     /// (Pre-)candidate only: the answers received, granted or not.
     std::map<NodeId, bool> m_votes;
     /// Leader only: the voter leadership is being handed to, if any.
