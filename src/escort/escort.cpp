@@ -72,7 +72,7 @@ ApplyResult Escort::apply(const raft::Entry& entry)
     m_last_applied_index = entry.index;
     m_last_applied_term = entry.term;
     result.lead_after = m_lead_point;
-    // Escort continuity (DESIGN.md §2): only a step or a move shifts the lead point.
+    // Escort continuity: only a step or a move shifts the lead point.
     if (result.kind != Kind::stepped && result.kind != Kind::moved) {
         RE_ASSERT(result.lead_after == result.lead_before);
     }

@@ -1,6 +1,7 @@
 #pragma once
 
-// How a node with no log enters a cluster (DESIGN.md §1, issue #4):
+// How a node with no log enters a cluster (issue #4; man/raftescort-node.1,
+// "How a node enters a cluster"):
 //
 // 1. Without --id, it takes a fresh id from Redis (never one used before).
 // 2. It claims the cluster in Redis. The first claimer of an empty cluster,

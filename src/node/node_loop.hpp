@@ -1,6 +1,7 @@
 #pragma once
 
-// NodeLoop: the thread that owns a node's Replica (DESIGN.md §3).
+// NodeLoop: the one thread that owns a node's Replica, so the core needs no
+// locks.
 //
 // Every input reaches the core through this thread: peers' messages and
 // client requests are queued by HTTP threads, ticks come from the monotonic
@@ -12,7 +13,7 @@
 // Client requests get a future. A proposal is answered once its entry is
 // applied, or as lost when another entry took its index, or never (the
 // caller's timeout then says "outcome unknown", which is the honest answer
-// when a leader loses its quorum; DESIGN.md §5 forbids a false success).
+// when a leader loses its quorum: a move is never reported as a false success).
 
 #include "node/address_book.hpp"
 #include "node/node_status.hpp"

@@ -1,12 +1,13 @@
 #pragma once
 
-// Checks over what the tests observe of a running cluster (TESTING.md (b)):
+// Checks over what the tests observe of a running cluster (Raft's safety
+// invariants and escort continuity):
 //
 // - ClusterObserver sees every /status sample the fixture takes and checks,
-//   at every observation: at most one leader per term (1), a node's term
-//   never decreases, also across restarts (6), applied <= commit <= last
-//   and snapshot <= applied within a sample (7), commit never decreasing
-//   within one run of a process, and state machine safety (5): every sample
+//   at every observation: election safety (at most one leader per term), a
+//   node's term never decreases, also across restarts, applied <= commit <=
+//   last and snapshot <= applied within a sample, commit never decreasing
+//   within one run of a process, and state machine safety: every sample
 //   at applied index i, from any node, shows the same state hash and convoy.
 // - ConvoyMirror replays the applied log (GET /logs) with the escort rules
 //   for the lead point and the mission, so a test can check escort

@@ -1,5 +1,5 @@
 // The integration tests' own checkers (cluster_checks.hpp), fed by hand: a
-// checker that cannot fail proves nothing (TESTING.md: checker self-test).
+// checker that cannot fail proves nothing (a checker self-test).
 
 #include "integration/local_cluster.hpp"
 

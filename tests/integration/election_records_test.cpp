@@ -11,11 +11,11 @@ using namespace raftescort::integration;
 
 TEST_CASE("election_records_in_redis", "[integration][records]")
 {
-    // Goal: what DESIGN.md §1 promises Redis holds after a real election: the
-    // winning candidacy of the new term with outcome "won" and the ballots
-    // that elected it (each refused ballot with its reason), the leader
-    // record with its votes and voters, and events for the role change and
-    // for applied moves.
+    // Goal: what Redis must hold after a real election (man/raftescort.1,
+    // REDIS KEYS): the winning candidacy of the new term with outcome "won"
+    // and the ballots that elected it (each refused ballot with its reason),
+    // the leader record with its votes and voters, and events for the role
+    // change and for applied moves.
     // Method: bootstrap 5 nodes, send a move, kill -9 the leader, wait for
     // the next serving leader, then poll the registry until the records of
     // its term are complete.

@@ -1,7 +1,8 @@
 #pragma once
 
 // LocalCluster: real `raftescort node` processes on loopback with a real
-// redis-server, for the integration tests (DESIGN.md §6, layer 3).
+// redis-server, for the integration tests: the layer between the
+// deterministic simulator (tests/sim) and docker compose (tests/compose).
 //
 // Node i listens on, advertises and sends from 127.0.0.(10+i) on a port found
 // free by binding that address, so iptables can cut single links (netns.hpp)

@@ -2,7 +2,7 @@
 
 // Network partitions for the integration tests: a private network namespace
 // for the test process, and iptables rules inside it that cut single links
-// between the nodes' loopback addresses (TESTING.md L2, NOTES.md).
+// between the nodes' loopback addresses.
 //
 // Node i listens on and binds its outgoing connections to 127.0.0.(10+i), so
 // `iptables -A INPUT -s A -d B -j DROP` drops exactly the packets node A sends

@@ -6,7 +6,8 @@
 // One long-lived keep-alive client per node, with TCP_NODELAY and short
 // timeouts: a failover probe polls every few milliseconds, and a request that
 // waits on Nagle or on a dead peer would measure the client, not the cluster
-// (NOTES.md). httplib::Client is not thread-safe: a thread that sends
+// (cpp-httplib leaves Nagle on: a small request then waits ~40 ms for the
+// delayed ACK). httplib::Client is not thread-safe: a thread that sends
 // requests of its own makes its own NodeClient.
 //
 // A reply that does not match the contract (a missing field, a wrong type)

@@ -92,8 +92,9 @@ TEST_CASE("partitions_in_network_namespace", "[integration][partition]")
 {
     // Goal: under partitions only a majority elects and commits, a cut-off
     // leader never acknowledges a move, and the cluster converges when the
-    // network heals (TESTING.md P4, P6; Jepsen's "primaries" and
-    // majority/minority partitions, and the asymmetric leader cut).
+    // network heals (the convergence and availability properties; Jepsen's
+    // "primaries" and majority/minority partitions, and the asymmetric leader
+    // cut).
     // Method: the test process enters a network namespace of its own (ctest
     // runs each test case in its own process) and runs Redis and 5 nodes in
     // it; each node has its own 127.0.0.(10+i) address, so an iptables DROP

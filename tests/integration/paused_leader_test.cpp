@@ -40,7 +40,7 @@ TEST_CASE("paused_leader_steps_down", "[integration][pause]")
     // Goal: a paused leader is deposed by the majority, learns the new term as
     // soon as it resumes, and moves sent to it while paused or just after are
     // never acknowledged with its old term (Redis-Raft #23: errors must be
-    // honest; TESTING.md zombie leader).
+    // honest; the zombie leader fault).
     // Method: SIGSTOP the leader; a thread sends it a move (the kernel queues
     // the request); the four others must elect a leader and commit a move.
     // After 3 x election timeout, SIGCONT; a second thread sends another move

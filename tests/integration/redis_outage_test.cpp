@@ -26,9 +26,10 @@ NodeStatus wait_for_commits(LocalCluster& cluster, std::uint64_t from, std::uint
 
 TEST_CASE("redis_outage_and_empty_restart", "[integration][redis]")
 {
-    // Goal: DESIGN.md §1: "The cluster keeps electing leaders and committing
-    // steps while Redis is down, and writes the records it owes once Redis is
-    // back", also when Redis comes back empty (restarted without persistence).
+    // Goal: the cluster keeps electing leaders and committing steps while
+    // Redis is down, and writes the records it owes once Redis is back
+    // (man/raftescort-node.1), also when Redis comes back empty (restarted
+    // without persistence).
     // Method: 5 nodes, the convoy running toward a far target. SIGKILL Redis;
     // commits must go on; SIGKILL the leader, and a new leader must be elected
     // and commit; the killed node restarts from its data dir while Redis is

@@ -16,7 +16,7 @@ TEST_CASE("restart_from_data_dir_catches_up", "[integration][restart]")
     // ends in the leader's state. A voter whose data dir was wiped must not
     // rejoin under its old id: it exits non-zero with a line that says its
     // data dir is empty, and the cluster's leader and term are untouched, so
-    // it never voted with a blank log (TESTING.md: amnesia).
+    // it never voted with a blank log (the amnesia fault).
     // Method: kill a follower, commit 20 moves, restart it, wait until it has
     // applied the leader's commit index and all five converge, and find every
     // acknowledged move exactly once in the replayed log. Then stop another

@@ -216,7 +216,8 @@ TEST_CASE("codec round-trips 10,000 random messages", "[transport]")
 
 TEST_CASE("codec refuses malformed bodies with a message naming the problem", "[transport]")
 {
-    // Goal: TESTING.md (e) table; every bad body is an error that says what and where.
+    // Goal: every malformed body in the table below is an error that says what
+    // and where.
     struct Case {
         std::string body;
         std::string expected;

@@ -1,7 +1,8 @@
 #pragma once
 
 // The escort convoy: the replicated, deterministic state machine that every
-// node applies committed Raft entries to (DESIGN.md §2).
+// node applies committed Raft entries to, so every node that applied index i
+// holds the same convoy.
 //
 // Vocabulary: the convoy's "lead unit" is the node whose offset is [0,0];
 // the word "leader" is kept for Raft.

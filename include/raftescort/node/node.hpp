@@ -1,6 +1,6 @@
 #pragma once
 
-// `raftescort node`: one member of the cluster, as a process (DESIGN.md §3).
+// `raftescort node`: one member of the cluster, as a process.
 //
 // Threads, each with one job:
 //   - the loop thread owns the Replica (core, escort, disk); nothing else

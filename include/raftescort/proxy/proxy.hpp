@@ -1,6 +1,7 @@
 #pragma once
 
-// `raftescort proxy`: the public face of the cluster (DESIGN.md §5).
+// `raftescort proxy`: the public face of the cluster (its HTTP API:
+// man/raftescort-proxy.1).
 //
 // It knows the nodes from Redis (registrations) and, while Redis is down,
 // from the nodes it already knows (each node's /status lists its peers), and

@@ -1,7 +1,7 @@
 #pragma once
 
 // The Redis registry and record: which nodes exist, every election, the
-// leader of every term, and an event stream (DESIGN.md §1, §5).
+// leader of every term, and an event stream (keys: man/raftescort.1, REDIS KEYS).
 //
 // Redis is a record, never the source of truth: the node keeps electing and
 // committing while Redis is down. Every record therefore goes into a bounded
@@ -135,7 +135,8 @@ struct NodeRegistration {
     raft::NodeId id;
     /// Advertised `host:port`; the proxy and the API call it `name`.
     std::string address;
-    /// "leader", "follower", "candidate", "learner" (DESIGN.md §5).
+    /// "leader", "follower", "candidate", "pre_candidate" or "learner" (man/raftescort.1,
+    /// REDIS KEYS).
     std::string role;
     raft::Term term;
     /// After this long without a refresh the registration disappears.

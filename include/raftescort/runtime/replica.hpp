@@ -23,7 +23,7 @@
 // Errors: a failed write or fsync (save, save_snapshot) is fatal. process_ready
 // returns the error, nothing of that call may be sent, and every later call
 // returns the same failure: the caller must stop the node and restart it from
-// disk (DESIGN.md: a node never acknowledges what it could not make durable).
+// disk (a node never acknowledges what it could not make durable).
 
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/raft/config.hpp>

@@ -2,7 +2,7 @@
 
 // PeerSender: delivers one peer's Raft messages over a keep-alive HTTP/1.1
 // connection, from its own thread and bounded queue, so that a dead or slow
-// peer never delays the node's loop or its other peers (DESIGN.md §3).
+// peer never delays the node's loop or its other peers.
 //
 // Delivery is best effort, as Raft expects of its network: a message that
 // cannot be sent (queue full, connection refused, timeout, non-2xx answer)
