@@ -61,8 +61,8 @@ start_docker() {
     export PROXY_PORT=$proxy_port
     # compose/docker-compose.yml hands it to the proxy and the nodes (a
     # container's environment is readable only through the Docker daemon).
-    # Redis keeps compose's own password (REDIS_PASSWORD, compose/.env):
-    # the chaos scripts' `docker-compose run` of a new node must know it.
+    # Redis keeps compose's own password, on the project's secrets volume,
+    # where the chaos scripts' `docker-compose run` of a new node finds it.
     RAFTESCORT_ADMIN_TOKEN=$admin_token compose up -d --build --scale "node=$node_count"
     wait_for 120 "the proxy sees a leader and $node_count nodes" cluster_ready "$node_count"
     install_ctl_token

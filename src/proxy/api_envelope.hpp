@@ -1,6 +1,6 @@
 #pragma once
 
-// The response envelope of the external API (DESIGN.md §5, proxy.hpp):
+// The response envelope of the external API (proxy.hpp; man/raftescort-proxy.1, HTTP API):
 //   {"status": "OK" | "<http code>", "data": <value or null>, "message": ...}
 // with the HTTP status equal to the code ("OK" means 200).
 

@@ -1,9 +1,10 @@
 #pragma once
 
-// Reading client input at the edge (STYLE.md: parse at the edge). Each
-// reader either returns the value or answers the request with a 4xx in the
-// envelope and returns nothing, so a handler reads as a list of steps that
-// each may end the request.
+// Reading client input at the edge, so that handlers only see checked
+// values and malformed input never travels further in. Each reader either
+// returns the value or answers the request with a 4xx in the envelope and
+// returns nothing, so a handler reads as a list of steps that each may end
+// the request.
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>

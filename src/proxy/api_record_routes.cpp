@@ -1,6 +1,7 @@
 // GET /elections and /leaders: the records Redis holds. Redis is a record,
-// not the source of truth (DESIGN.md §1): while it is down these answer
-// 503, and everything else the proxy serves keeps working.
+// not the source of truth (nothing Raft decides is read back from it): while
+// it is down these answer 503, and everything else the proxy serves keeps
+// working.
 
 #include "proxy/api_context.hpp"
 #include "proxy/api_envelope.hpp"

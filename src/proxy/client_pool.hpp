@@ -5,9 +5,10 @@
 // httplib::Client is not thread-safe, so a request thread leases one client
 // for one request and gives it back; idle clients stay connected (bounded per
 // node) so a forwarded move costs no TCP handshake. Every client sets
-// TCP_NODELAY (NOTES.md: without it a small POST waits ~40 ms on the delayed
-// ACK). shutdown() cancels the requests in flight, so a stopping proxy does
-// not wait for a node that takes its time to commit.
+// TCP_NODELAY: without it a small POST waits ~40 ms for the peer's delayed
+// ACK (Nagle's algorithm holds the body back). shutdown() cancels the
+// requests in flight, so a stopping proxy does not wait for a node that takes
+// its time to commit.
 
 #include <raftescort/transport/tls.hpp>
 

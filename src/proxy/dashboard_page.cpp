@@ -1,8 +1,44 @@
-// The dashboard page, put together once from its parts: the markup below,
-// the style sheet (dashboard_style.cpp) and the script, in three parts that
-// share one scope (dashboard_script_state.cpp: data and live updates;
-// dashboard_script_map.cpp: the convoy map and the node table;
-// dashboard_script_history.cpp: the election timeline and the event log).
+// The dashboard page, put together once from its files in src/proxy/dashboard,
+// which the build compiles in (cmake/embed_files.cmake). index.html is the
+// markup; each of its lines `/* @embed NAME */` stands for the file NAME:
+//
+//   style.css   The style sheet. Laid out for a 1280x800 window: a header
+//               bar, then the map and the node table on the left, the
+//               election timeline and the event log on the right. System
+//               fonts only: the page loads nothing from outside the proxy.
+//   state.js    Helpers, the page's state, loading it from the proxy's API
+//               and following GET /events. Everything read from the proxy
+//               may lack a field or hold null (an unreachable node has no
+//               position, Redis may be down): each value goes through
+//               numberOrNull/pointOrNull once, there, and the drawing code
+//               only sees normalized shapes.
+//   map.js      The convoy map (SVG) and the node table. The map is drawn to
+//               scale along x: the track runs from 0 to 100 with a tick every
+//               10, and the view widens to show anything outside it (the
+//               formation's rear rows sit behind the lead, the target may
+//               have been moved). Along y it is scaled on its own so the
+//               formation's rows, one unit apart, stay apart on screen; faint
+//               lines mark the integer rows. A node's SVG group is kept from
+//               one redraw to the next, so a CSS transition carries it to its
+//               new place.
+//   history.js  The election timeline and the event log. The timeline shows
+//               one entry per term, newest first: each candidacy with its
+//               outcome and every ballot (granted, or refused with the
+//               voter's reason), the winner, and how long the cluster went
+//               without a leader. Redis records when a leader was elected,
+//               but nothing records the moment a leader died, so the gap is
+//               measured from the earliest sign of the loss this page knows
+//               of: the old leader's own step-down record, or the moment the
+//               page saw it go (its node unreachable, or no longer reported
+//               as leader); failing those, it is bounded by the old leader's
+//               last record before the election. Beside it, the election's
+//               own length, from the first campaign since the old leader was
+//               elected. The proxy replays only its latest records to a new
+//               page, so older terms may show none of these.
+//
+// The three scripts run in one function scope that index.html opens and that
+// ends with start(); scripts/lint-js lints them that way. Their notes live
+// here, not in the files, because the files go to every browser as they are.
 //
 // Test hooks, which tests/browser/dashboard_test.sh reads from a dumped DOM:
 //   <html data-leader="ID">      the current leader's id ("" while none)
@@ -22,115 +58,62 @@
 
 #include "proxy/dashboard_page.hpp"
 
+#include "raftescort/util/assert.hpp"
+
 #include <string>
+
+namespace raftescort::embedded {
+
+// Generated from src/proxy/dashboard by cmake/embed_files.cmake.
+std::string_view index_html();
+std::string_view style_css();
+std::string_view state_js();
+std::string_view map_js();
+std::string_view history_js();
+
+} // namespace raftescort::embedded
 
 namespace raftescort::proxy {
 
-namespace dashboard {
-
-std::string_view style_sheet();
-std::string_view script_state();
-std::string_view script_map();
-std::string_view script_history();
-
 namespace {
 
-constexpr std::string_view k_head = R"HTML(<!doctype html>
-<html lang="en" data-leader="" data-term="" data-nodes="0">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>raftescort dashboard</title>
-<style>)HTML";
-
-constexpr std::string_view k_body = R"HTML(</style>
-</head>
-<body>
-<header>
-  <h1>raftescort<small id="cluster">…</small></h1>
-  <div class="item">
-    <span class="label">Leader</span><span class="value" id="leader">…</span>
-  </div>
-  <div class="item"><span class="label">Term</span><span class="value" id="term">…</span></div>
-  <div class="item"><span class="label">Redis</span><span class="value" id="redis">…</span></div>
-  <div class="item mission">
-    <span class="label">Mission</span><span class="value" id="mission">…</span>
-    <div class="bar"><div id="mission-bar"></div></div>
-  </div>
-  <div class="item">
-    <span class="label">Updates</span><span class="value" id="connection">…</span>
-  </div>
-</header>
-<main>
-  <div class="column">
-    <section class="card" id="map-card">
-      <h2>Convoy <span class="note" id="map-note"></span></h2>
-      <svg id="map" role="img" aria-label="convoy map" preserveAspectRatio="xMinYMin meet"></svg>
-    </section>
-    <section class="card" id="table-card">
-      <h2>Nodes <span class="note" id="table-note"></span></h2>
-      <div class="body">
-        <table>
-          <thead><tr>
-            <th class="num">id</th><th>address</th><th>role</th><th class="num">term</th>
-            <th class="num">commit</th><th class="num">applied</th><th class="num">lag</th>
-            <th class="num">last contact</th><th>position</th>
-          </tr></thead>
-          <tbody id="nodes"></tbody>
-        </table>
-      </div>
-    </section>
-  </div>
-  <div class="column">
-    <section class="card" id="timeline-card">
-      <h2>Elections <span class="note" id="timeline-note"></span></h2>
-      <div id="timeline-banner"></div>
-      <div class="body" id="timeline"><div class="empty">Loading…</div></div>
-    </section>
-    <section class="card" id="log-card">
-      <h2>Events
-        <label class="toggle note"><input type="checkbox" id="show-steps"> show steps
-          <span id="steps-hidden"></span></label>
-      </h2>
-      <div class="body" id="log"><div class="empty">Waiting for events…</div></div>
-    </section>
-  </div>
-</main>
-<script>
-(function () {
-'use strict';
-)HTML";
-
-constexpr std::string_view k_tail = R"HTML(
-start();
-})();
-</script>
-</body>
-</html>
-)HTML";
+struct EmbeddedFile {
+    std::string_view marker; ///< The whole line in index.html that the file replaces.
+    std::string_view text;
+};
 
 std::string assemble_page()
 {
-    std::string page;
-    page.append(k_head);
-    page.append(style_sheet());
-    page.append(k_body);
-    page.append(script_state());
-    page.append(script_map());
-    page.append(script_history());
-    page.append(k_tail);
+    const EmbeddedFile files[] = {
+        {"/* @embed style.css */\n", embedded::style_css()},
+        {"/* @embed state.js */\n", embedded::state_js()},
+        {"/* @embed map.js */\n", embedded::map_js()},
+        {"/* @embed history.js */\n", embedded::history_js()},
+    };
+    std::string page(embedded::index_html());
+    RE_ASSERT(!page.empty());
+    for (const EmbeddedFile& file : files) {
+        // Each file ends its last line, which then stands where the marker's did.
+        RE_ASSERT(!file.text.empty());
+        RE_ASSERT(file.text.back() == '\n');
+        // index.html names each file once, at the start of a line.
+        const std::size_t at = page.find(file.marker);
+        RE_ASSERT(at != std::string::npos);
+        RE_ASSERT(at == 0 || page[at - 1] == '\n');
+        page.replace(at, file.marker.size(), file.text);
+    }
+    // No marker is left: none for a file missing from the list, none twice.
+    RE_ASSERT(page.find("/* @embed ") == std::string::npos);
     return page;
 }
 
 } // namespace
 
-} // namespace dashboard
-
 std::string_view dashboard_page()
 {
     // Built on first use; a function-local static is initialized once, even
     // when several server threads ask at the same time.
-    static const std::string page = dashboard::assemble_page();
+    static const std::string page = assemble_page();
     return page;
 }
 

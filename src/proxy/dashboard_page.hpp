@@ -1,7 +1,8 @@
 #pragma once
 
 // The live dashboard: one self-contained HTML page (inline CSS and JS, SVG
-// drawing, no build step, no CDN), served by the proxy at GET /. It reads
+// drawing, no CDN), served by the proxy at GET /. Its files live in
+// src/proxy/dashboard and are compiled into the binary. It reads
 // GET /nodes, /elections, /leaders, /mission once and then follows
 // GET /events (server-sent events) without reloading. See proxy.hpp.
 

@@ -74,8 +74,9 @@ struct NodeView {
 /// a "role" string; every other field is optional, defaulting to empty/0.
 util::Result<NodeView> parse_node_status(const nlohmann::json& body);
 
-/// The role names of DESIGN.md §5 for a node's role (pre_candidate is a
-/// candidate to the outside).
+/// The role name the external API shows for a node's role (leader, follower,
+/// candidate, learner; man/raftescort-proxy.1, GET /nodes): a pre_candidate
+/// is a candidate to the outside.
 std::string normalize_role(const std::string& role);
 
 /// A consistent copy of the whole view.

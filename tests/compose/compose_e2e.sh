@@ -72,6 +72,26 @@ first_leader_ms=$(($(now_ms) - started))
 check "a leader is elected and 5 nodes are reachable, ${first_leader_ms} ms after up" true
 check "the network is named raft-network" docker network inspect raft-network
 
+step "Redis's password is a secret"
+# No process of any container has it on its command line (ps shows argv to
+# everyone); Redis refuses a client without it; every service reads one file.
+password_on_no_argv() {
+    local container argv
+    for container in $(dc ps -q); do
+        argv=$(docker exec "$container" sh -c 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\0" " "')
+        if grep -qF -- "$redis_password" <<<"$argv"; then
+            return 1
+        fi
+    done
+}
+redis_refuses_anonymous() {
+    dc exec -T redis redis-cli ping 2>&1 | grep -q NOAUTH
+}
+redis_password=$(dc exec -T redis head -n 1 /run/raftescort-secrets/redis-password)
+check "Redis made a password of 64 hex digits" grep -qE '^[0-9a-f]{64}$' <<<"$redis_password"
+check "no process in any container has the password on its command line" password_on_no_argv
+check "Redis refuses a client without the password" redis_refuses_anonymous
+
 step "the mission progresses"
 x0=$(lead_x)
 sleep 2

@@ -118,17 +118,18 @@ public:
 
     explicit FakeNode(std::uint64_t id) : m_id(id)
     {
-        // One thread per keep-alive connection (NOTES.md): the proxy keeps
-        // several open to a node, as it does to a real one.
+        // Enough threads for every keep-alive connection: httplib serves a
+        // kept-alive connection on one pool thread until it closes, and the
+        // proxy keeps several open to a node, as it does to a real one.
         m_server.new_task_queue = [this] { return new CountingPool(48, m_connections); };
         m_server.set_tcp_nodelay(true);
         m_server.set_keep_alive_timeout(1);
-        m_server.Get("/status", [this](const httplib::Request& request,
-                                       httplib::Response& response) {
-            std::lock_guard lock(m_mutex);
-            m_status_token = request.get_header_value("X-Raftescort-Token");
-            response.set_content(m_status.dump(), "application/json");
-        });
+        m_server.Get("/status",
+                     [this](const httplib::Request& request, httplib::Response& response) {
+                         std::lock_guard lock(m_mutex);
+                         m_status_token = request.get_header_value("X-Raftescort-Token");
+                         response.set_content(m_status.dump(), "application/json");
+                     });
         m_server.Get("/logs", [this](const httplib::Request&, httplib::Response& response) {
             json entries = json::array(
                 {json{{"index", 1}, {"term", 1}, {"type", "normal"}, {"command", "move 1 0"}}});

@@ -98,6 +98,16 @@ TEST_CASE("proxy: every answer is the envelope and bad input is a 4xx", "[proxy]
         Reply page = harness.get("/", {{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}});
         CHECK(page.status == 200);
         CHECK(page.content_type.find("text/html") == 0);
+        // Every file of src/proxy/dashboard is compiled in where index.html
+        // names it: its style, its three scripts, and no marker left over.
+        CHECK_THAT(page.body, Catch::Contains("<title>raftescort dashboard</title>"));
+        CHECK_THAT(page.body, Catch::Contains("--leader: #d89614"));
+        CHECK_THAT(page.body, Catch::Contains("function byId"));
+        CHECK_THAT(page.body, Catch::Contains("function svgElement"));
+        CHECK_THAT(page.body, Catch::Contains("function queueTimelineRender"));
+        CHECK_THAT(page.body, Catch::Contains("start();"));
+        CHECK_THAT(page.body, !Catch::Contains("@embed"));
+        CHECK(page.body.size() > 40000);
         // curl and most libraries accept anything: the original answered
         // them with a redirect to /status.
         for (const char* accept : {"*/*", ""}) {

@@ -1,21 +1,3 @@
-// The dashboard script, part 1 of 3: helpers, the page's state, loading it
-// from the proxy's API and following GET /events. The three parts run in one
-// function scope that dashboard_page.cpp opens and that ends with start().
-//
-// Everything read from the proxy may lack a field or hold null (an unreachable
-// node has no position, Redis may be down): each value goes through
-// numberOrNull/pointOrNull once, here, and the drawing code only sees the
-// normalized shapes below.
-
-#include <string_view>
-
-namespace raftescort::proxy::dashboard {
-
-std::string_view script_state();
-
-std::string_view script_state()
-{
-    return R"JS(
 // ---- Helpers ----------------------------------------------------------------
 
 var root = document.documentElement;
@@ -537,7 +519,3 @@ function start() {
     setInterval(poll, k_poll_interval_ms);
     setInterval(scheduleHistoryRefresh, k_history_interval_ms);
 }
-)JS";
-}
-
-} // namespace raftescort::proxy::dashboard

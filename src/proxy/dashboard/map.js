@@ -1,21 +1,3 @@
-// The dashboard script, part 2 of 3: the convoy map (SVG) and the node table.
-//
-// The map is drawn to scale along x: the track runs from 0 to 100 with a tick
-// every 10, and the view widens to show anything outside it (the formation's
-// rear rows sit behind the lead, the target may have been moved). Along y it
-// is scaled on its own so the formation's rows, one unit apart, stay apart on
-// screen; faint lines mark the integer rows. A node's SVG group is kept from
-// one redraw to the next, so a CSS transition carries it to its new place.
-
-#include <string_view>
-
-namespace raftescort::proxy::dashboard {
-
-std::string_view script_map();
-
-std::string_view script_map()
-{
-    return R"JS(
 // ---- The convoy map ---------------------------------------------------------
 
 var SVG_NS = 'http://www.w3.org/2000/svg';
@@ -266,7 +248,3 @@ function renderTable() {
     });
     byId('table-note').textContent = state.nodes.length + ' nodes · ' + reachable + ' reachable';
 }
-)JS";
-}
-
-} // namespace raftescort::proxy::dashboard

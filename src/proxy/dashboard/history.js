@@ -1,26 +1,3 @@
-// The dashboard script, part 3 of 3: the election timeline and the event log.
-//
-// The timeline shows one entry per term, newest first: each candidacy with
-// its outcome and every ballot (granted, or refused with the voter's reason),
-// the winner, and how long the cluster went without a leader. Redis records
-// when a leader was elected, but nothing records the moment a leader died, so
-// the gap is measured from the earliest sign of the loss this page knows of:
-// the old leader's own step-down record, or the moment the page saw it go
-// (its node unreachable, or no longer reported as leader); failing those, it
-// is bounded by the old leader's last record before the election. Beside it,
-// the election's own length, from the first campaign since the old leader was
-// elected. The proxy replays only its latest records to a new page, so older
-// terms may show none of these.
-
-#include <string_view>
-
-namespace raftescort::proxy::dashboard {
-
-std::string_view script_history();
-
-std::string_view script_history()
-{
-    return R"JS(
 // ---- The election timeline --------------------------------------------------
 
 var k_terms_shown_max = 40;
@@ -320,7 +297,3 @@ function renderLog() {
     }
     byId('steps-hidden').textContent = hidden > 0 ? '(' + hidden + ' hidden)' : '';
 }
-)JS";
-}
-
-} // namespace raftescort::proxy::dashboard
