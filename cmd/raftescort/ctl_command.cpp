@@ -1,15 +1,25 @@
 #include "ctl_command.hpp"
 
-#include "ctl_client.hpp"
-#include "ctl_commands.hpp"
+#include "exit_error.hpp"
 #include "secret_options.hpp"
 #include "validators.hpp"
 
 #include <raftescort/util/assert.hpp>
 
+#include <iostream>
 #include <memory>
 
+#ifndef RAFTESCORT_VERSION
+#define RAFTESCORT_VERSION "0.1.0"
+#endif
+
 namespace raftescort::cmd {
+
+using ctl::CtlAction;
+
+// main() maps the library's failures through these; they must agree.
+static_assert(ctl::k_ctl_exit_failure == k_exit_failure);
+static_assert(ctl::k_ctl_exit_usage == k_exit_usage);
 
 namespace {
 
@@ -31,16 +41,16 @@ CLI::App* add_action(CLI::App& parent, const Options& options, const std::string
 {
     CLI::App* command = parent.add_subcommand(name, description);
     command->callback([options, action, path] {
-        options->action = action;
-        options->command = path;
+        options->settings.action = action;
+        options->settings.command = path;
     });
     return command;
 }
 
 void add_point(CLI::App& command, const Options& options, const std::string& what)
 {
-    command.add_option("X", options->x, what + " along x")->required()->type_name("INT");
-    command.add_option("Y", options->y, what + " along y")->required()->type_name("INT");
+    command.add_option("X", options->settings.x, what + " along x")->required()->type_name("INT");
+    command.add_option("Y", options->settings.y, what + " along y")->required()->type_name("INT");
 }
 
 void setup_mission_command(CLI::App& ctl, const Options& options)
@@ -66,21 +76,22 @@ void setup_members_command(CLI::App& ctl, const Options& options)
                                "Add node ID at HOST:PORT as a learner; then start it with that "
                                "--id and --advertise",
                                CtlAction::members_add);
-    add->add_option("ID", options->member_id, "The new node's id")
+    add->add_option("ID", options->settings.member_id, "The new node's id")
         ->required()
         ->check(positive_integer_validator("node id"))
         ->type_name("ID");
-    add->add_option("HOST:PORT", options->member_address, "The address the new node serves on")
+    add->add_option("HOST:PORT", options->settings.member_address,
+                    "The address the new node serves on")
         ->required()
         ->check(host_port_validator())
         ->type_name("HOST:PORT");
     CLI::App* remove = add_action(*members, options, "remove", "members remove",
                                   "Remove node ID from the cluster", CtlAction::members_remove);
-    remove->add_option("ID", options->member_id, "The node's id")
+    remove->add_option("ID", options->settings.member_id, "The node's id")
         ->required()
         ->check(positive_integer_validator("node id"))
         ->type_name("ID");
-    remove->add_flag("--force", options->force,
+    remove->add_flag("--force", options->settings.force,
                      "Remove it even if the voters left reachable would not be a majority");
 }
 
@@ -90,25 +101,25 @@ void setup_query_commands(CLI::App& ctl, const Options& options)
                CtlAction::status);
     CLI::App* elections = add_action(ctl, options, "elections", "elections",
                                      "Show every election, or one term's", CtlAction::elections);
-    elections->add_option("--term", options->term, "Only this term")
+    elections->add_option("--term", options->settings.term, "Only this term")
         ->check(positive_integer_validator("term"))
         ->type_name("N");
     CLI::App* leaders =
         add_action(ctl, options, "leaders", "leaders",
                    "Show the leader of every term, or one term's", CtlAction::leaders);
-    leaders->add_option("--term", options->term, "Only this term")
+    leaders->add_option("--term", options->settings.term, "Only this term")
         ->check(positive_integer_validator("term"))
         ->type_name("N");
     add_action(ctl, options, "positions", "positions", "Show every node's position",
                CtlAction::positions);
     CLI::App* logs = add_action(ctl, options, "logs", "logs",
                                 "Show the replicated log of every node", CtlAction::logs);
-    logs->add_option("--node", options->node, "Only this node (its id or HOST:PORT)")
+    logs->add_option("--node", options->settings.node, "Only this node (its id or HOST:PORT)")
         ->type_name("ID|HOST:PORT");
     CLI::App* watch = add_action(
         ctl, options, "watch", "watch",
         "Show the convoy and the roles live, redrawn every 250ms (q quits)", CtlAction::watch);
-    watch->add_option("--count", options->count, "Stop after N frames (default: no limit)")
+    watch->add_option("--count", options->settings.count, "Stop after N frames (default: no limit)")
         ->check(positive_integer_validator("frame count"))
         ->type_name("N");
 }
@@ -125,23 +136,23 @@ void setup_ctl_command(CLI::App& app)
     ctl->fallthrough();
     ctl->footer(k_ctl_footer);
 
-    ctl->add_option("--proxy", options->proxy_url, "Proxy URL")
+    ctl->add_option("--proxy", options->settings.proxy_url, "Proxy URL")
         ->check(url_validator("http", "https"))
         ->envname("RAFTESCORT_PROXY")
         ->type_name("URL")
-        ->default_str(options->proxy_url);
+        ->default_str(options->settings.proxy_url);
     ctl->add_option("--admin-token-file", options->admin_token_file,
                     "File whose first line is the admin token, sent as 'Authorization: Bearer' "
                     "(else RAFTESCORT_ADMIN_TOKEN, RAFTESCORT_ADMIN_TOKEN_FILE, then "
                     "${XDG_CONFIG_HOME:-~/.config}/raftescort/admin-token); never a token on "
                     "the command line")
         ->type_name("FILE");
-    ctl->add_option("--tls-ca", options->tls_ca_file,
+    ctl->add_option("--tls-ca", options->settings.tls_ca_file,
                     "With an https --proxy: the cluster's CA, which signed the proxy's "
                     "certificate (default: the system's CAs)")
         ->envname("RAFTESCORT_TLS_CA")
         ->type_name("FILE");
-    ctl->add_flag("--json", options->json,
+    ctl->add_flag("--json", options->settings.json,
                   "Print one JSON document (the answer's data) instead of tables");
 
     CLI::App* move =
@@ -154,7 +165,7 @@ void setup_ctl_command(CLI::App& app)
     CLI::App* transfer = add_action(*ctl, options, "transfer-leader", "transfer-leader",
                                     "Hand leadership to node ID, or to the most caught-up voter",
                                     CtlAction::transfer_leader);
-    transfer->add_option("--to", options->transfer_to, "The node to hand leadership to")
+    transfer->add_option("--to", options->settings.transfer_to, "The node to hand leadership to")
         ->check(positive_integer_validator("node id"))
         ->type_name("ID");
 
@@ -163,30 +174,22 @@ void setup_ctl_command(CLI::App& app)
 
 void run_ctl(const CtlOptions& options)
 {
-    // require_subcommand(1) on ctl, mission and members guarantees a leaf ran.
-    RE_ASSERT(options.action != CtlAction::none);
-    RE_ASSERT(!options.command.empty());
-    const std::string admin_token = resolve_ctl_admin_token(options.admin_token_file);
-    CtlClient client(options.proxy_url, "ctl " + options.command, admin_token, options.tls_ca_file);
-    CtlContext context{options, client};
-    switch (options.action) {
-    case CtlAction::none: break;
-    case CtlAction::move: run_ctl_move(context); return;
-    case CtlAction::status: run_ctl_status(context); return;
-    case CtlAction::elections: run_ctl_elections(context); return;
-    case CtlAction::leaders: run_ctl_leaders(context); return;
-    case CtlAction::positions: run_ctl_positions(context); return;
-    case CtlAction::logs: run_ctl_logs(context); return;
-    case CtlAction::watch: run_ctl_watch(context); return;
-    case CtlAction::mission_show: run_ctl_mission_show(context); return;
-    case CtlAction::mission_start:
-    case CtlAction::mission_pause:
-    case CtlAction::mission_set: run_ctl_mission(context); return;
-    case CtlAction::members_add: run_ctl_members_add(context); return;
-    case CtlAction::members_remove: run_ctl_members_remove(context); return;
-    case CtlAction::transfer_leader: run_ctl_transfer_leader(context); return;
+    ctl::CtlSettings settings = options.settings;
+    // The token is resolved before any request, so an unreadable token
+    // file is a usage error even when the proxy is down.
+    settings.admin_token = resolve_ctl_admin_token(options.admin_token_file);
+    settings.version = RAFTESCORT_VERSION;
+    const util::Status status = ctl::run_ctl(settings, std::cout);
+    if (status.ok()) {
+        return;
     }
-    RE_ASSERT(false);
+    // A --proxy or --tls-ca that cannot be used is a usage error like any
+    // other bad option; its message starts with the option's name.
+    if (status.error().code == util::ErrorCode::invalid_argument) {
+        throw CLI::ValidationError(status.error().message);
+    }
+    throw ExitError(ctl::ctl_exit_status(status.error()), "ctl " + settings.command,
+                    status.error().message);
 }
 
 } // namespace raftescort::cmd

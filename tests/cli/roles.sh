@@ -299,9 +299,12 @@ if command -v groff >/dev/null && [ -f "$architecture" ]; then
     fi
 fi
 missing=""
+# Read into a file first: `sed | grep -q` under pipefail fails whenever grep
+# stops reading early and sed dies of SIGPIPE.
+sed 's/\\-/-/g' "$architecture" >"$work/architecture.txt" 2>/dev/null || true
 for key in $( (grep -rhoE 'key\("[a-z_-]+:?' "$root/src/registry/redis" | cut -c6-
     grep -rhoE 'm_prefix \+ "[a-z_-]+:' "$root/src/registry/redis" | sed 's/.*"//') | sort -u); do
-    sed 's/\\-/-/g' "$architecture" 2>/dev/null | grep -qE "CLUSTER :$key( |\$)" || missing+=" $key"
+    grep -qE "CLUSTER :$key( |\$)" "$work/architecture.txt" || missing+=" $key"
 done
 if [ -z "$missing" ]; then
     pass "raftescort-architecture.7 lists every Redis key the registry writes"

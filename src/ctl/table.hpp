@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-namespace raftescort::cmd {
+namespace raftescort::ctl {
 
 /// A header row and rows of cells. Each column is as wide as its widest
 /// cell; columns are separated by two spaces; no line has trailing spaces.
-class CtlTable {
+class Table {
 public:
-    explicit CtlTable(std::vector<std::string> header);
+    explicit Table(std::vector<std::string> header);
 
     /// Adds a row with exactly one cell per header column.
     void add_row(std::vector<std::string> cells);
@@ -30,4 +30,4 @@ private:
     std::vector<std::vector<std::string>> m_rows;
 };
 
-} // namespace raftescort::cmd
+} // namespace raftescort::ctl

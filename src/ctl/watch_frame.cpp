@@ -1,7 +1,7 @@
-#include "ctl_watch_frame.hpp"
+#include "ctl/watch_frame.hpp"
 
-#include "ctl_commands.hpp"
-#include "ctl_format.hpp"
+#include "ctl/format.hpp"
+#include "ctl/views.hpp"
 
 #include <raftescort/util/assert.hpp>
 
@@ -10,7 +10,7 @@
 #include <functional>
 #include <map>
 
-namespace raftescort::cmd {
+namespace raftescort::ctl {
 
 namespace {
 
@@ -181,4 +181,4 @@ std::vector<std::string> render_watch_frame(const WatchSnapshot& snapshot,
     return lines;
 }
 
-} // namespace raftescort::cmd
+} // namespace raftescort::ctl

@@ -1,11 +1,11 @@
-#include "ctl_table.hpp"
+#include "ctl/table.hpp"
 
 #include <raftescort/util/assert.hpp>
 
 #include <algorithm>
 #include <utility>
 
-namespace raftescort::cmd {
+namespace raftescort::ctl {
 
 namespace {
 
@@ -34,18 +34,18 @@ std::string render_row(const std::vector<std::string>& cells,
 
 } // namespace
 
-CtlTable::CtlTable(std::vector<std::string> header) : m_header(std::move(header))
+Table::Table(std::vector<std::string> header) : m_header(std::move(header))
 {
     RE_ASSERT(!m_header.empty());
 }
 
-void CtlTable::add_row(std::vector<std::string> cells)
+void Table::add_row(std::vector<std::string> cells)
 {
     RE_ASSERT(cells.size() == m_header.size());
     m_rows.push_back(std::move(cells));
 }
 
-std::vector<std::string> CtlTable::lines() const
+std::vector<std::string> Table::lines() const
 {
     std::vector<std::size_t> widths;
     for (const std::string& title : m_header) {
@@ -66,11 +66,11 @@ std::vector<std::string> CtlTable::lines() const
     return lines;
 }
 
-void CtlTable::print(std::ostream& out, const std::string& indent) const
+void Table::print(std::ostream& out, const std::string& indent) const
 {
     for (const std::string& line : lines()) {
         out << indent << line << '\n';
     }
 }
 
-} // namespace raftescort::cmd
+} // namespace raftescort::ctl

@@ -11,16 +11,16 @@
 #include <chrono>
 #include <cstddef>
 
-namespace raftescort::cmd {
+namespace raftescort::ctl {
 
-class CtlTerminal {
+class Terminal {
 public:
     /// Takes over the terminal when stdout is one and `allowed`; reads keys
     /// only when stdin is one too. Otherwise changes nothing.
-    explicit CtlTerminal(bool allowed);
-    ~CtlTerminal();
-    CtlTerminal(const CtlTerminal&) = delete;
-    CtlTerminal& operator=(const CtlTerminal&) = delete;
+    explicit Terminal(bool allowed);
+    ~Terminal();
+    Terminal(const Terminal&) = delete;
+    Terminal& operator=(const Terminal&) = delete;
 
     /// True when frames are redrawn in place with escape codes.
     bool interactive() const { return m_interactive; }
@@ -40,4 +40,4 @@ private:
     bool m_reading_keys = false;
 };
 
-} // namespace raftescort::cmd
+} // namespace raftescort::ctl

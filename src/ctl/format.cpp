@@ -1,4 +1,4 @@
-#include "ctl_format.hpp"
+#include "ctl/format.hpp"
 
 #include <raftescort/util/assert.hpp>
 
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
-namespace raftescort::cmd {
+namespace raftescort::ctl {
 
 namespace {
 
@@ -41,11 +41,11 @@ bool is_digits(const std::string& text)
 std::string value_text(const json& value)
 {
     if (value.is_null()) {
-        return k_ctl_no_value;
+        return k_no_value;
     }
     if (value.is_string()) {
         const std::string text = printable(value.get<std::string>());
-        return text.empty() ? k_ctl_no_value : text;
+        return text.empty() ? k_no_value : text;
     }
     if (value.is_boolean()) {
         return value.get<bool>() ? "yes" : "no";
@@ -75,7 +75,7 @@ std::string field_text(const json& object, const char* key)
 std::string duration_ms_text(const json& value)
 {
     if (!value.is_number()) {
-        return k_ctl_no_value;
+        return k_no_value;
     }
     const auto ms = value.get<std::int64_t>();
     if (ms < k_ms_per_second) {
@@ -89,13 +89,13 @@ std::string duration_ms_text(const json& value)
 std::string timestamp_ms_text(const json& value)
 {
     if (!value.is_number_integer()) {
-        return k_ctl_no_value;
+        return k_no_value;
     }
     const auto ms = value.get<std::int64_t>();
     const std::time_t seconds = static_cast<std::time_t>(ms / k_ms_per_second);
     std::tm local{};
     if (ms < 0 || ::localtime_r(&seconds, &local) == nullptr) {
-        return k_ctl_no_value;
+        return k_no_value;
     }
     char text[48];
     const std::size_t length = std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &local);
@@ -122,7 +122,7 @@ std::string commit_text(const json& answer)
 std::string mission_text(const json& mission, const json& lead)
 {
     if (!mission.is_object()) {
-        return k_ctl_no_value;
+        return k_no_value;
     }
     std::string text;
     const json& running = field(mission, "running");
@@ -170,4 +170,4 @@ const json& as_list(const json& value)
 
 void print_json(std::ostream& out, const json& document) { out << document.dump(2) << '\n'; }
 
-} // namespace raftescort::cmd
+} // namespace raftescort::ctl

@@ -3,19 +3,19 @@
 // frame is printed after the last, without escape codes, so that tests and
 // scripts can read it; with --json each frame is one line of JSON.
 
-#include "ctl_commands.hpp"
-#include "ctl_format.hpp"
-#include "ctl_terminal.hpp"
-#include "ctl_watch_frame.hpp"
-#include "exit_error.hpp"
+#include "ctl/commands.hpp"
+#include "ctl/format.hpp"
+#include "ctl/terminal.hpp"
+#include "ctl/watch_frame.hpp"
 
 #include <raftescort/util/assert.hpp>
 
 #include <algorithm>
 #include <ctime>
 #include <iostream>
+#include <utility>
 
-namespace raftescort::cmd {
+namespace raftescort::ctl {
 
 namespace {
 
@@ -33,7 +33,7 @@ constexpr const char* k_clear_screen_end = "\x1b[J";
 
 // Fetches what a frame shows; a failed request leaves its part null and
 // says why, and the next frame tries again.
-WatchSnapshot fetch_snapshot(CtlClient& client)
+WatchSnapshot fetch_snapshot(ProxyClient& client)
 {
     WatchSnapshot snapshot;
     struct Part {
@@ -63,7 +63,7 @@ std::string clock_text()
     return text;
 }
 
-std::size_t track_columns(const CtlTerminal& terminal)
+std::size_t track_columns(const Terminal& terminal)
 {
     if (!terminal.interactive() || terminal.columns() == 0) {
         return k_watch_track_columns_max;
@@ -77,7 +77,7 @@ std::size_t track_columns(const CtlTerminal& terminal)
 // Redraws in place: home, each line cleared to its end, the rest cleared.
 // Lines without escape codes are cut to the width, so none wraps and
 // scrolls the frame.
-void draw_in_place(const std::vector<std::string>& lines, std::size_t columns)
+void draw_in_place(std::ostream& out, const std::vector<std::string>& lines, std::size_t columns)
 {
     std::string frame = k_cursor_home;
     for (const std::string& line : lines) {
@@ -88,18 +88,18 @@ void draw_in_place(const std::vector<std::string>& lines, std::size_t columns)
         frame += "\r\n";
     }
     frame += k_clear_screen_end;
-    std::cout << frame << std::flush;
+    out << frame << std::flush;
 }
 
-void print_frame(CtlContext& context, const WatchSnapshot& snapshot, const CtlTerminal& terminal)
+void print_frame(CommandContext& context, const WatchSnapshot& snapshot, const Terminal& terminal)
 {
-    if (context.options.json) {
+    if (context.settings.json) {
         json frame{
             {"status", snapshot.status}, {"nodes", snapshot.nodes}, {"mission", snapshot.mission}};
         if (!snapshot.error.empty()) {
             frame["error"] = snapshot.error;
         }
-        std::cout << frame.dump() << '\n' << std::flush;
+        context.out << frame.dump() << '\n' << std::flush;
         return;
     }
     WatchFrameStyle style;
@@ -110,29 +110,31 @@ void print_frame(CtlContext& context, const WatchSnapshot& snapshot, const CtlTe
     style.clock = clock_text();
     const std::vector<std::string> lines = render_watch_frame(snapshot, style);
     if (terminal.interactive()) {
-        draw_in_place(lines, terminal.columns());
+        draw_in_place(context.out, lines, terminal.columns());
         return;
     }
     for (const std::string& line : lines) {
-        std::cout << line << '\n';
+        context.out << line << '\n';
     }
-    std::cout << '\n' << std::flush;
+    context.out << '\n' << std::flush;
 }
 
 } // namespace
 
-void run_ctl_watch(CtlContext& context)
+util::Status run_watch(CommandContext& context)
 {
     context.client.set_read_timeout(k_watch_read_timeout);
-    const std::uint64_t count = context.options.count;
+    const std::uint64_t count = context.settings.count;
     std::string last_error;
     {
         // JSON lines are for programs: never take over the terminal for them.
-        CtlTerminal terminal(!context.options.json);
+        // The terminal is stdout's, so frames written elsewhere (a test's
+        // stream) never take it over either.
+        Terminal terminal(!context.settings.json && &context.out == &std::cout);
         for (std::uint64_t frames = 1;; ++frames) {
             const auto started = std::chrono::steady_clock::now();
             const WatchSnapshot snapshot = fetch_snapshot(context.client);
-            if (CtlTerminal::stop_requested()) {
+            if (Terminal::stop_requested()) {
                 break;
             }
             print_frame(context, snapshot, terminal);
@@ -150,9 +152,12 @@ void run_ctl_watch(CtlContext& context)
     }
     // A bounded watch reports a proxy it could not read, as every other
     // command does; quitting a live view is always a success.
+    // Whatever the last request's failure was (a 4xx too), the view could
+    // not be drawn: a failure, not a refusal.
     if (count != 0 && !last_error.empty()) {
-        throw ExitError(k_exit_failure, context.client.command(), last_error);
+        return util::make_error(util::ErrorCode::unavailable, last_error);
     }
+    return util::Ok{};
 }
 
-} // namespace raftescort::cmd
+} // namespace raftescort::ctl

@@ -1,21 +1,14 @@
-#include "ctl_client.hpp"
-
-#include "exit_error.hpp"
+#include "ctl/client.hpp"
 
 #include <raftescort/util/assert.hpp>
 
-#include <CLI/CLI.hpp>
 #include <httplib.h>
 
 #include <algorithm>
 #include <thread>
 #include <utility>
 
-#ifndef RAFTESCORT_VERSION
-#define RAFTESCORT_VERSION "0.1.0"
-#endif
-
-namespace raftescort::cmd {
+namespace raftescort::ctl {
 
 namespace {
 
@@ -27,11 +20,13 @@ constexpr std::size_t k_reason_chars_max = 400;
 
 constexpr int k_http_service_unavailable = 503;
 
-/// The proxy URL split into what httplib connects to and the path prefix.
-struct ProxyUrl {
-    std::string scheme_host_port;
-    std::string path_prefix;
-};
+constexpr const char* k_expected_url = "; give http://HOST[:PORT][/PREFIX]";
+
+util::Error option_error(const std::string& option, const std::string& message)
+{
+    // The command line reports it as a usage error of that option.
+    return util::make_error(ErrorCode::invalid_argument, option + ": " + message);
+}
 
 // Returns an empty string if `authority` is HOST or HOST:PORT, else why not.
 std::string check_authority(const std::string& authority)
@@ -52,31 +47,6 @@ std::string check_authority(const std::string& authority)
         return "'" + port + "' is not a port number (1-65535)";
     }
     return "";
-}
-
-ProxyUrl split_proxy_url(const std::string& url)
-{
-    const std::size_t separator = url.find("://");
-    // url_validator() accepted only http:// and https:// URLs with a host part.
-    RE_ASSERT(separator != std::string::npos);
-    const std::string expected = "; give http://HOST[:PORT][/PREFIX]";
-    if (url.find_first_of("?#") != std::string::npos) {
-        throw CLI::ValidationError("--proxy", "'" + url + "' has a query or fragment" + expected);
-    }
-    const std::size_t path = url.find('/', separator + 3);
-    const std::string why = check_authority(url.substr(separator + 3, path - separator - 3));
-    if (!why.empty()) {
-        throw CLI::ValidationError("--proxy", "'" + url + "': " + why + expected);
-    }
-    ProxyUrl split;
-    split.scheme_host_port = url.substr(0, path);
-    if (path != std::string::npos) {
-        split.path_prefix = url.substr(path);
-        while (!split.path_prefix.empty() && split.path_prefix.back() == '/') {
-            split.path_prefix.pop_back();
-        }
-    }
-    return split;
 }
 
 // Proxy messages come from the network: make them one printable line.
@@ -153,44 +123,80 @@ util::Result<json> decode_answer(const httplib::Result& result, const std::strin
 
 } // namespace
 
-CtlClient::CtlClient(const std::string& proxy_url, std::string command,
-                     const std::string& admin_token, const std::string& tls_ca_file)
-    : m_proxy_url(proxy_url), m_command(std::move(command))
+util::Result<ProxyUrl> split_proxy_url(const std::string& url)
 {
-    RE_ASSERT(!m_command.empty());
-    ProxyUrl split = split_proxy_url(proxy_url);
-    m_path_prefix = split.path_prefix;
-    m_http = std::make_unique<httplib::Client>(split.scheme_host_port);
-    if (!m_http->is_valid()) {
-        throw CLI::ValidationError("--proxy", "'" + proxy_url + "' is not http[s]://HOST[:PORT]");
+    const std::size_t separator = url.find("://");
+    const std::string scheme = url.substr(0, separator);
+    // The command line's validator lets only these through; a library
+    // caller gets the same refusal.
+    if (separator == std::string::npos || (scheme != "http" && scheme != "https")) {
+        return option_error("--proxy",
+                            "'" + url + "' is not an http or https URL" + k_expected_url);
     }
-    if (!tls_ca_file.empty() && m_http->ssl_context() != nullptr) {
-        // The cluster's own CA: its signature is what is trusted, as between
-        // the members (the proxy's certificate need not name the host).
-        m_http->enable_server_certificate_verification(false);
-        if (SSL_CTX_load_verify_locations(m_http->ssl_context(), tls_ca_file.c_str(), nullptr)
-            != 1) {
-            throw CLI::ValidationError("--tls-ca",
-                                       "'" + tls_ca_file + "' cannot be read as a PEM certificate");
+    if (url.find_first_of("?#") != std::string::npos) {
+        return option_error("--proxy", "'" + url + "' has a query or fragment" + k_expected_url);
+    }
+    const std::size_t path = url.find('/', separator + 3);
+    const std::string why = check_authority(url.substr(separator + 3, path - separator - 3));
+    if (!why.empty()) {
+        return option_error("--proxy", "'" + url + "': " + why + k_expected_url);
+    }
+    ProxyUrl split;
+    split.scheme_host_port = url.substr(0, path);
+    if (path != std::string::npos) {
+        split.path_prefix = url.substr(path);
+        while (!split.path_prefix.empty() && split.path_prefix.back() == '/') {
+            split.path_prefix.pop_back();
         }
-        SSL_CTX_set_verify(m_http->ssl_context(), SSL_VERIFY_PEER, nullptr);
     }
-    m_http->set_connection_timeout(k_ctl_connect_timeout);
-    m_http->set_read_timeout(k_ctl_read_timeout);
-    m_http->set_write_timeout(k_ctl_read_timeout);
-    m_http->set_tcp_nodelay(true);
-    m_http->set_keep_alive(true);
-    httplib::Headers headers{{"Accept", "application/json"},
-                             {"User-Agent", "raftescort-ctl/" RAFTESCORT_VERSION}};
-    if (!admin_token.empty()) {
-        headers.emplace("Authorization", "Bearer " + admin_token);
-    }
-    m_http->set_default_headers(std::move(headers));
+    RE_ASSERT(!split.scheme_host_port.empty());
+    return split;
 }
 
-CtlClient::~CtlClient() = default;
+util::Result<std::unique_ptr<ProxyClient>> ProxyClient::open(const ProxyClientOptions& options)
+{
+    RE_TRY(split, split_proxy_url(options.proxy_url));
+    auto http = std::make_unique<httplib::Client>(split.scheme_host_port);
+    if (!http->is_valid()) {
+        return option_error("--proxy", "'" + options.proxy_url + "' is not http[s]://HOST[:PORT]");
+    }
+    if (!options.tls_ca_file.empty() && http->ssl_context() != nullptr) {
+        // The cluster's own CA: its signature is what is trusted, as between
+        // the members (the proxy's certificate need not name the host).
+        http->enable_server_certificate_verification(false);
+        if (SSL_CTX_load_verify_locations(http->ssl_context(), options.tls_ca_file.c_str(), nullptr)
+            != 1) {
+            return option_error("--tls-ca", "'" + options.tls_ca_file
+                                                + "' cannot be read as a PEM certificate");
+        }
+        SSL_CTX_set_verify(http->ssl_context(), SSL_VERIFY_PEER, nullptr);
+    }
+    http->set_connection_timeout(k_connect_timeout);
+    http->set_read_timeout(k_read_timeout);
+    http->set_write_timeout(k_read_timeout);
+    http->set_tcp_nodelay(true);
+    http->set_keep_alive(true);
+    httplib::Headers headers{{"Accept", "application/json"},
+                             {"User-Agent", "raftescort-ctl/" + options.version}};
+    if (!options.admin_token.empty()) {
+        headers.emplace("Authorization", "Bearer " + options.admin_token);
+    }
+    http->set_default_headers(std::move(headers));
+    return std::unique_ptr<ProxyClient>(
+        new ProxyClient(options.proxy_url, std::move(split.path_prefix), std::move(http)));
+}
 
-util::Result<json> CtlClient::get(const std::string& target)
+ProxyClient::ProxyClient(std::string proxy_url, std::string path_prefix,
+                         std::unique_ptr<httplib::Client> http)
+    : m_proxy_url(std::move(proxy_url)), m_path_prefix(std::move(path_prefix)),
+      m_http(std::move(http))
+{
+    RE_ASSERT(m_http != nullptr);
+}
+
+ProxyClient::~ProxyClient() = default;
+
+util::Result<json> ProxyClient::get(const std::string& target)
 {
     RE_ASSERT(!target.empty() && target.front() == '/');
     const httplib::Result result = m_http->Get(m_path_prefix + target);
@@ -198,7 +204,7 @@ util::Result<json> CtlClient::get(const std::string& target)
     return decode_answer(result, m_proxy_url);
 }
 
-util::Result<json> CtlClient::post(const std::string& path, const json& body)
+util::Result<json> ProxyClient::post(const std::string& path, const json& body)
 {
     RE_ASSERT(!path.empty() && path.front() == '/');
     const httplib::Result result =
@@ -207,8 +213,8 @@ util::Result<json> CtlClient::post(const std::string& path, const json& body)
     return decode_answer(result, m_proxy_url);
 }
 
-util::Result<json> CtlClient::post_with_retry(const std::string& path, const json& body,
-                                              const CtlRetryPolicy& policy)
+util::Result<json> ProxyClient::post_with_retry(const std::string& path, const json& body,
+                                                const RetryPolicy& policy)
 {
     RE_ASSERT(policy.attempts_max >= 1);
     RE_ASSERT(policy.pause_first.count() > 0);
@@ -230,28 +236,10 @@ util::Result<json> CtlClient::post_with_retry(const std::string& path, const jso
     }
 }
 
-void CtlClient::set_read_timeout(std::chrono::milliseconds timeout)
+void ProxyClient::set_read_timeout(std::chrono::milliseconds timeout)
 {
     RE_ASSERT(timeout.count() > 0);
     m_http->set_read_timeout(timeout);
-}
-
-int ctl_exit_status(const util::Error& error)
-{
-    return error.code == ErrorCode::rejected ? k_ctl_exit_refused : k_exit_failure;
-}
-
-void throw_ctl_error(const CtlClient& client, const util::Error& error)
-{
-    throw ExitError(ctl_exit_status(error), client.command(), error.message);
-}
-
-json data_or_exit(const CtlClient& client, util::Result<json> answer)
-{
-    if (!answer.ok()) {
-        throw_ctl_error(client, answer.error());
-    }
-    return std::move(answer.value());
 }
 
 std::string encode_query_value(const std::string& text)
@@ -274,4 +262,4 @@ std::string encode_query_value(const std::string& text)
     return encoded;
 }
 
-} // namespace raftescort::cmd
+} // namespace raftescort::ctl

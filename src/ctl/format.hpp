@@ -6,14 +6,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
 
-namespace raftescort::cmd {
+namespace raftescort::ctl {
 
 /// What a cell holds when the value is missing or null.
-inline constexpr const char* k_ctl_no_value = "-";
+inline constexpr const char* k_no_value = "-";
 
 /// A value as one line of text: strings as they are (control characters
 /// made spaces), numbers in decimal, [x, y] for a point, "-" for null.
@@ -43,4 +44,4 @@ const nlohmann::json& as_list(const nlohmann::json& value);
 /// --json output: one document, pretty-printed, then a newline.
 void print_json(std::ostream& out, const nlohmann::json& document);
 
-} // namespace raftescort::cmd
+} // namespace raftescort::ctl

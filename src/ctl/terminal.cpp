@@ -1,4 +1,4 @@
-#include "ctl_terminal.hpp"
+#include "ctl/terminal.hpp"
 
 #include <raftescort/util/assert.hpp>
 
@@ -10,7 +10,7 @@
 #include <csignal>
 #include <cstring>
 
-namespace raftescort::cmd {
+namespace raftescort::ctl {
 
 namespace {
 
@@ -90,7 +90,7 @@ void enter_raw_mode()
 
 } // namespace
 
-CtlTerminal::CtlTerminal(bool allowed)
+Terminal::Terminal(bool allowed)
 {
     if (!allowed || ::isatty(STDOUT_FILENO) == 0) {
         return;
@@ -110,7 +110,7 @@ CtlTerminal::CtlTerminal(bool allowed)
     write_all(k_enter_sequence, sizeof(k_enter_sequence) - 1);
 }
 
-CtlTerminal::~CtlTerminal()
+Terminal::~Terminal()
 {
     if (!m_interactive) {
         return;
@@ -121,7 +121,7 @@ CtlTerminal::~CtlTerminal()
     RE_ASSERT(g_restored != 0);
 }
 
-std::size_t CtlTerminal::columns() const
+std::size_t Terminal::columns() const
 {
     winsize size{};
     if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0) {
@@ -130,9 +130,9 @@ std::size_t CtlTerminal::columns() const
     return size.ws_col;
 }
 
-bool CtlTerminal::stop_requested() { return g_stop_requested != 0; }
+bool Terminal::stop_requested() { return g_stop_requested != 0; }
 
-bool CtlTerminal::read_quit_key()
+bool Terminal::read_quit_key()
 {
     RE_ASSERT(m_reading_keys);
     char keys[32];
@@ -145,7 +145,7 @@ bool CtlTerminal::read_quit_key()
     return false;
 }
 
-bool CtlTerminal::wait_for_quit(std::chrono::milliseconds timeout)
+bool Terminal::wait_for_quit(std::chrono::milliseconds timeout)
 {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!stop_requested()) {
@@ -172,4 +172,4 @@ bool CtlTerminal::wait_for_quit(std::chrono::milliseconds timeout)
     return true;
 }
 
-} // namespace raftescort::cmd
+} // namespace raftescort::ctl

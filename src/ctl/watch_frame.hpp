@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace raftescort::cmd {
+namespace raftescort::ctl {
 
 /// What one frame shows, as fetched from the proxy.
 struct WatchSnapshot {
@@ -44,4 +44,4 @@ struct WatchFrameStyle {
 std::vector<std::string> render_watch_frame(const WatchSnapshot& snapshot,
                                             const WatchFrameStyle& style);
 
-} // namespace raftescort::cmd
+} // namespace raftescort::ctl

@@ -1,0 +1,109 @@
+#pragma once
+
+// `raftescort ctl`: the terminal client of the proxy, for people (tables)
+// and for scripts (--json). It only talks to the proxy's HTTP API
+// (raftescort/proxy/proxy.hpp): one single-threaded keep-alive client, no
+// core, no Redis.
+//
+// The command line (cmd/raftescort) fills CtlSettings and calls run_ctl();
+// everything a command does happens here: the requests (src/ctl/client),
+// the tables and messages (src/ctl/format, src/ctl/table), `watch` and its
+// terminal (src/ctl/watch, src/ctl/terminal).
+
+#include <raftescort/util/result.hpp>
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+namespace raftescort::ctl {
+
+/// The request a `raftescort ctl` command line names.
+enum class CtlAction {
+    /// No subcommand was parsed yet; never reaches run_ctl().
+    none,
+    move,
+    status,
+    elections,
+    leaders,
+    positions,
+    logs,
+    watch,
+    mission_show,
+    mission_start,
+    mission_pause,
+    mission_set,
+    members_add,
+    members_remove,
+    transfer_leader,
+};
+
+/// What one ctl command runs with; the command line fills it.
+struct CtlSettings {
+    /// http[s]://HOST[:PORT][/PREFIX]; anything else is an invalid_argument
+    /// error naming --proxy.
+    std::string proxy_url = "http://127.0.0.1:8888";
+    /// Sent as "Authorization: Bearer" with every request when not empty.
+    /// The command line finds it (file, environment); never a flag value.
+    std::string admin_token;
+    /// The CA an https proxy's certificate must be signed by; empty means
+    /// the system's CAs (and the host name is checked).
+    std::string tls_ca_file;
+    /// Sent as the User-Agent "raftescort-ctl/<version>".
+    std::string version = "0.1.0";
+    /// Print one JSON document for scripts instead of tables.
+    bool json = false;
+    CtlAction action = CtlAction::none;
+    /// The command's words after "ctl" ("mission set").
+    std::string command;
+    /// `move X Y`: the formation shift; `mission set X Y`: the target point.
+    std::int64_t x = 0;
+    std::int64_t y = 0;
+    /// `elections --term N` or `leaders --term N`; 0 means every term.
+    std::uint64_t term = 0;
+    /// `logs --node ID|HOST:PORT`; empty means every node.
+    std::string node;
+    /// `watch --count N`: frames to print before stopping; 0 means no limit.
+    std::uint64_t count = 0;
+    /// `members add ID HOST:PORT`, `members remove ID`: the member's id.
+    std::uint64_t member_id = 0;
+    /// `members add ID HOST:PORT`: the address the new node will serve on.
+    std::string member_address;
+    /// `members remove ID --force`: remove it even if quorum would be lost.
+    bool force = false;
+    /// `transfer-leader --to ID`; 0 lets the proxy pick the most caught-up voter.
+    std::uint64_t transfer_to = 0;
+};
+
+/// ctl's exit statuses, documented in `raftescort ctl --help` and
+/// man/raftescort-ctl.1. 0 is success.
+/// The proxy was unreachable or the cluster could not do it (no leader, no
+/// quorum, timeout, an answer that is not the proxy's).
+inline constexpr int k_ctl_exit_failure = 1;
+/// The settings were unusable (a --proxy URL or --tls-ca file).
+inline constexpr int k_ctl_exit_usage = 2;
+/// The proxy refused the request (any 4xx): bad input, unknown term or
+/// node, a quorum-losing removal without --force, a missing or wrong admin
+/// token (401).
+inline constexpr int k_ctl_exit_refused = 3;
+
+/// Runs the command `settings.action` names: sends its requests to the
+/// proxy and writes the answer to `out` (a table, or with `json` one JSON
+/// document; `watch` writes frames until --count or q). Blocks.
+///
+/// A failure is returned, never thrown, and its message is one line:
+///   - invalid_argument: unusable settings; the message starts with the
+///     option to change ("--proxy: ..." or "--tls-ca: ...");
+///   - rejected: the proxy answered 4xx; the message is the proxy's;
+///   - unavailable, io_error: the proxy was unreachable, answered 5xx, or
+///     did not answer as the proxy does.
+/// `watch` takes over the terminal only when `out` is std::cout and stdout
+/// is a terminal.
+util::Status run_ctl(const CtlSettings& settings, std::ostream& out);
+
+/// The exit status of a run_ctl() failure: k_ctl_exit_usage for
+/// invalid_argument, k_ctl_exit_refused for rejected, k_ctl_exit_failure
+/// otherwise.
+int ctl_exit_status(const util::Error& error);
+
+} // namespace raftescort::ctl

@@ -1,0 +1,43 @@
+#pragma once
+
+// The `raftescort ctl` commands, one function each. run_ctl() picks one;
+// each writes its answer to the context's stream (a table, or with --json
+// one JSON document) and returns the failure that ends it, if any.
+//
+//   queries.cpp   status, elections, leaders, positions, logs, mission show
+//   changes.cpp   move, mission start|pause|set, members, transfer-leader
+//   watch.cpp     watch
+
+#include "ctl/client.hpp"
+
+#include <raftescort/ctl/ctl.hpp>
+#include <raftescort/util/result.hpp>
+
+#include <ostream>
+
+namespace raftescort::ctl {
+
+/// What every command works with.
+struct CommandContext {
+    const CtlSettings& settings;
+    ProxyClient& client;
+    std::ostream& out;
+};
+
+util::Status run_status(CommandContext& context);
+util::Status run_elections(CommandContext& context);
+util::Status run_leaders(CommandContext& context);
+util::Status run_positions(CommandContext& context);
+util::Status run_logs(CommandContext& context);
+util::Status run_mission_show(CommandContext& context);
+
+util::Status run_move(CommandContext& context);
+/// mission start, pause and set.
+util::Status run_mission(CommandContext& context);
+util::Status run_members_add(CommandContext& context);
+util::Status run_members_remove(CommandContext& context);
+util::Status run_transfer_leader(CommandContext& context);
+
+util::Status run_watch(CommandContext& context);
+
+} // namespace raftescort::ctl
