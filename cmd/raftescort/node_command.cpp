@@ -9,6 +9,7 @@
 
 #include <raftescort/node/node.hpp>
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/host_port.hpp>
 
 #include <unistd.h>
 
@@ -147,16 +148,18 @@ namespace {
 /// The address others reach this node at when --advertise is not given: the
 /// listen address, or this host's name when it listens on every interface
 /// (as in a container, where the name resolves on the compose network).
-std::string default_advertise(const std::string& host, const std::string& port)
+std::string default_advertise(const std::string& host, std::uint16_t port)
 {
-    if (host != "0.0.0.0" && host != "[::]" && host != "::") {
-        return host + ":" + port;
+    // An IPv6 listen address is advertised in brackets ("[::1]:5000"), the
+    // form every parser of addresses reads back.
+    if (host != "0.0.0.0" && host != "::") {
+        return util::format_host_port(util::HostPort{host, port});
     }
     char name[256] = {};
     if (::gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') {
-        return "127.0.0.1:" + port;
+        return "127.0.0.1:" + std::to_string(port);
     }
-    return std::string(name) + ":" + port;
+    return std::string(name) + ":" + std::to_string(port);
 }
 
 } // namespace
@@ -169,9 +172,8 @@ void run_node(const NodeOptions& options)
     ListenAddress listen = split_listen_address(options.listen);
     settings.listen_host = listen.host;
     settings.listen_port = listen.port;
-    settings.advertise = options.advertise.empty()
-                             ? default_advertise(listen.host, listen.port_text)
-                             : options.advertise;
+    settings.advertise =
+        options.advertise.empty() ? default_advertise(listen.host, listen.port) : options.advertise;
     settings.redis_url = options.redis_url;
     settings.data_dir = options.data_dir;
     settings.heartbeat_interval_ms = options.heartbeat_interval_ms;

@@ -1,23 +1,26 @@
 #include "role_setup.hpp"
 
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/host_port.hpp>
+#include <raftescort/util/result.hpp>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <string>
 
 namespace raftescort::cmd {
 
 ListenAddress split_listen_address(const std::string& listen)
 {
-    const std::size_t colon = listen.rfind(':');
-    RE_ASSERT(colon != std::string::npos); // the validator made it HOST:PORT
+    const util::Result<util::HostPort> parsed = util::parse_host_port(listen);
+    // listen_address_validator() accepted it by the same rules.
+    RE_ASSERT(parsed.ok());
     ListenAddress address;
-    address.host = listen.substr(0, colon);
-    address.port_text = listen.substr(colon + 1);
-    if (address.host.size() >= 2 && address.host.front() == '[' && address.host.back() == ']') {
-        address.host = address.host.substr(1, address.host.size() - 2);
-    }
-    address.port = static_cast<std::uint16_t>(std::stoul(address.port_text));
+    address.host = parsed.value().host;
+    address.port = parsed.value().port;
+    address.port_text = std::to_string(address.port);
+    RE_ASSERT(address.port != 0);
     return address;
 }
 

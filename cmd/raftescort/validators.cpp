@@ -5,17 +5,18 @@
 #include "duration.hpp"
 
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/decimal.hpp>
+#include <raftescort/util/host_port.hpp>
+#include <raftescort/util/result.hpp>
 
 #include <cstdint>
-#include <stdexcept>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace raftescort::cmd {
 
 namespace {
-
-constexpr std::uint32_t k_port_max = 65535;
 
 bool is_digits(std::string_view text)
 {
@@ -43,36 +44,19 @@ bool has_space(std::string_view text)
 // Returns an empty string if `text` is a port number 1..65535, else why not.
 std::string check_port(std::string_view text)
 {
-    if (!is_digits(text) || text.size() > 5) {
-        return "'" + std::string(text) + "' is not a port number (1-65535)";
-    }
-    const std::uint32_t port = static_cast<std::uint32_t>(std::stoul(std::string(text)));
-    if (port == 0 || port > k_port_max) {
-        return "port " + std::string(text) + " is out of range (1-65535)";
-    }
-    return "";
+    const util::Result<std::uint16_t> port = util::parse_port(text);
+    return port.ok() ? "" : port.error().message;
 }
 
-// Returns an empty string if `text` is HOST:PORT, else why not.
+// Returns an empty string if `text` is HOST:PORT, else why not. The reason
+// follows the value and "HOST:PORT", which is what scripts look for.
 std::string check_host_port(std::string_view text)
 {
-    const std::string quoted = "'" + std::string(text) + "'";
-    const std::size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) {
-        return quoted + " is not HOST:PORT";
+    const util::Result<util::HostPort> address = util::parse_host_port(text);
+    if (address.ok()) {
+        return "";
     }
-    const std::string_view host = text.substr(0, colon);
-    if (host.empty() || has_space(host) || host.find('/') != std::string_view::npos) {
-        return quoted + " is not HOST:PORT: the host is missing or malformed";
-    }
-    const bool bracketed = host.front() == '[';
-    if (bracketed != (host.back() == ']')) {
-        return quoted + " is not HOST:PORT: an IPv6 host goes in brackets, as in [::1]:5000";
-    }
-    if (!bracketed && host.find(':') != std::string_view::npos) {
-        return quoted + " is not HOST:PORT: an IPv6 host goes in brackets, as in [::1]:5000";
-    }
-    return check_port(text.substr(colon + 1));
+    return "'" + std::string(text) + "' is not HOST:PORT: " + address.error().message;
 }
 
 } // namespace
@@ -142,17 +126,14 @@ CLI::Validator positive_integer_validator(const std::string& what)
     return CLI::Validator(
         [what](std::string& text) -> std::string {
             const std::string why = "'" + text + "' is not a " + what + " (a positive integer)";
-            if (!is_digits(text) || text.size() > 20) {
+            if (!is_digits(text)) {
                 return why;
             }
-            try {
-                if (std::stoull(text) == 0) {
-                    return why;
-                }
-            } catch (const std::out_of_range&) {
+            std::optional<std::uint64_t> value = util::parse_decimal<std::uint64_t>(text);
+            if (!value) {
                 return "'" + text + "' is too large for a " + what;
             }
-            return "";
+            return *value == 0 ? why : "";
         },
         "", "POSITIVE_INTEGER");
 }

@@ -1,10 +1,13 @@
 #include "ctl/client.hpp"
 
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/host_port.hpp>
 
 #include <httplib.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -22,6 +25,9 @@ constexpr int k_http_service_unavailable = 503;
 
 constexpr const char* k_expected_url = "; give http://HOST[:PORT][/PREFIX]";
 
+constexpr std::uint16_t k_http_port = 80;
+constexpr std::uint16_t k_https_port = 443;
+
 util::Error option_error(const std::string& option, const std::string& message)
 {
     // The command line reports it as a usage error of that option.
@@ -29,24 +35,19 @@ util::Error option_error(const std::string& option, const std::string& message)
 }
 
 // Returns an empty string if `authority` is HOST or HOST:PORT, else why not.
-std::string check_authority(const std::string& authority)
+// Every bad port gets the one message scripts already look for.
+std::string check_authority(std::string_view authority, std::uint16_t default_port)
 {
-    const std::size_t bracket = authority.rfind(']');
-    const std::size_t colon = authority.rfind(':');
-    if (authority.empty() || authority.front() == ':') {
-        return "the host is missing";
+    using util::HostPortProblem;
+    const util::HostPortReading reading = util::read_host_port(authority, default_port);
+    switch (reading.problem) {
+    case HostPortProblem::none: return "";
+    case HostPortProblem::port_empty:
+    case HostPortProblem::port_not_number:
+    case HostPortProblem::port_out_of_range:
+        return "'" + reading.part + "' is not a port number (1-65535)";
+    default: return util::describe_host_port_problem(reading);
     }
-    if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) {
-        return "";
-    }
-    const std::string port = authority.substr(colon + 1);
-    const bool digits =
-        !port.empty() && port.size() <= 5
-        && std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || std::stoul(port) == 0 || std::stoul(port) > 65535) {
-        return "'" + port + "' is not a port number (1-65535)";
-    }
-    return "";
 }
 
 // Proxy messages come from the network: make them one printable line.
@@ -137,7 +138,10 @@ util::Result<ProxyUrl> split_proxy_url(const std::string& url)
         return option_error("--proxy", "'" + url + "' has a query or fragment" + k_expected_url);
     }
     const std::size_t path = url.find('/', separator + 3);
-    const std::string why = check_authority(url.substr(separator + 3, path - separator - 3));
+    // Without a port httplib uses the scheme's; the check only needs one.
+    const std::uint16_t default_port = scheme == "https" ? k_https_port : k_http_port;
+    const std::string why = check_authority(
+        std::string_view(url).substr(separator + 3, path - separator - 3), default_port);
     if (!why.empty()) {
         return option_error("--proxy", "'" + url + "': " + why + k_expected_url);
     }

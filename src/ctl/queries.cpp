@@ -8,6 +8,7 @@
 #include "ctl/views.hpp"
 
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/decimal.hpp>
 
 #include <algorithm>
 #include <string>
@@ -20,9 +21,7 @@ using nlohmann::json;
 
 bool is_node_id(const std::string& text)
 {
-    // 19 digits always fit in 64 bits.
-    return !text.empty() && text.size() <= 19
-           && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return util::parse_decimal<std::uint64_t>(text).has_value();
 }
 
 // "granted", "refused (already voted for 1)"
@@ -80,7 +79,7 @@ util::Result<std::string> node_address(CommandContext& context, const std::strin
     }
     RE_TRY(nodes, context.client.get("/nodes"));
     for (const json& entry : as_list(nodes)) {
-        if (field_unsigned(entry, "id") == std::stoull(node)) {
+        if (field_unsigned(entry, "id") == util::parse_decimal<std::uint64_t>(node)) {
             const std::string name = field_text(entry, "name");
             return name == k_no_value ? field_text(entry, "_name") : name;
         }

@@ -4,13 +4,13 @@
 
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/decimal.hpp>
 
 #include <array>
-#include <charconv>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 namespace raftescort::escort {
@@ -92,14 +92,12 @@ Result<std::int64_t> parse_int64(std::string_view data, std::string_view field)
     if (!is_canonical_digits(digits)) {
         return invalid(data, "not a canonical decimal integer: " + std::string(field));
     }
-    std::int64_t value = 0;
-    auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
-    if (error == std::errc::result_out_of_range) {
+    // The spelling is checked, so a field that does not parse is out of range.
+    std::optional<std::int64_t> value = util::parse_decimal<std::int64_t>(field);
+    if (!value) {
         return invalid(data, "integer out of range: " + std::string(field));
     }
-    RE_ASSERT(error == std::errc{});
-    RE_ASSERT(end == field.data() + field.size());
-    return value;
+    return *value;
 }
 
 Result<std::uint64_t> parse_uint64(std::string_view data, std::string_view field)
@@ -107,14 +105,12 @@ Result<std::uint64_t> parse_uint64(std::string_view data, std::string_view field
     if (!is_canonical_digits(field)) {
         return invalid(data, "not a canonical unsigned integer: " + std::string(field));
     }
-    std::uint64_t value = 0;
-    auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
-    if (error == std::errc::result_out_of_range) {
+    // The spelling is checked, so a field that does not parse is out of range.
+    std::optional<std::uint64_t> value = util::parse_decimal<std::uint64_t>(field);
+    if (!value) {
         return invalid(data, "integer out of range: " + std::string(field));
     }
-    RE_ASSERT(error == std::errc{});
-    RE_ASSERT(end == field.data() + field.size());
-    return value;
+    return *value;
 }
 
 // Parses the two integer fields after the verb into (first, second).

@@ -5,12 +5,12 @@
 
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/decimal.hpp>
 
-#include <charconv>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
-#include <system_error>
 
 namespace raftescort::escort {
 
@@ -83,14 +83,12 @@ ApplyResult Escort::apply(const raft::Entry& entry)
 ApplyResult::Kind Escort::apply_leader_noop_entry(const raft::Entry& entry)
 {
     RE_ASSERT(entry.type == raft::EntryType::leader_noop);
-    const std::string& data = entry.data;
-    std::uint64_t node = 0;
-    auto [end, error] = std::from_chars(data.data(), data.data() + data.size(), node);
-    if (error != std::errc{} || end != data.data() + data.size() || node == 0) {
+    std::optional<std::uint64_t> node = util::parse_decimal<std::uint64_t>(entry.data);
+    if (!node || *node == 0) {
         return Kind::no_op;
     }
-    take_lead(raft::NodeId{node});
-    RE_ASSERT(m_lead_unit == raft::NodeId{node});
+    take_lead(raft::NodeId{*node});
+    RE_ASSERT(m_lead_unit == raft::NodeId{*node});
     return Kind::lead_taken;
 }
 

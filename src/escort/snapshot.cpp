@@ -16,16 +16,16 @@
 
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/decimal.hpp>
 
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -49,13 +49,11 @@ util::Error corrupt(std::string message)
 template <typename Number>
 bool parse_number(std::string_view field, Number& value)
 {
-    if (field.empty()) {
+    std::optional<Number> parsed = util::parse_decimal<Number>(field);
+    if (!parsed) {
         return false;
     }
-    auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
-    if (error != std::errc{} || end != field.data() + field.size()) {
-        return false;
-    }
+    value = *parsed;
     // Only the spelling serialize writes ("7", not "07" or "-0"), so a snapshot that
     // loads is byte-identical to the one its state would write, and so is its hash.
     return std::to_string(value) == field;

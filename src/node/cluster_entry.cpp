@@ -1,8 +1,8 @@
 #include "node/cluster_entry.hpp"
 
 #include "node/cluster_token.hpp"
-#include "node/registry_worker.hpp"
 
+#include <raftescort/transport/clock.hpp>
 #include <raftescort/transport/peer_sender.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
 
@@ -95,7 +95,7 @@ JoinAttempt ask_to_join(const NodeSettings& settings, raft::NodeId id, const std
 util::Result<std::vector<std::string>> join_candidates(registry::Registry& registry,
                                                        raft::NodeId self)
 {
-    std::int64_t now_ms = monotonic_ms();
+    std::int64_t now_ms = transport::monotonic_ms();
     RE_TRY(listing, registry.list_nodes(now_ms));
     std::vector<std::string> addresses;
     util::Result<std::vector<registry::LeaderRecord>> leaders = registry.read_leaders(now_ms);
@@ -150,7 +150,7 @@ std::optional<util::Result<ClusterEntry>> try_enter(const NodeSettings& settings
                                                     registry::Registry& registry, raft::NodeId& id,
                                                     std::string& cluster_token, std::string& why)
 {
-    std::int64_t now_ms = monotonic_ms();
+    std::int64_t now_ms = transport::monotonic_ms();
     if (id == raft::k_no_node) {
         util::Result<raft::NodeId> allocated = registry.allocate_node_id(now_ms);
         if (!allocated.ok()) {
@@ -244,7 +244,7 @@ template <typename T, typename Attempt>
 util::Result<T> retry_until_done(const NodeSettings& settings, SignalWait& signals,
                                  const char* goal, Attempt attempt)
 {
-    std::int64_t started_ms = monotonic_ms();
+    std::int64_t started_ms = transport::monotonic_ms();
     std::int64_t next_progress_ms = started_ms + k_progress_every_ms;
     std::string why;
     while (true) {
@@ -252,7 +252,7 @@ util::Result<T> retry_until_done(const NodeSettings& settings, SignalWait& signa
         if (done) {
             return *done;
         }
-        std::int64_t now_ms = monotonic_ms();
+        std::int64_t now_ms = transport::monotonic_ms();
         if (now_ms >= next_progress_ms) {
             spdlog::warn("still waiting to {} cluster {} after {} s: {}", goal, settings.cluster_id,
                          (now_ms - started_ms) / 1000, why);

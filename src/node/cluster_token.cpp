@@ -1,8 +1,7 @@
 #include "node/cluster_token.hpp"
 
-#include "node/registry_worker.hpp"
-
 #include <raftescort/store/secret_file.hpp>
+#include <raftescort/transport/clock.hpp>
 #include <raftescort/transport/secret.hpp>
 
 #include <spdlog/spdlog.h>
@@ -51,7 +50,7 @@ util::Result<std::string> local_cluster_token(const NodeSettings& settings)
 util::Result<std::optional<std::string>>
 fetch_cluster_token(const NodeSettings& settings, registry::Registry& registry, bool may_generate)
 {
-    const std::int64_t now_ms = monotonic_ms();
+    const std::int64_t now_ms = transport::monotonic_ms();
     RE_TRY(published, registry.read_cluster_token(now_ms));
     std::string token;
     if (published) {

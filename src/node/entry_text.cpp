@@ -1,6 +1,6 @@
 #include "node/entry_text.hpp"
 
-#include <charconv>
+#include <raftescort/util/decimal.hpp>
 
 namespace raftescort::node {
 
@@ -20,14 +20,11 @@ const char* conf_change_name(raft::ConfChangeType type)
 
 std::optional<raft::NodeId> parse_leader_noop(const raft::Entry& entry)
 {
-    std::uint64_t id = 0;
-    const char* begin = entry.data.data();
-    const char* end = begin + entry.data.size();
-    auto [rest, error] = std::from_chars(begin, end, id);
-    if (error != std::errc{} || rest != end || id == 0) {
+    std::optional<std::uint64_t> id = util::parse_decimal<std::uint64_t>(entry.data);
+    if (!id || *id == 0) {
         return std::nullopt;
     }
-    return raft::NodeId{id};
+    return raft::NodeId{*id};
 }
 
 const char* entry_type_name(raft::EntryType type)

@@ -4,6 +4,7 @@
 #include "node/node_json.hpp"
 
 #include <raftescort/transport/interface_ips.hpp>
+#include <raftescort/transport/json_body.hpp>
 #include <raftescort/transport/json_text.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
 #include <raftescort/util/assert.hpp>
@@ -22,13 +23,7 @@ using nlohmann::json;
 
 void reply(httplib::Response& response, int status, const json& body)
 {
-    response.status = status;
-    response.set_content(transport::json_text(body), "application/json");
-}
-
-void reply_error(httplib::Response& response, int status, const std::string& message)
-{
-    reply(response, status, json{{"error", message}});
+    transport::reply_json(response, status, body);
 }
 
 /// Parses a request body as a JSON object whose keys are all in `allowed`.
@@ -36,62 +31,16 @@ void reply_error(httplib::Response& response, int status, const std::string& mes
 std::optional<json> parse_body(const httplib::Request& request, httplib::Response& response,
                                const NodeApiOptions& options, const std::set<std::string>& allowed)
 {
-    if (!admit_json_body(request, response)) {
-        return std::nullopt;
-    }
-    if (request.body.size() > options.body_bytes_max) {
-        reply_error(response, 413,
-                    "body of " + std::to_string(request.body.size()) + " bytes is over the "
-                        + std::to_string(options.body_bytes_max) + "-byte limit");
-        return std::nullopt;
-    }
-    json body = json::parse(request.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
-        reply_error(response, 400, "the body must be a JSON object");
-        return std::nullopt;
-    }
-    for (const auto& item : body.items()) {
-        if (allowed.count(item.key()) == 0) {
-            reply_error(response, 400, "unknown field \"" + item.key().substr(0, 40) + "\"");
-            return std::nullopt;
-        }
-    }
-    return body;
+    return transport::read_json_object(request, response, options.body_bytes_max, allowed,
+                                       reply_error);
 }
 
 /// Reads an integer field within [-limit, limit]; answers 400 and returns
-/// nullopt when it is missing (and required), not an integer, or out of range.
+/// nullopt when it is missing, not an integer, or out of range.
 std::optional<std::int64_t> integer_field(const json& body, const char* name, std::int64_t limit,
                                           httplib::Response& response)
 {
-    auto it = body.find(name);
-    if (it == body.end()) {
-        reply_error(response, 400, std::string("missing integer field \"") + name + "\"");
-        return std::nullopt;
-    }
-    if (!it->is_number_integer()) {
-        reply_error(response, 400, std::string("field \"") + name + "\" must be an integer");
-        return std::nullopt;
-    }
-    bool negative = it->is_number_integer() && !it->is_number_unsigned();
-    std::int64_t value = 0;
-    if (negative) {
-        value = it->get<std::int64_t>();
-    } else {
-        std::uint64_t unsigned_value = it->get<std::uint64_t>();
-        if (unsigned_value > static_cast<std::uint64_t>(limit)) {
-            value = limit + 1;
-        } else {
-            value = static_cast<std::int64_t>(unsigned_value);
-        }
-    }
-    if (value > limit || value < -limit) {
-        reply_error(response, 400,
-                    std::string("field \"") + name + "\" must be within -" + std::to_string(limit)
-                        + ".." + std::to_string(limit));
-        return std::nullopt;
-    }
-    return value;
+    return transport::integer_member(body, name, limit, response, reply_error);
 }
 
 /// Waits for the loop's answer and turns it into the HTTP response.

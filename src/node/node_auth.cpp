@@ -1,12 +1,10 @@
 #include "node/node_auth.hpp"
 
-#include <raftescort/transport/json_media_type.hpp>
-#include <raftescort/transport/json_text.hpp>
+#include "node/node_json.hpp"
+
 #include <raftescort/transport/peer_sender.hpp>
 #include <raftescort/transport/secret.hpp>
 #include <raftescort/util/assert.hpp>
-
-#include <nlohmann/json.hpp>
 
 namespace raftescort::node {
 
@@ -14,14 +12,6 @@ namespace {
 
 constexpr int k_unauthorized = 401;
 constexpr int k_forbidden = 403;
-constexpr int k_unsupported_media_type = 415;
-
-void refuse(httplib::Response& response, int status, const std::string& message)
-{
-    response.status = status;
-    response.set_content(transport::json_text(nlohmann::json{{"error", message}}),
-                         "application/json");
-}
 
 /// What a client without credentials must send, for the 401's message.
 std::string how_to_authenticate(const httplib::Request& request, const NodeCredentials& credentials)
@@ -61,9 +51,9 @@ bool admit_change(const httplib::Request& request, httplib::Response& response,
     }
     response.set_header("WWW-Authenticate", "Bearer realm=\"raftescort\"");
     if (!has_authorization && !has_cluster_token) {
-        refuse(response, k_unauthorized, how_to_authenticate(request, credentials));
+        reply_error(response, k_unauthorized, how_to_authenticate(request, credentials));
     } else {
-        refuse(response, k_unauthorized, "wrong admin token or cluster token");
+        reply_error(response, k_unauthorized, "wrong admin token or cluster token");
     }
     return false;
 }
@@ -78,21 +68,11 @@ bool admit_member(const httplib::Request& request, httplib::Response& response,
                                     request.get_header_value(transport::k_token_header))) {
         return true;
     }
-    refuse(response, k_forbidden,
-           present ? "wrong cluster token"
-                   : "missing cluster token: a node joins with its cluster's token (an operator "
-                     "adds a member with POST /members/add)");
-    return false;
-}
-
-bool admit_json_body(const httplib::Request& request, httplib::Response& response)
-{
-    const std::string content_type = request.get_header_value("Content-Type");
-    if (transport::is_json_media_type(content_type)) {
-        return true;
-    }
-    refuse(response, k_unsupported_media_type,
-           transport::json_media_type_refusal(request.path, content_type));
+    reply_error(response, k_forbidden,
+                present
+                    ? "wrong cluster token"
+                    : "missing cluster token: a node joins with its cluster's token (an operator "
+                      "adds a member with POST /members/add)");
     return false;
 }
 

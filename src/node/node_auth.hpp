@@ -41,8 +41,4 @@ bool admit_change(const httplib::Request& request, httplib::Response& response,
 bool admit_member(const httplib::Request& request, httplib::Response& response,
                   const NodeCredentials& credentials);
 
-/// For every POST: true when the body is declared application/json;
-/// otherwise answers 415 naming the expected type and returns false.
-bool admit_json_body(const httplib::Request& request, httplib::Response& response);
-
 } // namespace raftescort::node

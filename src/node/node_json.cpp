@@ -2,6 +2,8 @@
 
 #include "node/entry_text.hpp"
 
+#include <raftescort/transport/json_body.hpp>
+
 #include <cstdio>
 
 namespace raftescort::node {
@@ -29,7 +31,7 @@ json positions_json(const std::vector<NodePosition>& positions)
 json metrics_json(const NodeMetrics& metrics)
 {
     json buckets = json::array();
-    const auto& bounds = runtime::LatencyHistogram::k_bounds_seconds;
+    const std::vector<double>& bounds = metrics.fsync.bounds();
     for (std::size_t bucket = 0; bucket < bounds.size(); ++bucket) {
         buckets.push_back(
             json{{"le", bounds[bucket]}, {"count", metrics.fsync.cumulative_count(bucket)}});
@@ -38,7 +40,7 @@ json metrics_json(const NodeMetrics& metrics)
                 {"elections_won", metrics.elections_won},
                 {"leader_changes", metrics.leader_changes},
                 {"fsync", json{{"count", metrics.fsync.count()},
-                               {"sum_seconds", metrics.fsync.sum_seconds()},
+                               {"sum_seconds", metrics.fsync.sum()},
                                {"buckets", buckets}}}};
 }
 
@@ -124,6 +126,11 @@ json committed_json(const RequestOutcome& outcome)
                 {"lead", point_json(outcome.result.lead_after)},
                 {"positions", positions_json(outcome.positions)},
                 {"mission", mission_json(outcome.mission)}};
+}
+
+void reply_error(httplib::Response& response, int status, const std::string& message)
+{
+    transport::reply_json(response, status, json{{"error", message}});
 }
 
 } // namespace raftescort::node

@@ -6,8 +6,10 @@
 #include "node/node_loop.hpp"
 #include "node/node_status.hpp"
 
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <string>
 #include <vector>
 
 namespace raftescort::node {
@@ -22,5 +24,9 @@ nlohmann::json logged_entry_json(const LoggedEntry& entry);
 /// The body of a committed request: term, index, result, lead, positions, mission.
 nlohmann::json committed_json(const RequestOutcome& outcome);
 const char* apply_result_name(escort::ApplyResult::Kind kind);
+
+/// The node API's error answer, {"error": message}: every refusal of the
+/// node's routes goes through it (and transport::read_json_object's).
+void reply_error(httplib::Response& response, int status, const std::string& message);
 
 } // namespace raftescort::node

@@ -2,6 +2,7 @@
 
 #include "node/entry_text.hpp"
 
+#include <raftescort/transport/clock.hpp>
 #include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
@@ -192,7 +193,7 @@ void NodeLoop::run()
     observe_role();
     publish_status();
     deliver_answers();
-    m_next_tick_ms = monotonic_ms() + m_options.tick_ms;
+    m_next_tick_ms = transport::monotonic_ms() + m_options.tick_ms;
     auto deadline_of = [](std::int64_t ms) {
         return std::chrono::steady_clock::time_point(std::chrono::milliseconds(ms));
     };
@@ -208,11 +209,11 @@ void NodeLoop::run()
             batch.swap(m_inbox);
             m_inbox_messages = 0;
         }
-        m_wake_ms = monotonic_ms();
+        m_wake_ms = transport::monotonic_ms();
         for (Input& input : batch) {
             handle(input);
         }
-        std::int64_t now_ms = monotonic_ms();
+        std::int64_t now_ms = transport::monotonic_ms();
         tick_until(now_ms);
         probe_silent_leader(now_ms);
         drive_autopilot(now_ms);
@@ -737,7 +738,7 @@ void NodeLoop::record_applied(const runtime::AppliedEntry& applied)
         event.term = entry.term;
         event.index = entry.index;
         event.detail = logged.command;
-        event.timestamp_ms = wall_clock_ms();
+        event.timestamp_ms = transport::wall_clock_ms();
         bool interesting = entry.type == raft::EntryType::conf_change
                            || applied.result.kind == escort::ApplyResult::Kind::moved
                            || applied.result.kind == escort::ApplyResult::Kind::stepped
@@ -789,7 +790,7 @@ void NodeLoop::observe_role()
                               term,
                               raft::Index{},
                               "node " + std::to_string(m_id.value) + " campaigns",
-                              wall_clock_ms(),
+                              transport::wall_clock_ms(),
                               {}};
         m_registry.post([term, self = m_id, event](registry::Registry& registry) {
             registry.record_candidacy(term, self);
@@ -813,22 +814,18 @@ void NodeLoop::observe_role()
         record.term = term;
         record.votes = votes;
         record.voters = static_cast<std::uint32_t>(raft.conf().voters.size());
-        record.timestamp_ms = wall_clock_ms();
+        record.timestamp_ms = transport::wall_clock_ms();
         m_registry.record_leader(record);
-        m_next_step_ms = monotonic_ms() + m_options.step_interval_ms;
+        m_next_step_ms = transport::monotonic_ms() + m_options.step_interval_ms;
         spdlog::info("leader in term {} with {} of {} votes", term.value, votes, record.voters);
     }
     if (role != m_last_role) {
         std::string detail =
             std::string(raft::role_name(m_last_role)) + " -> " + raft::role_name(role);
         spdlog::info("term {}: {}", term.value, detail);
-        registry::Event event{registry::EventKind::role_change,
-                              m_id,
-                              term,
-                              raft.commit_index(),
-                              detail,
-                              wall_clock_ms(),
-                              {}};
+        registry::Event event{
+            registry::EventKind::role_change, m_id, term, raft.commit_index(), detail,
+            transport::wall_clock_ms(),       {}};
         m_registry.post([event](registry::Registry& registry) { registry.record_event(event); });
     }
     if (role != raft::Role::candidate && !m_candidacy_term) {

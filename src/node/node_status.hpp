@@ -5,7 +5,7 @@
 
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/raft/types.hpp>
-#include <raftescort/runtime/latency_histogram.hpp>
+#include <raftescort/util/histogram.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -46,7 +46,7 @@ struct NodeMetrics {
     /// Times the leader this node knows of changed (to another id or to none).
     std::uint64_t leader_changes = 0;
     /// Durable saves: writes plus one fsync each.
-    runtime::LatencyHistogram fsync;
+    util::Histogram fsync{util::k_storage_latency_bounds_seconds};
 };
 
 struct NodeStatus {

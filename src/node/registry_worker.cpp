@@ -1,5 +1,6 @@
 #include "node/registry_worker.hpp"
 
+#include <raftescort/transport/clock.hpp>
 #include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
@@ -17,20 +18,6 @@ namespace {
 constexpr std::size_t k_remembered_leaders_max = 4096;
 
 } // namespace
-
-std::int64_t monotonic_ms()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-std::int64_t wall_clock_ms()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 RegistryWorker::RegistryWorker(std::unique_ptr<registry::Registry> registry,
                                RegistryWorkerOptions options, AddressBook& address_book,
@@ -85,7 +72,7 @@ void RegistryWorker::remember_leader(raft::Term term, raft::NodeId leader)
         if (inserted) {
             it->second.id = leader;
             it->second.term = term;
-            it->second.timestamp_ms = wall_clock_ms();
+            it->second.timestamp_ms = transport::wall_clock_ms();
         }
         while (m_leaders.size() > k_remembered_leaders_max) {
             m_leaders.erase(m_leaders.begin());
@@ -108,7 +95,7 @@ void RegistryWorker::run()
         for (Work& item : work) {
             item(*m_registry);
         }
-        std::int64_t now_ms = monotonic_ms();
+        std::int64_t now_ms = transport::monotonic_ms();
         if (now_ms >= m_next_refresh_ms && !stopping) {
             m_next_refresh_ms = now_ms + m_options.registration_interval_ms;
             refresh(*m_registry, now_ms);
@@ -148,7 +135,7 @@ void RegistryWorker::refresh(registry::Registry& registry, std::int64_t now_ms)
     registration.role = state.role;
     registration.term = state.term;
     registration.ttl_ms = m_options.registration_ttl_ms;
-    registration.timestamp_ms = wall_clock_ms();
+    registration.timestamp_ms = transport::wall_clock_ms();
     registry.register_node(registration);
 
     // Only ask when a connection exists: a read while Redis is down would
@@ -193,8 +180,9 @@ void RegistryWorker::publish_cluster_token(registry::Registry& registry, std::in
 
 void RegistryWorker::repopulate(registry::Registry& registry)
 {
-    refresh(registry, monotonic_ms());
-    util::Result<raft::NodeId> claim = registry.claim_bootstrap(monotonic_ms(), m_options.self);
+    refresh(registry, transport::monotonic_ms());
+    util::Result<raft::NodeId> claim =
+        registry.claim_bootstrap(transport::monotonic_ms(), m_options.self);
     (void)claim; // Best effort: the next reset detection retries.
     for (auto& [term, record] : m_leaders) {
         if (record.name.empty()) {

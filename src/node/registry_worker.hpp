@@ -104,9 +104,4 @@ private:
     std::thread m_thread;
 };
 
-/// Milliseconds of the monotonic clock (for the registry's backoff).
-std::int64_t monotonic_ms();
-/// Milliseconds since the Unix epoch (for record timestamps).
-std::int64_t wall_clock_ms();
-
 } // namespace raftescort::node

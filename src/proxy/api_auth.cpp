@@ -2,7 +2,6 @@
 
 #include "proxy/api_envelope.hpp"
 
-#include <raftescort/transport/json_media_type.hpp>
 #include <raftescort/transport/secret.hpp>
 #include <raftescort/util/assert.hpp>
 
@@ -11,7 +10,6 @@ namespace raftescort::proxy {
 namespace {
 
 constexpr int k_unauthorized = 401;
-constexpr int k_unsupported_media_type = 415;
 constexpr int k_unavailable = 503;
 
 void refuse_unauthorized(httplib::Response& response, const std::string& message)
@@ -49,17 +47,6 @@ bool admit_change(ApiContext& context, const httplib::Request& request, httplib:
         return false;
     }
     return true;
-}
-
-bool admit_json_body(const httplib::Request& request, httplib::Response& response)
-{
-    const std::string content_type = request.get_header_value("Content-Type");
-    if (transport::is_json_media_type(content_type)) {
-        return true;
-    }
-    reply_error(response, k_unsupported_media_type,
-                transport::json_media_type_refusal(request.path, content_type));
-    return false;
 }
 
 } // namespace raftescort::proxy

@@ -20,8 +20,4 @@ namespace raftescort::proxy {
 bool admit_change(ApiContext& context, const httplib::Request& request,
                   httplib::Response& response);
 
-/// For every POST: true when the body is declared application/json;
-/// otherwise answers 415 naming the expected type and returns false.
-bool admit_json_body(const httplib::Request& request, httplib::Response& response);
-
 } // namespace raftescort::proxy

@@ -7,6 +7,8 @@
 #include "proxy/cluster_json.hpp"
 #include "proxy/node_address.hpp"
 
+#include <raftescort/util/decimal.hpp>
+
 #include <chrono>
 #include <future>
 #include <string>
@@ -71,7 +73,7 @@ std::optional<std::string> log_query(const httplib::Request& request, httplib::R
             continue;
         }
         const std::string text = request.get_param_value(name);
-        std::optional<std::int64_t> value = parse_decimal(text);
+        std::optional<std::int64_t> value = util::parse_decimal<std::int64_t>(text);
         if (!value || *value < 0) {
             reply_error(response, 400,
                         std::string(name) + " must be a non-negative integer, not \""

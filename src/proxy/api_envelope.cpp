@@ -1,6 +1,6 @@
 #include "proxy/api_envelope.hpp"
 
-#include <raftescort/transport/json_text.hpp>
+#include <raftescort/transport/json_body.hpp>
 #include <raftescort/util/assert.hpp>
 
 namespace raftescort::proxy {
@@ -11,11 +11,11 @@ void reply_envelope(httplib::Response& response, int status, json data, json mes
 {
     RE_ASSERT(status >= 200);
     RE_ASSERT(status < 600);
-    response.status = status;
-    json body{{"status", status == 200 ? std::string("OK") : std::to_string(status)},
-              {"data", std::move(data)},
-              {"message", std::move(message)}};
-    response.set_content(transport::json_text(body), "application/json");
+    transport::reply_json(
+        response, status,
+        json{{"status", status == 200 ? std::string("OK") : std::to_string(status)},
+             {"data", std::move(data)},
+             {"message", std::move(message)}});
 }
 
 void reply_ok(httplib::Response& response, json data, const std::string& message)

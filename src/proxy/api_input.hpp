@@ -22,12 +22,8 @@ namespace raftescort::proxy {
 /// before buffering them; see install_routes).
 inline constexpr std::size_t k_body_bytes_max = 16 * 1024;
 
-/// Strict decimal: an optional '-', digits, nothing else, within int64.
-std::optional<std::int64_t> parse_decimal(std::string_view text);
-
-/// The body as a JSON object whose keys are all in `allowed`: 415 unless
-/// sent as application/json, 413 if over the limit, 400 if malformed, not an
-/// object, or with an unknown key.
+/// The body as a JSON object whose keys are all in `allowed`, read by the
+/// kit the node uses too (transport/json_body.hpp), refusals in the envelope.
 std::optional<nlohmann::json> read_json_body(const httplib::Request& request,
                                              httplib::Response& response,
                                              const std::set<std::string>& allowed);

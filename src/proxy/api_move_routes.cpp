@@ -5,10 +5,11 @@
 #include "proxy/api_context.hpp"
 #include "proxy/api_envelope.hpp"
 #include "proxy/api_input.hpp"
-#include "proxy/clock.hpp"
 #include "proxy/cluster_json.hpp"
 
 #include <raftescort/escort/escort.hpp>
+#include <raftescort/transport/clock.hpp>
+#include <raftescort/util/decimal.hpp>
 
 #include <algorithm>
 #include <memory>
@@ -31,7 +32,7 @@ struct MoveInput {
 
 void send_move(ApiContext& context, const MoveInput& input, httplib::Response& response)
 {
-    const std::int64_t started_ms = monotonic_ms();
+    const std::int64_t started_ms = transport::monotonic_ms();
     const std::int64_t budget_ms = context.settings.request_timeout_ms;
     // Held until the forward ends, retries included: the lane's client id
     // carries no other move meanwhile (move_lanes.hpp).
@@ -51,9 +52,9 @@ void send_move(ApiContext& context, const MoveInput& input, httplib::Response& r
         body["client_id"] = input.client_id;
         body["sequence"] = input.sequence;
     }
-    ForwardRequest request{"/move", body, RetryPolicy::until_deadline,
-                           std::max<std::int64_t>(1, budget_ms - (monotonic_ms() - started_ms)),
-                           true};
+    ForwardRequest request{
+        "/move", body, RetryPolicy::until_deadline,
+        std::max<std::int64_t>(1, budget_ms - (transport::monotonic_ms() - started_ms)), true};
     ForwardResult result = context.forwarder.forward(request);
     context.metrics.count_forward("/nodes/move", result.status);
     if (result.status != 200) {
@@ -69,7 +70,8 @@ void send_move(ApiContext& context, const MoveInput& input, httplib::Response& r
         reply_forward_error(response, result, advice);
         return;
     }
-    context.metrics.observe_move_commit(static_cast<double>(monotonic_ms() - started_ms) / 1000.0);
+    context.metrics.observe_move_commit(static_cast<double>(transport::monotonic_ms() - started_ms)
+                                        / 1000.0);
     json data = result.body.is_object() ? result.body : json::object();
     data["positions"] = named_positions(data.value("positions", json()), *context.view.snapshot());
     data["client_id"] = body["client_id"];
@@ -97,7 +99,7 @@ bool read_client(const std::optional<std::string>& client_id,
         reply_error(response, 400, "client_id must be 1..64 characters of A-Z a-z 0-9 _ . : -");
         return false;
     }
-    std::optional<std::int64_t> sequence = parse_decimal(*sequence_text);
+    std::optional<std::int64_t> sequence = util::parse_decimal<std::int64_t>(*sequence_text);
     if (!sequence || *sequence <= 0) {
         reply_error(response, 400, "sequence must be a positive integer");
         return false;

@@ -1,7 +1,6 @@
 #include "proxy/cluster_view.hpp"
 
-#include "proxy/clock.hpp"
-
+#include <raftescort/transport/clock.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <spdlog/spdlog.h>
@@ -132,7 +131,7 @@ void ClusterView::record(std::uint64_t id, const std::string& address,
             slot.view.last_error = parsed.error().message;
         }
         ++m_version;
-        account_leader_locked(monotonic_ms());
+        account_leader_locked(transport::monotonic_ms());
     }
     for (const auto& [peer_id, peer_address] : peers) {
         learn(peer_id, peer_address, AddressSource::peer_list);
@@ -227,7 +226,7 @@ LeaderStats ClusterView::leader_stats() const
     stats.leader_present = m_leader_present;
     std::int64_t without_ms = m_without_leader_ms;
     if (m_accounting && !m_leader_present) {
-        without_ms += std::max<std::int64_t>(0, monotonic_ms() - m_accounted_at_ms);
+        without_ms += std::max<std::int64_t>(0, transport::monotonic_ms() - m_accounted_at_ms);
     }
     stats.seconds_without_leader = static_cast<double>(without_ms) / 1000.0;
     return stats;

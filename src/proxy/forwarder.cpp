@@ -1,7 +1,6 @@
 #include "proxy/forwarder.hpp"
 
-#include "proxy/clock.hpp"
-
+#include <raftescort/transport/clock.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <spdlog/spdlog.h>
@@ -136,7 +135,7 @@ enum class Step : std::uint8_t {
 /// An attempt that got no HTTP answer.
 Step handle_silence(ForwardState& state, const Target& target, httplib::Error error)
 {
-    state.failed_at_ms[target.address] = monotonic_ms();
+    state.failed_at_ms[target.address] = transport::monotonic_ms();
     std::string what = "did not answer (" + httplib::to_string(error) + ")";
     if (error == httplib::Error::Connection) {
         what = "refused the connection";
@@ -178,7 +177,7 @@ Step handle_answer(ForwardState& state, const Target& target, const httplib::Res
             state.reason += " and knows no leader";
             return Step::pause_then_next;
         }
-        if (hint->id != target.id && !state.quarantined(*hint, monotonic_ms())) {
+        if (hint->id != target.id && !state.quarantined(*hint, transport::monotonic_ms())) {
             state.hinted = hint;
             return Step::next;
         }
@@ -196,7 +195,7 @@ Step handle_answer(ForwardState& state, const Target& target, const httplib::Res
             result.message = state.reason;
             return Step::finished;
         }
-        state.failed_at_ms[target.address] = monotonic_ms();
+        state.failed_at_ms[target.address] = transport::monotonic_ms();
         return Step::pause_then_next;
     case 404:
         result.status = 501;
@@ -224,15 +223,15 @@ ForwardResult Forwarder::forward(const ForwardRequest& request)
 {
     const std::int64_t timeout_ms =
         request.timeout_ms > 0 ? request.timeout_ms : m_options.request_timeout_ms;
-    ForwardState state(request, monotonic_ms() + timeout_ms);
+    ForwardState state(request, transport::monotonic_ms() + timeout_ms);
     Step step = Step::next;
     while (step != Step::finished) {
         if (step == Step::pause_then_next) {
             // Waiting for an election (or a view refresh) to make progress.
             std::this_thread::sleep_for(std::chrono::milliseconds(std::clamp<std::int64_t>(
-                state.deadline_ms - monotonic_ms(), 0, m_options.no_leader_pause_ms)));
+                state.deadline_ms - transport::monotonic_ms(), 0, m_options.no_leader_pause_ms)));
         }
-        const std::int64_t now_ms = monotonic_ms();
+        const std::int64_t now_ms = transport::monotonic_ms();
         const std::int64_t remaining_ms = state.deadline_ms - now_ms;
         if (remaining_ms <= 0) {
             state.result.status = 503;

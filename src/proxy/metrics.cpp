@@ -217,9 +217,17 @@ void render_proxy(PrometheusText& out, const MetricsInput& input)
 
 } // namespace
 
-ProxyMetrics::ProxyMetrics() : m_move_commit(Histogram::latency_bounds_seconds()) { }
+void ProxyMetrics::observe_move_commit(double seconds)
+{
+    std::lock_guard lock(m_mutex);
+    m_move_commit.observe(seconds);
+}
 
-void ProxyMetrics::observe_move_commit(double seconds) { m_move_commit.observe(seconds); }
+HistogramSnapshot ProxyMetrics::move_commit() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_move_commit.snapshot();
+}
 
 void ProxyMetrics::count_forward(const std::string& path, int status)
 {

@@ -8,7 +8,8 @@
 // leader's view, how long forwarded moves took to commit, Redis reachability.
 
 #include "proxy/cluster_view.hpp"
-#include "proxy/histogram.hpp"
+
+#include <raftescort/util/histogram.hpp>
 
 #include <cstdint>
 #include <map>
@@ -18,22 +19,24 @@
 
 namespace raftescort::proxy {
 
-/// What the proxy itself measures while serving.
+using util::HistogramSnapshot;
+
+/// What the proxy itself measures while serving; thread-safe (server threads
+/// observe while /metrics reads).
 class ProxyMetrics {
 public:
-    ProxyMetrics();
-
     /// A forwarded move answered 200 after `seconds` (from the request's arrival).
     void observe_move_commit(double seconds);
     /// A forwarded request to `path` (the proxy's path) ended with `status`.
     void count_forward(const std::string& path, int status);
 
-    HistogramSnapshot move_commit() const { return m_move_commit.snapshot(); }
+    HistogramSnapshot move_commit() const;
     std::map<std::pair<std::string, int>, std::uint64_t> forwards() const;
 
 private:
-    Histogram m_move_commit;
+    /// Guards everything below.
     mutable std::mutex m_mutex;
+    util::Histogram m_move_commit{util::k_request_latency_bounds_seconds};
     std::map<std::pair<std::string, int>, std::uint64_t> m_forwards;
 };
 

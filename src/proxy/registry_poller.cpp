@@ -1,16 +1,18 @@
 #include "proxy/registry_poller.hpp"
 
-#include "proxy/clock.hpp"
 #include "proxy/records_json.hpp"
 
+#include <raftescort/transport/clock.hpp>
 #include <raftescort/transport/json_text.hpp>
 #include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/decimal.hpp>
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
+#include <optional>
 #include <set>
+#include <string_view>
 
 namespace raftescort::proxy {
 
@@ -20,17 +22,15 @@ std::pair<std::uint64_t, std::uint64_t> parse_stream_id(const std::string& id)
     if (dash == std::string::npos) {
         return {0, 0};
     }
-    std::uint64_t milliseconds = 0;
-    std::uint64_t sequence = 0;
-    const char* begin = id.data();
-    const char* end = id.data() + id.size();
-    auto first = std::from_chars(begin, begin + dash, milliseconds);
-    auto second = std::from_chars(begin + dash + 1, end, sequence);
-    if (first.ec != std::errc{} || first.ptr != begin + dash || second.ec != std::errc{}
-        || second.ptr != end) {
+    const std::string_view text = id;
+    std::optional<std::uint64_t> milliseconds =
+        util::parse_decimal<std::uint64_t>(text.substr(0, dash));
+    std::optional<std::uint64_t> sequence =
+        util::parse_decimal<std::uint64_t>(text.substr(dash + 1));
+    if (!milliseconds || !sequence) {
         return {0, 0};
     }
-    return {milliseconds, sequence};
+    return {*milliseconds, *sequence};
 }
 
 RegistryPoller::RegistryPoller(SharedRegistry& registry, ClusterView& view, EventHub& hub,
@@ -64,7 +64,7 @@ void RegistryPoller::run()
 {
     std::int64_t next_nodes_ms = 0;
     while (true) {
-        const std::int64_t now_ms = monotonic_ms();
+        const std::int64_t now_ms = transport::monotonic_ms();
         if (now_ms >= next_nodes_ms) {
             next_nodes_ms = now_ms + m_options.nodes_interval_ms;
             refresh_nodes();

@@ -6,9 +6,8 @@
 // and command timeouts (a few hundred ms), and while Redis is down the
 // registry's reconnect backoff makes most calls fail at once.
 
-#include "proxy/clock.hpp"
-
 #include <raftescort/registry/registry.hpp>
+#include <raftescort/transport/clock.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <atomic>
@@ -31,7 +30,7 @@ public:
     auto use(Function&& function)
     {
         std::lock_guard lock(m_mutex);
-        auto result = function(*m_registry, monotonic_ms());
+        auto result = function(*m_registry, transport::monotonic_ms());
         m_connected.store(m_registry->connected());
         return result;
     }

@@ -1,27 +1,13 @@
 #include <raftescort/raft/message.hpp>
 #include <raftescort/raft/types.hpp>
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/decimal.hpp>
 
-#include <charconv>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace raftescort::raft {
-
-namespace {
-
-bool parse_u64(const std::string& text, std::size_t& position, std::uint64_t& value)
-{
-    const char* begin = text.data() + position;
-    const char* end = text.data() + text.size();
-    auto [pointer, error] = std::from_chars(begin, end, value);
-    if (error != std::errc{} || pointer == begin) {
-        return false;
-    }
-    position = static_cast<std::size_t>(pointer - text.data());
-    return true;
-}
-
-} // namespace
 
 // Encoding: "<type> <node> <context>", type and node in decimal. Text keeps
 // committed log entries readable in traces and in `ctl logs`.
@@ -37,25 +23,25 @@ std::string encode_conf_change(const ConfChange& change)
 
 bool decode_conf_change(const std::string& data, ConfChange& change)
 {
-    std::size_t position = 0;
-    std::uint64_t type = 0;
-    std::uint64_t node = 0;
-    if (!parse_u64(data, position, type) || type > 2) {
+    std::string_view rest = data;
+    std::optional<std::uint64_t> type = util::take_decimal<std::uint64_t>(rest);
+    if (!type || *type > 2) {
         return false;
     }
-    if (position >= data.size() || data[position] != ' ') {
+    if (rest.empty() || rest.front() != ' ') {
         return false;
     }
-    ++position;
-    if (!parse_u64(data, position, node) || node == 0) {
+    rest.remove_prefix(1);
+    std::optional<std::uint64_t> node = util::take_decimal<std::uint64_t>(rest);
+    if (!node || *node == 0) {
         return false;
     }
-    if (position >= data.size() || data[position] != ' ') {
+    if (rest.empty() || rest.front() != ' ') {
         return false;
     }
-    change.type = static_cast<ConfChangeType>(type);
-    change.node = NodeId{node};
-    change.context = data.substr(position + 1);
+    change.type = static_cast<ConfChangeType>(*type);
+    change.node = NodeId{*node};
+    change.context = std::string(rest.substr(1));
     return true;
 }
 

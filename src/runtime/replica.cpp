@@ -145,7 +145,7 @@ util::Status Replica::carry_out(raft::Ready& ready, ReadyOutcome& outcome,
     }
     if (writes) {
         std::chrono::duration<double> took = std::chrono::steady_clock::now() - save_started;
-        m_save_latency.record(took.count());
+        m_save_latency.observe(took.count());
     }
     // 2. Queue the messages; the caller sends them once the call returns.
     for (raft::Message& message : ready.messages) {

@@ -9,8 +9,9 @@
 #include <raftescort/store/secret_file.hpp>
 
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/decimal.hpp>
 
-#include <charconv>
+#include <optional>
 #include <vector>
 
 namespace raftescort::store {
@@ -41,12 +42,6 @@ bool take_value(std::string_view line, std::string_view key, std::string_view& v
     }
     value = line.substr(key.size() + 1);
     return true;
-}
-
-bool parse_u64(std::string_view digits, std::uint64_t& value)
-{
-    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    return !digits.empty() && error == std::errc{} && end == digits.data() + digits.size();
 }
 
 std::string describe(const Identity& identity)
@@ -168,9 +163,8 @@ util::Result<Identity> decode_identity(std::string_view bytes)
         return malformed("missing title line");
     }
     std::string_view version_text;
-    std::uint64_t version = 0;
-    if (!take_value(lines[1], "format_version", version_text) || !parse_u64(version_text, version)
-        || version != k_identity_format_version) {
+    if (!take_value(lines[1], "format_version", version_text)
+        || util::parse_decimal<std::uint64_t>(version_text) != k_identity_format_version) {
         return malformed("unsupported format_version");
     }
     Identity identity;
@@ -179,10 +173,14 @@ util::Result<Identity> decode_identity(std::string_view bytes)
     if (!take_value(lines[2], "cluster_id", cluster_id)) {
         return malformed("bad cluster_id line");
     }
-    if (!take_value(lines[3], "node_id", node_id_text)
-        || !parse_u64(node_id_text, identity.node_id.value)) {
+    if (!take_value(lines[3], "node_id", node_id_text)) {
         return malformed("bad node_id line");
     }
+    std::optional<std::uint64_t> node_id = util::parse_decimal<std::uint64_t>(node_id_text);
+    if (!node_id) {
+        return malformed("bad node_id line");
+    }
+    identity.node_id.value = *node_id;
     identity.cluster_id.assign(cluster_id);
     if (!validate_identity(identity).ok()) {
         return malformed("invalid cluster_id or node_id");

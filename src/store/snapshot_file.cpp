@@ -6,8 +6,7 @@
 
 #include <raftescort/store/disk_storage.hpp>
 #include <raftescort/util/assert.hpp>
-
-#include <charconv>
+#include <raftescort/util/decimal.hpp>
 
 namespace raftescort::store {
 namespace {
@@ -20,16 +19,6 @@ std::string zero_padded(std::uint64_t value)
     std::string digits = std::to_string(value);
     RE_ASSERT(digits.size() <= k_snapshot_number_digits);
     return std::string(k_snapshot_number_digits - digits.size(), '0') + digits;
-}
-
-std::optional<std::uint64_t> parse_number(std::string_view digits)
-{
-    std::uint64_t value = 0;
-    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (digits.empty() || error != std::errc{} || end != digits.data() + digits.size()) {
-        return std::nullopt;
-    }
-    return value;
 }
 
 void put_members(ByteWriter& writer, const std::set<raft::NodeId>& members)
@@ -85,9 +74,9 @@ std::optional<SnapshotName> parse_snapshot_file_name(std::string_view file_name)
         || file_name.substr(k_name_bytes - k_snapshot_suffix.size()) != k_snapshot_suffix) {
         return std::nullopt;
     }
-    auto index = parse_number(file_name.substr(0, k_snapshot_number_digits));
-    auto term =
-        parse_number(file_name.substr(k_snapshot_number_digits + 1, k_snapshot_number_digits));
+    auto index = util::parse_decimal<std::uint64_t>(file_name.substr(0, k_snapshot_number_digits));
+    auto term = util::parse_decimal<std::uint64_t>(
+        file_name.substr(k_snapshot_number_digits + 1, k_snapshot_number_digits));
     if (!index.has_value() || !term.has_value() || *index == 0) {
         return std::nullopt;
     }

@@ -3,9 +3,9 @@
 #include "store/wal_segment.hpp"
 
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/decimal.hpp>
 
 #include <algorithm>
-#include <charconv>
 
 namespace raftescort::store {
 namespace {
@@ -34,10 +34,9 @@ std::optional<std::uint64_t> parse_segment_file_name(std::string_view name)
     if (name.substr(k_segment_sequence_digits) != k_segment_suffix) {
         return std::nullopt;
     }
-    std::string_view digits = name.substr(0, k_segment_sequence_digits);
-    std::uint64_t sequence = 0;
-    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), sequence);
-    if (error != std::errc{} || end != digits.data() + digits.size() || sequence == 0) {
+    std::optional<std::uint64_t> sequence =
+        util::parse_decimal<std::uint64_t>(name.substr(0, k_segment_sequence_digits));
+    if (!sequence || *sequence == 0) {
         return std::nullopt;
     }
     return sequence;

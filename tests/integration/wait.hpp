@@ -7,6 +7,8 @@
 // saw last. Sleeps appear only between polls and as the length of a fault
 // (how long a node stays paused).
 
+#include <raftescort/transport/clock.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <thread>
@@ -22,12 +24,8 @@ inline std::int64_t milliseconds_since(Clock::time_point start)
     return std::chrono::duration_cast<Milliseconds>(Clock::now() - start).count();
 }
 
-/// Milliseconds on the steady clock, for the registry's `now_ms` (it only
-/// compares them with each other to pace reconnects).
-inline std::int64_t monotonic_ms()
-{
-    return std::chrono::duration_cast<Milliseconds>(Clock::now().time_since_epoch()).count();
-}
+/// The registry's `now_ms` in tests is the edges' monotonic clock.
+using transport::monotonic_ms;
 
 /// Calls `predicate` until it returns true or `timeout` has passed, sleeping
 /// `interval` between calls. Returns whether it became true. The predicate

@@ -179,7 +179,8 @@ TEST_CASE("node api: bad input is refused with the problem named", "[node][api]"
         const char* expected;
     };
     const Case cases[] = {
-        {R"(not json)", "JSON object"},
+        {R"(not json)", "invalid JSON"},
+        {R"({"dx": 1, "dx": 2, "dy": 0})", "duplicate key"},
         {R"([1, 2])", "JSON object"},
         {R"({"dx": 1})", "\"dy\""},
         {R"({"dx": "1", "dy": 0})", "\"dx\" must be an integer"},

@@ -3,12 +3,14 @@
 
 #include "proxy/api_input.hpp"
 #include "proxy/event_hub.hpp"
-#include "proxy/histogram.hpp"
 #include "proxy/move_lanes.hpp"
 #include "proxy/node_view.hpp"
 #include "proxy/prometheus_text.hpp"
 #include "proxy/records_json.hpp"
 #include "proxy/registry_poller.hpp"
+
+#include <raftescort/util/decimal.hpp>
+#include <raftescort/util/histogram.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -93,11 +95,11 @@ TEST_CASE("proxy: Prometheus text escapes labels and formats values", "[proxy]")
     out.family("a_total", "counter", "Help text.");
     out.sample("a_total", {{"name", "q\"b\\s\nn"}}, 3);
     out.sample("a_total", {}, 0.25);
-    Histogram histogram({0.001, 0.01});
+    util::Histogram histogram({0.001, 0.01});
     histogram.observe(0.0005);
     histogram.observe(0.001);
     histogram.observe(0.5);
-    HistogramSnapshot snapshot = histogram.snapshot();
+    util::HistogramSnapshot snapshot = histogram.snapshot();
     out.histogram("h_seconds", {{"node", "1"}}, snapshot.bounds, snapshot.cumulative,
                   snapshot.count, snapshot.sum);
     CHECK(out.text()
@@ -222,11 +224,11 @@ TEST_CASE("proxy: node status parsing is lenient and input parsing is strict", "
     CHECK_FALSE(parse_node_status(json{{"id", 1}}).ok());
     CHECK_FALSE(parse_node_status(json::array()).ok());
 
-    CHECK(parse_decimal("-12") == -12);
-    CHECK(parse_decimal("0") == 0);
-    CHECK_FALSE(parse_decimal("+1"));
-    CHECK_FALSE(parse_decimal("1.0"));
-    CHECK_FALSE(parse_decimal(" 1"));
-    CHECK_FALSE(parse_decimal(""));
-    CHECK_FALSE(parse_decimal("99999999999999999999"));
+    CHECK(util::parse_decimal<std::int64_t>("-12") == -12);
+    CHECK(util::parse_decimal<std::int64_t>("0") == 0);
+    CHECK_FALSE(util::parse_decimal<std::int64_t>("+1"));
+    CHECK_FALSE(util::parse_decimal<std::int64_t>("1.0"));
+    CHECK_FALSE(util::parse_decimal<std::int64_t>(" 1"));
+    CHECK_FALSE(util::parse_decimal<std::int64_t>(""));
+    CHECK_FALSE(util::parse_decimal<std::int64_t>("99999999999999999999"));
 }

@@ -31,8 +31,8 @@
 #include <raftescort/raft/raft_node.hpp>
 #include <raftescort/raft/ready.hpp>
 #include <raftescort/raft/types.hpp>
-#include <raftescort/runtime/latency_histogram.hpp>
 #include <raftescort/store/disk_storage.hpp>
+#include <raftescort/util/histogram.hpp>
 #include <raftescort/util/result.hpp>
 
 #include <cstdint>
@@ -136,7 +136,7 @@ public:
     /// Index of the newest snapshot stored (taken, installed or recovered); 0 if none.
     raft::Index snapshot_index() const { return m_snapshot_index; }
     /// How long each durable save (its writes and its one fsync) took.
-    const LatencyHistogram& save_latency() const { return m_save_latency; }
+    const util::Histogram& save_latency() const { return m_save_latency; }
     /// True after a fatal storage failure; every later process_ready fails.
     bool failed() const { return m_failure.has_value(); }
 
@@ -158,7 +158,7 @@ private:
     raft::Index m_snapshot_index;
     std::uint64_t m_snapshots_taken = 0;
     std::uint64_t m_snapshots_installed = 0;
-    LatencyHistogram m_save_latency;
+    util::Histogram m_save_latency{util::k_storage_latency_bounds_seconds};
     /// Set once by the first failed write; never cleared (restart instead).
     std::optional<util::Error> m_failure;
 };

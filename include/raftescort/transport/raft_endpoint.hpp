@@ -70,11 +70,12 @@ using InboundHandler = std::function<bool(std::vector<InboundMessage>)>;
 void install_raft_endpoint(HttpServer& server, const RaftEndpointOptions& options,
                            InboundHandler handler);
 
-/// Parses "host:port" (port 1..65535, host non-empty, IPv6 in brackets
-/// allowed). Returns false on anything else. A host name may hold only
-/// letters, digits, '-', '.' and '_' (the address header is untrusted and
-/// ends up in logs); an IPv6 host is returned without its brackets. `host`
-/// and `port` are only written on success.
+/// Parses "host:port" by util::parse_host_port() with no default port
+/// (port 1..65535, host non-empty, IPv6 in brackets allowed). Returns false
+/// on anything else. A host name may hold only letters, digits, '-', '.'
+/// and '_' (the address header is untrusted and ends up in logs); an IPv6
+/// host is returned without its brackets. `host` and `port` are only
+/// written on success.
 bool split_host_port(const std::string& address, std::string& host, std::uint16_t& port);
 
 /// True if `host` is an IPv4 loopback address (127.0.0.0/8) written as a

@@ -4,7 +4,8 @@
 
 #include "registry/redis/registry_impl.hpp"
 
-#include <charconv>
+#include <raftescort/util/decimal.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,14 +58,12 @@ std::optional<raft::NodeId> parse_node_id(std::string_view text)
     if (text.empty() || text.front() == '0') {
         return std::nullopt;
     }
-    std::uint64_t value = 0;
-    const char* end = text.data() + text.size();
-    auto [parsed_end, code] = std::from_chars(text.data(), end, value);
-    if (code != std::errc{} || parsed_end != end) {
+    std::optional<std::uint64_t> value = util::parse_decimal<std::uint64_t>(text);
+    if (!value) {
         return std::nullopt;
     }
-    RE_ASSERT(value != 0);
-    return raft::NodeId{value};
+    RE_ASSERT(*value != 0);
+    return raft::NodeId{*value};
 }
 
 util::Error corrupt_value(const std::string& key, std::string_view value)

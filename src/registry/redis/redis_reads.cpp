@@ -3,10 +3,12 @@
 
 #include "registry/redis/registry_impl.hpp"
 
+#include <raftescort/util/decimal.hpp>
+
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <string>
+#include <string_view>
 
 namespace raftescort::registry {
 
@@ -16,18 +18,16 @@ using util::ErrorCode;
 using util::make_error;
 using Fields = std::map<std::string, std::string>;
 
-std::uint64_t to_u64(const std::string& text)
+// A missing field reads as 0 and a garbled one as the number it starts with
+// (or 0): a read decodes leniently rather than fail on one bad field.
+std::uint64_t to_u64(std::string_view text)
 {
-    std::uint64_t value = 0;
-    std::from_chars(text.data(), text.data() + text.size(), value);
-    return value;
+    return util::take_decimal<std::uint64_t>(text).value_or(0);
 }
 
-std::int64_t to_i64(const std::string& text)
+std::int64_t to_i64(std::string_view text)
 {
-    std::int64_t value = 0;
-    std::from_chars(text.data(), text.data() + text.size(), value);
-    return value;
+    return util::take_decimal<std::int64_t>(text).value_or(0);
 }
 
 // HGETALL and stream entries both answer field, value, field, value, ...

@@ -3,9 +3,11 @@
 
 #include "registry/redis/registry_impl.hpp"
 
+#include <raftescort/util/decimal.hpp>
+
 #include <algorithm>
-#include <charconv>
 #include <string>
+#include <string_view>
 
 namespace raftescort::registry {
 
@@ -252,8 +254,11 @@ void Registry::Impl::settle_front(const std::vector<ReplyPtr>& replies, std::siz
         if (recorded != std::to_string(record.node.value)) {
             // Raft §5.2: at most one leader per term. Two leaders recorded
             // for one term means a safety bug somewhere in the cluster.
-            std::uint64_t recorded_id = 0;
-            std::from_chars(recorded.data(), recorded.data() + recorded.size(), recorded_id);
+            // The report quotes whatever number the record starts with, or 0
+            // if it starts with none; the conflict is reported either way.
+            std::string_view recorded_text = recorded;
+            std::uint64_t recorded_id =
+                util::take_decimal<std::uint64_t>(recorded_text).value_or(0);
             LeaderConflict conflict{record.term, raft::NodeId{recorded_id}, record.node};
             report.leader_conflicts.push_back(conflict);
             ++m_counters.leader_conflicts;

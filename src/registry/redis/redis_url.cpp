@@ -1,12 +1,15 @@
 // Parsing of redis:// URLs and the names the registry writes into Redis.
 
 #include <raftescort/registry/registry.hpp>
+#include <raftescort/util/decimal.hpp>
 #include <raftescort/util/hex.hpp>
+#include <raftescort/util/host_port.hpp>
 
-#include <charconv>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace raftescort::registry {
 
@@ -15,18 +18,11 @@ namespace {
 using util::ErrorCode;
 using util::make_error;
 
+constexpr std::uint32_t k_database_max = 1u << 20;
+
 util::Error url_error(std::string_view what)
 {
     return make_error(ErrorCode::invalid_argument, "bad Redis URL: " + std::string(what));
-}
-
-bool parse_decimal(std::string_view text, std::uint64_t max, std::uint64_t& value)
-{
-    if (text.empty()) {
-        return false;
-    }
-    auto [pointer, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return error == std::errc{} && pointer == text.data() + text.size() && value <= max;
 }
 
 // Credentials may carry '@', ':' or '/' only percent-encoded, as in any URL.
@@ -52,51 +48,34 @@ bool percent_decode(std::string_view text, std::string& out)
     return true;
 }
 
-// Splits "host:port" or "[v6]:port"; the port is optional.
-util::Status parse_host_port(std::string_view authority, RedisUrl& url)
+// The words this parser has always used for each problem, which scripts and
+// tests look for; problems it never named get the shared description.
+std::string describe_authority_problem(const util::HostPortReading& reading)
 {
-    std::string_view host = authority;
-    std::string_view port;
-    if (!authority.empty() && authority.front() == '[') {
-        auto close = authority.find(']');
-        if (close == std::string_view::npos) {
-            return url_error("unterminated '[' in IPv6 host");
-        }
-        host = authority.substr(1, close - 1);
-        std::string_view rest = authority.substr(close + 1);
-        if (!rest.empty()) {
-            if (rest.front() != ':') {
-                return url_error("expected ':' after ']'");
-            }
-            port = rest.substr(1);
-            if (port.empty()) {
-                return url_error("empty port");
-            }
-        }
-    } else {
-        auto colon = authority.rfind(':');
-        if (colon != std::string_view::npos) {
-            host = authority.substr(0, colon);
-            port = authority.substr(colon + 1);
-            if (port.empty()) {
-                return url_error("empty port");
-            }
-        }
+    using util::HostPortProblem;
+    switch (reading.problem) {
+    case HostPortProblem::host_missing: return "missing host";
+    case HostPortProblem::host_malformed: return "invalid character in host '" + reading.part + "'";
+    case HostPortProblem::bracket_unclosed: return "unterminated '[' in IPv6 host";
+    case HostPortProblem::junk_after_bracket: return "expected ':' after ']'";
+    case HostPortProblem::port_empty: return "empty port";
+    case HostPortProblem::port_not_number:
+    case HostPortProblem::port_out_of_range:
+        return "port '" + reading.part + "' is not in 1..65535";
+    default: return util::describe_host_port_problem(reading);
     }
-    if (host.empty()) {
-        return url_error("missing host");
+}
+
+// "host", "host:port", "[v6]" or "[v6]:port"; without a port, `url` keeps
+// its default (Redis's 6379).
+util::Status parse_authority(std::string_view authority, RedisUrl& url)
+{
+    util::HostPortReading reading = util::read_host_port(authority, url.port);
+    if (reading.problem != util::HostPortProblem::none) {
+        return url_error(describe_authority_problem(reading));
     }
-    if (host.find_first_of(" @:/?#") != std::string_view::npos && authority.front() != '[') {
-        return url_error("invalid character in host '" + std::string(host) + "'");
-    }
-    url.host = std::string(host);
-    if (!port.empty()) {
-        std::uint64_t value = 0;
-        if (!parse_decimal(port, 65535, value) || value == 0) {
-            return url_error("port '" + std::string(port) + "' is not in 1..65535");
-        }
-        url.port = static_cast<std::uint16_t>(value);
-    }
+    url.host = std::move(reading.address.host);
+    url.port = reading.address.port;
     return util::Ok{};
 }
 
@@ -126,8 +105,7 @@ std::string RedisUrl::redacted() const
     if (!password.empty()) {
         out += username + ":***@";
     }
-    out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    out += ":" + std::to_string(port);
+    out += util::format_host_port(util::HostPort{host, port});
     if (database != 0) {
         out += "/" + std::to_string(database);
     }
@@ -164,18 +142,18 @@ util::Result<RedisUrl> parse_redis_url(std::string_view text)
         }
         rest = rest.substr(at + 1);
     }
-    auto status = parse_host_port(rest, url);
+    auto status = parse_authority(rest, url);
     if (!status) {
         return status.error();
     }
     if (slash != std::string_view::npos && !path.empty()) {
-        std::uint64_t database = 0;
         // Redis's own default is 16 databases; anything beyond a small
         // number is more likely a typo than a configured server.
-        if (!parse_decimal(path, 1u << 20, database)) {
+        const std::optional<std::uint32_t> database = util::parse_decimal<std::uint32_t>(path);
+        if (!database || *database > k_database_max) {
             return url_error("database '" + std::string(path) + "' is not a number");
         }
-        url.database = static_cast<std::uint32_t>(database);
+        url.database = *database;
     }
     return url;
 }

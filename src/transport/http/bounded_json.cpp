@@ -39,14 +39,20 @@ public:
     bool boolean(bool value) { return add_value(json(value)); }
     bool number_unsigned(json::number_unsigned_t value) { return add_value(json(value)); }
 
-    bool number_integer(json::number_integer_t /*value*/)
+    bool number_integer(json::number_integer_t value)
     {
+        if (!m_limits.unsigned_integers_only) {
+            return add_value(json(value));
+        }
         // nlohmann only reports numbers written with a '-' here, "-0" included.
         return fail("must not be negative");
     }
 
-    bool number_float(json::number_float_t /*value*/, const json::string_t& /*text*/)
+    bool number_float(json::number_float_t value, const json::string_t& /*text*/)
     {
+        if (!m_limits.unsigned_integers_only) {
+            return add_value(json(value));
+        }
         // Fractions, exponents and integers of 2^64 and above all arrive here.
         return fail("must be an integer in [0, 2^64) without fraction or exponent");
     }

@@ -29,12 +29,16 @@ struct JsonLimits {
     /// Most values in the whole document, containers included; bounds the
     /// memory of the tree whatever the shape of the input.
     std::size_t values_max = 0;
+    /// The Raft wire format has only unsigned integers below 2^64, and
+    /// refuses every other number; a client's body may hold any number, and
+    /// the handler's field readers say which field has the wrong kind.
+    bool unsigned_integers_only = true;
 };
 
 /// Parses `text` as exactly one JSON value (nothing may follow it) into a
 /// tree. Refuses, with the path of the offending value: duplicate object
 /// keys (RFC 8259 §4), any number that is not an unsigned integer below
-/// 2^64 (the format has no other numbers), and anything over `limits`.
+/// 2^64 unless `limits` allows them, and anything over `limits`.
 /// Syntax errors, invalid UTF-8 and the like come from nlohmann's lexer and
 /// are reported with their byte offset. Never throws.
 util::Result<nlohmann::json> parse_bounded_json(std::string_view text, const JsonLimits& limits);

@@ -13,10 +13,10 @@
 #include <raftescort/transport/peer_sender.hpp>
 #include <raftescort/transport/secret.hpp>
 #include <raftescort/util/assert.hpp>
+#include <raftescort/util/host_port.hpp>
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <string_view>
 #include <utility>
@@ -26,11 +26,6 @@ namespace raftescort::transport {
 namespace status = http::status;
 
 namespace {
-
-/// Host names as DNS allows them; 253 is DNS's limit for a whole name.
-constexpr std::size_t k_host_bytes_max = 253;
-/// "65535".
-constexpr std::size_t k_port_digits_max = 5;
 
 void answer_error(httplib::Response& response, int status, const std::string& error)
 {
@@ -139,38 +134,6 @@ void handle_raft_message(const RaftEndpointOptions& options, const InboundHandle
     response.status = status::k_no_content;
 }
 
-bool is_host_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
-           || c == '.' || c == '_';
-}
-
-bool is_ipv6_char(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':'
-           || c == '.';
-}
-
-/// Decimal digits only (no sign, no spaces), 1..65535.
-bool parse_port(std::string_view text, std::uint16_t& port)
-{
-    if (text.empty() || text.size() > k_port_digits_max) {
-        return false;
-    }
-    std::uint32_t value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        value = value * 10 + static_cast<std::uint32_t>(c - '0');
-    }
-    if (value == 0 || value > 65535) {
-        return false;
-    }
-    port = static_cast<std::uint16_t>(value);
-    return true;
-}
-
 /// One decimal octet 0..255 without leading zeros ("010" is octal to
 /// inet_aton and decimal to people: refused rather than guessed).
 bool parse_octet(std::string_view text, unsigned& octet)
@@ -220,42 +183,13 @@ void install_raft_endpoint(HttpServer& server, const RaftEndpointOptions& option
 
 bool split_host_port(const std::string& address, std::string& host, std::uint16_t& port)
 {
-    std::string_view text = address;
-    std::string_view host_text;
-    std::size_t colon = 0;
-    if (!text.empty() && text.front() == '[') {
-        std::size_t close = text.find(']');
-        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-            return false;
-        }
-        host_text = text.substr(1, close - 1);
-        colon = close + 1;
-        // Brackets are for IPv6 only, which always has a colon.
-        if (host_text.find(':') == std::string_view::npos
-            || !std::all_of(host_text.begin(), host_text.end(), is_ipv6_char)) {
-            return false;
-        }
-    } else {
-        colon = text.find(':');
-        // A second colon is an IPv6 address without brackets: ambiguous.
-        if (colon == std::string_view::npos
-            || text.find(':', colon + 1) != std::string_view::npos) {
-            return false;
-        }
-        host_text = text.substr(0, colon);
-        if (!std::all_of(host_text.begin(), host_text.end(), is_host_name_char)) {
-            return false;
-        }
-    }
-    if (host_text.empty() || host_text.size() > k_host_bytes_max) {
+    // No default port: a peer always names the port it serves on.
+    util::Result<util::HostPort> parsed = util::parse_host_port(address);
+    if (!parsed.ok()) {
         return false;
     }
-    std::uint16_t parsed_port = 0;
-    if (!parse_port(text.substr(colon + 1), parsed_port)) {
-        return false;
-    }
-    host = std::string(host_text);
-    port = parsed_port;
+    host = std::move(parsed.value().host);
+    port = parsed.value().port;
     return true;
 }
 

@@ -1,13 +1,14 @@
 #pragma once
 
-// The proxy's two clocks: a monotonic one for intervals, deadlines and the
-// registry's `now_ms` (which only compares values with each other), and the
-// wall clock for timestamps people read.
+// The two clocks of the edges (node and proxy); the core never reads a clock,
+// it is ticked. The monotonic one is for intervals, deadlines and the
+// registry's `now_ms` (which only compares values with each other); the wall
+// clock is for timestamps people read.
 
 #include <chrono>
 #include <cstdint>
 
-namespace raftescort::proxy {
+namespace raftescort::transport {
 
 /// Milliseconds on the steady clock; meaningful only as differences.
 inline std::int64_t monotonic_ms()
@@ -17,7 +18,7 @@ inline std::int64_t monotonic_ms()
         .count();
 }
 
-/// Milliseconds since the Unix epoch.
+/// Milliseconds since the Unix epoch, for record and event timestamps.
 inline std::int64_t wall_clock_ms()
 {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -25,4 +26,4 @@ inline std::int64_t wall_clock_ms()
         .count();
 }
 
-} // namespace raftescort::proxy
+} // namespace raftescort::transport
