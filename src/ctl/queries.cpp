@@ -10,7 +10,7 @@
 #include <raftescort/util/assert.hpp>
 #include <raftescort/util/decimal.hpp>
 
-#include <algorithm>
+#include <optional>
 #include <string>
 
 namespace raftescort::ctl {
@@ -18,11 +18,6 @@ namespace raftescort::ctl {
 namespace {
 
 using nlohmann::json;
-
-bool is_node_id(const std::string& text)
-{
-    return util::parse_decimal<std::uint64_t>(text).has_value();
-}
 
 // "granted", "refused (already voted for 1)"
 std::string ballot_text(const json& candidacy, const std::string& voter, const json& granted)
@@ -74,12 +69,13 @@ const json& elected_ms(const json& leader)
 // GET /nodes gives it.
 util::Result<std::string> node_address(CommandContext& context, const std::string& node)
 {
-    if (!is_node_id(node)) {
+    const std::optional<std::uint64_t> id = util::parse_decimal<std::uint64_t>(node);
+    if (!id) {
         return node;
     }
     RE_TRY(nodes, context.client.get("/nodes"));
     for (const json& entry : as_list(nodes)) {
-        if (field_unsigned(entry, "id") == util::parse_decimal<std::uint64_t>(node)) {
+        if (field_unsigned(entry, "id") == *id) {
             const std::string name = field_text(entry, "name");
             return name == k_no_value ? field_text(entry, "_name") : name;
         }

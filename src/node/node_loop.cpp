@@ -33,10 +33,8 @@ bool is_answer(raft::MessageType type)
     case raft::MessageType::vote_response:
     case raft::MessageType::append_response:
     case raft::MessageType::heartbeat_response:
-    case raft::MessageType::snapshot_response:
-        return true;
-    default:
-        return false;
+    case raft::MessageType::snapshot_response: return true;
+    default: return false;
     }
 }
 

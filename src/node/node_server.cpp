@@ -26,6 +26,12 @@ constexpr std::size_t k_peer_threads = 16;
 // give the election timeout's randomization a fine grain.
 constexpr std::int64_t k_ticks_per_heartbeat = 5;
 
+/// The core's tick: heartbeat and election timeout are whole ticks of it.
+std::int64_t tick_ms_of(const NodeSettings& settings)
+{
+    return std::max<std::int64_t>(1, settings.heartbeat_interval_ms / k_ticks_per_heartbeat);
+}
+
 registry::RegistryOptions registry_options(const NodeSettings& settings,
                                            const registry::RedisUrl& url, raft::NodeId id)
 {
@@ -67,8 +73,7 @@ util::Result<std::optional<raft::NodeId>> recorded_id(const NodeSettings& settin
 runtime::ReplicaOptions replica_options(const NodeSettings& settings, raft::NodeId id,
                                         bool found_cluster, util::Logger& logger)
 {
-    std::int64_t tick_ms =
-        std::max<std::int64_t>(1, settings.heartbeat_interval_ms / k_ticks_per_heartbeat);
+    std::int64_t tick_ms = tick_ms_of(settings);
     runtime::ReplicaOptions options;
     options.data_dir = settings.data_dir;
     options.cluster_id = settings.cluster_id;
@@ -170,8 +175,7 @@ void NodeServer::make_loop(std::unique_ptr<runtime::Replica> replica,
     options.self_address = m_settings.advertise;
     options.cluster_token = m_cluster_token;
     options.tls = m_settings.tls;
-    options.tick_ms =
-        std::max<std::int64_t>(1, m_settings.heartbeat_interval_ms / k_ticks_per_heartbeat);
+    options.tick_ms = tick_ms_of(m_settings);
     options.step_interval_ms = m_settings.step_interval_ms;
     // One heartbeat late is ordinary under load; half another is worth a
     // connect to tell a dead leader from a slow one.

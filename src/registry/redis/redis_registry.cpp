@@ -162,10 +162,10 @@ void Registry::record_event(const Event& event)
     // MAXLEN ~ lets Redis trim whole stream nodes, far cheaper than exact.
     record.commands = {
         {"XADD", impl.key("events"), "MAXLEN", "~",
-         std::to_string(impl.m_options.events_length_max), "*", "kind",
-         event_kind_name(event.kind), "node", std::to_string(event.node.value), "term",
-         std::to_string(event.term.value), "index", std::to_string(event.index.value), "detail",
-         event.detail, "timestamp_ms", std::to_string(event.timestamp_ms)},
+         std::to_string(impl.m_options.events_length_max), "*", "kind", event_kind_name(event.kind),
+         "node", std::to_string(event.node.value), "term", std::to_string(event.term.value),
+         "index", std::to_string(event.index.value), "detail", event.detail, "timestamp_ms",
+         std::to_string(event.timestamp_ms)},
     };
     impl.enqueue(std::move(record));
 }

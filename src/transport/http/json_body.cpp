@@ -97,7 +97,6 @@ std::optional<json> read_json_object(const httplib::Request& request, httplib::R
 std::optional<std::int64_t> integer_member(const json& body, const char* name, std::int64_t limit,
                                            httplib::Response& response, ErrorReply reply_error)
 {
-    const std::string range = "-" + std::to_string(limit) + ".." + std::to_string(limit);
     auto it = body.find(name);
     if (it == body.end()) {
         reply_error(response, 400, std::string("missing integer field \"") + name + "\"");
@@ -110,13 +109,13 @@ std::optional<std::int64_t> integer_member(const json& body, const char* name, s
         return std::nullopt;
     }
     // An unsigned value too large for int64 is out of range, not negative.
-    if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(limit)) {
-        reply_error(response, 400, std::string("field \"") + name + "\" must be within " + range);
-        return std::nullopt;
-    }
-    const std::int64_t value = it->get<std::int64_t>();
+    const bool too_large =
+        it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(limit);
+    const std::int64_t value = too_large ? limit + 1 : it->get<std::int64_t>();
     if (value > limit || value < -limit) {
-        reply_error(response, 400, std::string("field \"") + name + "\" must be within " + range);
+        reply_error(response, 400,
+                    std::string("field \"") + name + "\" must be within -" + std::to_string(limit)
+                        + ".." + std::to_string(limit));
         return std::nullopt;
     }
     return value;
