@@ -153,3 +153,28 @@ TEST_CASE("an integer member is read within its range, or the field is named",
     CHECK(integer_member(body, "a", 100, response, record_refusal) == -7);
     CHECK(integer_member(body, "g", 100, response, record_refusal) == 100);
 }
+
+TEST_CASE("an answer from our own servers is parsed with limits", "[transport][json_body]")
+{
+    // Goal: the proxy and ctl read what a node or the proxy answers through
+    // the bounded parser: real answers (floats, big arrays, nesting a few
+    // levels deep) pass, and an answer that nests without end or repeats a
+    // key is refused, not parsed into whatever the last key said.
+    using raftescort::transport::parse_answer_json;
+    std::string entries = R"({"entries": [)";
+    for (int i = 0; i < 5000; ++i) {
+        entries += (i == 0 ? "" : ",") + std::string(R"({"index": 1, "position": [1.5, -2]})");
+    }
+    entries += "]}";
+    auto parsed = parse_answer_json(entries);
+    REQUIRE(parsed);
+    CHECK(parsed.value()["entries"].size() == 5000);
+    CHECK(parsed.value()["entries"][4999]["position"][0] == 1.5);
+
+    CHECK_FALSE(parse_answer_json(std::string(100000, '[') + std::string(100000, ']')));
+    auto duplicate = parse_answer_json(R"({"leader": 1, "leader": 2})");
+    REQUIRE_FALSE(duplicate);
+    CHECK(duplicate.error().message.find("duplicate") != std::string::npos);
+    CHECK_FALSE(parse_answer_json("{\"a\": 1} trailing"));
+    CHECK_FALSE(parse_answer_json(""));
+}

@@ -10,11 +10,14 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <raftescort/util/result.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace raftescort::transport {
 
@@ -48,5 +51,12 @@ std::optional<nlohmann::json> read_json_object(const httplib::Request& request,
 std::optional<std::int64_t> integer_member(const nlohmann::json& body, const char* name,
                                            std::int64_t limit, httplib::Response& response,
                                            ErrorReply reply_error);
+
+/// An answer from one of our own servers (a node to the proxy or to a
+/// joining node, the proxy to ctl), parsed with limits far above any real
+/// answer but still bounded: a peer that was replaced by something else, or
+/// went wrong, cannot make the reader nest without end or hold a
+/// gigabyte-sized tree. Duplicate keys are refused as in a client's body.
+util::Result<nlohmann::json> parse_answer_json(std::string_view text);
 
 } // namespace raftescort::transport

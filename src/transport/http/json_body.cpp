@@ -30,6 +30,20 @@ http::JsonLimits client_body_limits(std::size_t bytes_max)
     return limits;
 }
 
+/// Answers carry logs, records and every node's view: deep enough for any
+/// of them, with room to grow, and bounded in memory by `values_max`.
+http::JsonLimits answer_limits()
+{
+    http::JsonLimits limits;
+    limits.nesting_depth_max = 16;
+    limits.string_bytes_max = 1U << 20U;
+    limits.array_elements_max = 1'000'000;
+    limits.object_members_max = 10'000;
+    limits.values_max = 4'000'000;
+    limits.unsigned_integers_only = false;
+    return limits;
+}
+
 std::string known_keys(const std::set<std::string>& allowed)
 {
     std::string known;
@@ -119,6 +133,11 @@ std::optional<std::int64_t> integer_member(const json& body, const char* name, s
         return std::nullopt;
     }
     return value;
+}
+
+util::Result<json> parse_answer_json(std::string_view text)
+{
+    return http::parse_bounded_json(text, answer_limits());
 }
 
 } // namespace raftescort::transport
