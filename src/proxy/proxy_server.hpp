@@ -5,9 +5,9 @@
 // every route. run_proxy() runs one until a signal; the tests run one in
 // process against fake nodes.
 
-#include "proxy/api_context.hpp"
-#include "proxy/registry_poller.hpp"
-#include "proxy/status_publisher.hpp"
+#include "proxy/api/api_context.hpp"
+#include "proxy/view/registry_poller.hpp"
+#include "proxy/view/status_publisher.hpp"
 #include <raftescort/transport/http_server.hpp>
 
 #include <raftescort/proxy/proxy.hpp>

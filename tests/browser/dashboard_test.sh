@@ -10,7 +10,7 @@
 #      leader, once the page has its event stream open and 1 s more for its
 #      first status (a slow machine may take seconds to start Chromium: a
 #      fixed delay could kill the leader before the page ever saw it). The page's test hooks (see
-#      src/proxy/dashboard_page.cpp) must then show 5 nodes drawn, a leader
+#      src/proxy/dashboard/dashboard_page.cpp) must then show 5 nodes drawn, a leader
 #      other than the killed one, and data-leader-changed-at at most 2000 ms
 #      after the kill.
 # Headless Chromium dumps the DOM (and screenshots) at the page's load event,

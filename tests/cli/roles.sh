@@ -513,14 +513,14 @@ check_api raftescort-node "/logs:from /logs:limit" \
     "$root"/src/node/node_api.cpp "$root"/src/transport/http/raft_endpoint.cpp
 check_api raftescort-proxy "/nodes:ip /logs:ip /logs:from /logs:limit /nodes/move:x /nodes/move:y
     /nodes/move:client_id /nodes/move:sequence /elections:term /leaders:term" \
-    "$root"/src/proxy/api_*.cpp
+    "$root"/src/proxy/api/api_*.cpp
 
 # The README's HTTP API section lists every path of the proxy.
 sed -n '/^## HTTP API/,/^## /p' "$root/README.md" >"$work/readme-api"
 missing=""
 while read -r method path; do
     grep -qE "\`$path[\`?]" "$work/readme-api" || missing+=" $method $path"
-done < <(routes_of "$root"/src/proxy/api_*.cpp)
+done < <(routes_of "$root"/src/proxy/api/api_*.cpp)
 if [ -z "$missing" ]; then
     pass "the README's HTTP API lists every route of the proxy"
 else

@@ -3,7 +3,7 @@
 // keeps enough of them that a burst of moves opens no new connection (each
 // one costs a handshake, an accept and a server thread on the leader).
 
-#include "proxy/client_pool.hpp"
+#include "proxy/api/client_pool.hpp"
 #include "proxy/fake_node.hpp"
 #include "proxy/proxy_harness.hpp"
 

@@ -1,8 +1,8 @@
 // The cluster view's snapshot is shared between callers until the view
 // changes (every forwarded move reads it), and never outlives a change.
 
-#include "proxy/cluster_view.hpp"
 #include "proxy/fake_node.hpp"
+#include "proxy/view/cluster_view.hpp"
 
 #include <catch2/catch.hpp>
 

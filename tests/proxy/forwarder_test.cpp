@@ -3,10 +3,10 @@
 // with 503 within its bound when there is no leader, and never reports a
 // success a node did not give.
 
-#include "proxy/client_pool.hpp"
-#include "proxy/cluster_view.hpp"
+#include "proxy/api/client_pool.hpp"
+#include "proxy/api/forwarder.hpp"
 #include "proxy/fake_node.hpp"
-#include "proxy/forwarder.hpp"
+#include "proxy/view/cluster_view.hpp"
 
 #include <catch2/catch.hpp>
 

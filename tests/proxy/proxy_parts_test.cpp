@@ -1,13 +1,13 @@
 // The proxy's small parts on their own: the event hub's bounds, move lanes,
 // the Prometheus writer, record JSON aliases, node status parsing.
 
-#include "proxy/api_input.hpp"
-#include "proxy/event_hub.hpp"
-#include "proxy/move_lanes.hpp"
-#include "proxy/node_view.hpp"
-#include "proxy/prometheus_text.hpp"
-#include "proxy/records_json.hpp"
-#include "proxy/registry_poller.hpp"
+#include "proxy/api/api_input.hpp"
+#include "proxy/api/move_lanes.hpp"
+#include "proxy/metrics/prometheus_text.hpp"
+#include "proxy/view/event_hub.hpp"
+#include "proxy/view/node_view.hpp"
+#include "proxy/view/records_json.hpp"
+#include "proxy/view/registry_poller.hpp"
 
 #include <raftescort/util/decimal.hpp>
 #include <raftescort/util/histogram.hpp>

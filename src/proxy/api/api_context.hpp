@@ -1,0 +1,61 @@
+#pragma once
+
+// What the API's request handlers share: the settings and the proxy's parts.
+// Every part is thread-safe; the handlers run on the HTTP server's threads.
+
+#include "proxy/api/client_pool.hpp"
+#include "proxy/api/forwarder.hpp"
+#include "proxy/api/move_lanes.hpp"
+#include "proxy/metrics/metrics.hpp"
+#include "proxy/view/cluster_view.hpp"
+#include "proxy/view/event_hub.hpp"
+#include "proxy/view/shared_registry.hpp"
+
+#include <raftescort/proxy/proxy.hpp>
+
+#include <raftescort/transport/http_server.hpp>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+namespace raftescort::proxy {
+
+/// Reported by GET /status.
+inline constexpr const char* k_proxy_version = "0.1.0";
+
+struct ApiContext {
+    const ProxySettings& settings;
+    ClusterView& view;
+    ClientPool& pool;
+    Forwarder& forwarder;
+    MoveLanes& lanes;
+    SharedRegistry& registry;
+    EventHub& hub;
+    ProxyMetrics& metrics;
+};
+
+/// GET / and /status.
+void install_status_routes(transport::HttpServer& server, ApiContext& context);
+/// GET /nodes, /nodes/full, /nodes/position, /logs, /mission.
+void install_cluster_routes(transport::HttpServer& server, ApiContext& context);
+/// GET /elections, /leaders (from Redis).
+void install_record_routes(transport::HttpServer& server, ApiContext& context);
+/// GET and POST /nodes/move.
+void install_move_routes(transport::HttpServer& server, ApiContext& context);
+/// POST /mission, /members/add, /members/remove, /transfer-leader.
+void install_control_routes(transport::HttpServer& server, ApiContext& context);
+/// GET /metrics, /events.
+void install_stream_routes(transport::HttpServer& server, ApiContext& context);
+
+/// Every route, the envelope's error answers and the body size limit.
+void install_routes(transport::HttpServer& server, ApiContext& context);
+
+/// [{"method", "locator", "description"}, ...] for GET /status.
+nlohmann::json endpoints_json();
+
+/// Answers a forwarded request that did not succeed with the forwarder's
+/// status and reason; `advice` (what the client may do) is added to a 503.
+void reply_forward_error(httplib::Response& response, const ForwardResult& result,
+                         const std::string& advice);
+
+} // namespace raftescort::proxy

@@ -1,0 +1,120 @@
+// The dashboard page, put together once from its files in src/proxy/dashboard,
+// which the build compiles in (cmake/embed_files.cmake). index.html is the
+// markup; each of its lines `/* @embed NAME */` stands for the file NAME:
+//
+//   style.css   The style sheet. Laid out for a 1280x800 window: a header
+//               bar, then the map and the node table on the left, the
+//               election timeline and the event log on the right. System
+//               fonts only: the page loads nothing from outside the proxy.
+//   state.js    Helpers, the page's state, loading it from the proxy's API
+//               and following GET /events. Everything read from the proxy
+//               may lack a field or hold null (an unreachable node has no
+//               position, Redis may be down): each value goes through
+//               numberOrNull/pointOrNull once, there, and the drawing code
+//               only sees normalized shapes.
+//   map.js      The convoy map (SVG) and the node table. The map is drawn to
+//               scale along x: the track runs from 0 to 100 with a tick every
+//               10, and the view widens to show anything outside it (the
+//               formation's rear rows sit behind the lead, the target may
+//               have been moved). Along y it is scaled on its own so the
+//               formation's rows, one unit apart, stay apart on screen; faint
+//               lines mark the integer rows. A node's SVG group is kept from
+//               one redraw to the next, so a CSS transition carries it to its
+//               new place.
+//   history.js  The election timeline and the event log. The timeline shows
+//               one entry per term, newest first: each candidacy with its
+//               outcome and every ballot (granted, or refused with the
+//               voter's reason), the winner, and how long the cluster went
+//               without a leader. Redis records when a leader was elected,
+//               but nothing records the moment a leader died, so the gap is
+//               measured from the earliest sign of the loss this page knows
+//               of: the old leader's own step-down record, or the moment the
+//               page saw it go (its node unreachable, or no longer reported
+//               as leader); failing those, it is bounded by the old leader's
+//               last record before the election. Beside it, the election's
+//               own length, from the first campaign since the old leader was
+//               elected. The proxy replays only its latest records to a new
+//               page, so older terms may show none of these.
+//
+// The three scripts run in one function scope that index.html opens and that
+// ends with start(); scripts/lint-js lints them that way. Their notes live
+// here, not in the files, because the files go to every browser as they are.
+//
+// Test hooks, which tests/browser/dashboard_test.sh reads from a dumped DOM:
+//   <html data-leader="ID">      the current leader's id ("" while none)
+//   <html data-term="N">         the current term ("" until known)
+//   <html data-nodes="N">        how many nodes the map draws
+//   <html data-leader-changed-at="MS">
+//                                Date.now() when the page last saw the leader
+//                                id change; set only by a change after the
+//                                first status, so it is absent until then
+//   <g data-node-id="ID" data-role="ROLE">  each node on the map
+//   URL fragment #hold-load      keeps the document loading (a style sheet
+//                                link to the never-ending /events stream), so
+//                                that headless Chromium's --dump-dom and
+//                                --screenshot wait for their --timeout instead
+//                                of firing at the load event, while the page
+//                                follows the cluster live
+
+#include "proxy/dashboard/dashboard_page.hpp"
+
+#include "raftescort/util/assert.hpp"
+
+#include <string>
+
+namespace raftescort::embedded {
+
+// Generated from src/proxy/dashboard by cmake/embed_files.cmake.
+std::string_view index_html();
+std::string_view style_css();
+std::string_view state_js();
+std::string_view map_js();
+std::string_view history_js();
+
+} // namespace raftescort::embedded
+
+namespace raftescort::proxy {
+
+namespace {
+
+struct EmbeddedFile {
+    std::string_view marker; ///< The whole line in index.html that the file replaces.
+    std::string_view text;
+};
+
+std::string assemble_page()
+{
+    const EmbeddedFile files[] = {
+        {"/* @embed style.css */\n", embedded::style_css()},
+        {"/* @embed state.js */\n", embedded::state_js()},
+        {"/* @embed map.js */\n", embedded::map_js()},
+        {"/* @embed history.js */\n", embedded::history_js()},
+    };
+    std::string page(embedded::index_html());
+    RE_ASSERT(!page.empty());
+    for (const EmbeddedFile& file : files) {
+        // Each file ends its last line, which then stands where the marker's did.
+        RE_ASSERT(!file.text.empty());
+        RE_ASSERT(file.text.back() == '\n');
+        // index.html names each file once, at the start of a line.
+        const std::size_t at = page.find(file.marker);
+        RE_ASSERT(at != std::string::npos);
+        RE_ASSERT(at == 0 || page[at - 1] == '\n');
+        page.replace(at, file.marker.size(), file.text);
+    }
+    // No marker is left: none for a file missing from the list, none twice.
+    RE_ASSERT(page.find("/* @embed ") == std::string::npos);
+    return page;
+}
+
+} // namespace
+
+std::string_view dashboard_page()
+{
+    // Built on first use; a function-local static is initialized once, even
+    // when several server threads ask at the same time.
+    static const std::string page = assemble_page();
+    return page;
+}
+
+} // namespace raftescort::proxy

@@ -1,0 +1,37 @@
+#pragma once
+
+// The JSON shapes of the cluster view (proxy.hpp: /nodes, /nodes/full,
+// /nodes/position, the "status" event), with the original project's `_name`
+// alias beside `name`.
+
+#include "proxy/view/node_view.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace raftescort::proxy {
+
+/// The node's position: its own report while it answers, else the leader's
+/// (every member's position follows from the replicated state, so the leader
+/// knows where an unreachable member stands). Empty if neither knows.
+std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const NodeView& node);
+
+/// {"id", "name", "_name", "role", "term", "position", "commit_index",
+/// "applied_index", "lag", "last_contact_ms"}
+nlohmann::json node_json(const ClusterSnapshot& snapshot, const NodeView& node);
+/// [node_json, ...] sorted by id.
+nlohmann::json nodes_json(const ClusterSnapshot& snapshot);
+/// The node's own GET /status plus "_name"; an unreachable node as
+/// {"id", "name", "_name", "role": "unreachable"}.
+nlohmann::json node_full_json(const NodeView& node);
+/// [{"node", "_name", "id", "role", "position"}, ...]
+nlohmann::json positions_json(const ClusterSnapshot& snapshot);
+/// A node's positions list ([{"id", "position"}], in a committed answer)
+/// with the names the API shows: [{"id", "node", "_name", "position"}].
+nlohmann::json named_positions(const nlohmann::json& positions, const ClusterSnapshot& snapshot);
+/// {"nodes": nodes_json, "leader", "leader_name", "term"}
+nlohmann::json status_event_json(const ClusterSnapshot& snapshot);
+
+} // namespace raftescort::proxy
