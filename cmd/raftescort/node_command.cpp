@@ -24,94 +24,125 @@ namespace {
 // election, or one late packet deposes a healthy leader.
 constexpr std::int64_t k_election_timeout_heartbeats_min = 3;
 
+/// The secrets and TLS files, read and checked once the command line is
+/// complete.
+struct NodeSecurity {
+    std::shared_ptr<SecretFlags> cluster_token = std::make_shared<SecretFlags>();
+    std::shared_ptr<SecretFlags> admin_token = std::make_shared<SecretFlags>();
+    std::shared_ptr<transport::TlsFiles> tls = std::make_shared<transport::TlsFiles>();
+};
+
+/// Who the node is and where it is reached: --id, --cluster, --listen, --advertise.
+void add_identity_options(CLI::App& node, NodeOptions& options)
+{
+    node.add_option("--id", options.id,
+                    "Raft id of this node, a positive integer (default: the one in --data-dir, or "
+                    "a fresh one from Redis)")
+        ->check(positive_integer_validator("node id"))
+        ->type_name("ID");
+    node.add_option("--cluster", options.cluster_id,
+                    "Cluster name: namespaces the Redis keys, checked on every peer message")
+        ->check(cluster_name_validator())
+        ->envname("RAFTESCORT_CLUSTER")
+        ->type_name("NAME")
+        ->default_str(options.cluster_id);
+    node.add_option("--listen", options.listen,
+                    "Address to serve peers and the proxy on; a bare PORT means 0.0.0.0:PORT")
+        ->transform(listen_address_validator())
+        ->envname("CONTAINER_PORT")
+        ->type_name("HOST:PORT")
+        ->default_str(options.listen);
+    node.add_option("--advertise", options.advertise,
+                    "Address peers and the proxy reach this node at (default: --listen)")
+        ->check(host_port_validator())
+        ->envname("RAFTESCORT_ADVERTISE")
+        ->type_name("HOST:PORT");
+}
+
+/// Where the node keeps its records and its log: --redis, --data-dir.
+void add_storage_options(CLI::App& node, NodeOptions& options)
+{
+    node.add_option("--redis", options.redis_url,
+                    "Redis registry URL; REDIS_PASSWORD_FILE names a file whose first line "
+                    "replaces its password")
+        ->check(url_validator("redis"))
+        ->envname("REDIS_URL")
+        ->type_name("URL")
+        ->default_str(options.redis_url);
+    node.add_option("--data-dir", options.data_dir, "Directory for the log and snapshots")
+        ->envname("RAFTESCORT_DATA_DIR")
+        ->type_name("DIR")
+        ->default_str(options.data_dir);
+}
+
+/// A duration option (DUR) whose default is `value` as it stands.
+CLI::Option* add_duration_option(CLI::App& node, const std::string& name, std::int64_t& value,
+                                 const std::string& description, const std::string& variable)
+{
+    return node.add_option(name, value, description)
+        ->transform(duration_ms_validator(false))
+        ->envname(variable)
+        ->type_name("DUR")
+        ->default_str(format_duration_ms(value));
+}
+
+/// Raft's clock and the convoy's pace: --heartbeat, --election-timeout,
+/// --step-interval, --autopilot and --no-autopilot.
+void add_timing_options(CLI::App& node, const std::shared_ptr<NodeOptions>& options)
+{
+    add_duration_option(node, "--heartbeat", options->heartbeat_interval_ms,
+                        "Leader heartbeat interval", "HEARTBEAT_TIMEOUT");
+    add_duration_option(node, "--election-timeout", options->election_timeout_ms,
+                        "Election timeout, randomized from 1x to 2x; at least 3x --heartbeat",
+                        "ELECTION_TIMEOUT");
+    add_duration_option(node, "--step-interval", options->step_interval_ms,
+                        "Time between convoy steps while the mission runs", "STEP_INTERVAL");
+    CLI::Option* autopilot = node.add_flag_callback(
+        "--autopilot", [options] { options->autopilot = true; },
+        "Run the mission by itself once a leader exists (default)");
+    node.add_flag_callback(
+            "--no-autopilot", [options] { options->autopilot = false; },
+            "Wait for 'raftescort ctl mission start'")
+        ->excludes(autopilot);
+}
+
+/// The cluster token, the admin token and mutual TLS.
+NodeSecurity add_security_options(CLI::App& node)
+{
+    NodeSecurity security;
+    add_secret_flags(node, cluster_token_names(), security.cluster_token,
+                     "Shared secret required on node-to-node calls; default: the one in "
+                     "--data-dir, else Redis's, which the cluster's founder generates");
+    add_secret_flags(node, admin_token_names(), security.admin_token,
+                     "Operator's token, also accepted on the routes that change the cluster, "
+                     "as the cluster token always is");
+    add_tls_flags(node, security.tls,
+                  "Mutual TLS with peers and the proxy (only certificates of --tls-ca get in)");
+    return security;
+}
+
 } // namespace
 
 void setup_node_command(CLI::App& app)
 {
     auto options = std::make_shared<NodeOptions>();
     CLI::App* node = app.add_subcommand("node", "Run one member of the Raft cluster");
-
-    node->add_option("--id", options->id,
-                     "Raft id of this node, a positive integer (default: the one in --data-dir, or "
-                     "a fresh one "
-                     "from Redis)")
-        ->check(positive_integer_validator("node id"))
-        ->type_name("ID");
-    node->add_option("--cluster", options->cluster_id,
-                     "Cluster name: namespaces the Redis keys, checked on every peer message")
-        ->check(cluster_name_validator())
-        ->envname("RAFTESCORT_CLUSTER")
-        ->type_name("NAME")
-        ->default_str(options->cluster_id);
-    node->add_option("--listen", options->listen,
-                     "Address to serve peers and the proxy on; a bare PORT means 0.0.0.0:PORT")
-        ->transform(listen_address_validator())
-        ->envname("CONTAINER_PORT")
-        ->type_name("HOST:PORT")
-        ->default_str(options->listen);
-    node->add_option("--advertise", options->advertise,
-                     "Address peers and the proxy reach this node at (default: --listen)")
-        ->check(host_port_validator())
-        ->envname("RAFTESCORT_ADVERTISE")
-        ->type_name("HOST:PORT");
-    node->add_option("--redis", options->redis_url,
-                     "Redis registry URL; REDIS_PASSWORD_FILE names a file whose first line "
-                     "replaces its password")
-        ->check(url_validator("redis"))
-        ->envname("REDIS_URL")
-        ->type_name("URL")
-        ->default_str(options->redis_url);
-    node->add_option("--data-dir", options->data_dir, "Directory for the log and snapshots")
-        ->envname("RAFTESCORT_DATA_DIR")
-        ->type_name("DIR")
-        ->default_str(options->data_dir);
-    node->add_option("--heartbeat", options->heartbeat_interval_ms, "Leader heartbeat interval")
-        ->transform(duration_ms_validator(false))
-        ->envname("HEARTBEAT_TIMEOUT")
-        ->type_name("DUR")
-        ->default_str(format_duration_ms(options->heartbeat_interval_ms));
-    node->add_option("--election-timeout", options->election_timeout_ms,
-                     "Election timeout, randomized from 1x to 2x; at least 3x --heartbeat")
-        ->transform(duration_ms_validator(false))
-        ->envname("ELECTION_TIMEOUT")
-        ->type_name("DUR")
-        ->default_str(format_duration_ms(options->election_timeout_ms));
-    node->add_option("--step-interval", options->step_interval_ms,
-                     "Time between convoy steps while the mission runs")
-        ->transform(duration_ms_validator(false))
-        ->envname("STEP_INTERVAL")
-        ->type_name("DUR")
-        ->default_str(format_duration_ms(options->step_interval_ms));
-    CLI::Option* autopilot = node->add_flag_callback(
-        "--autopilot", [options] { options->autopilot = true; },
-        "Run the mission by itself once a leader exists (default)");
-    node->add_flag_callback(
-            "--no-autopilot", [options] { options->autopilot = false; },
-            "Wait for 'raftescort ctl mission start'")
-        ->excludes(autopilot);
-    auto cluster_token = std::make_shared<SecretFlags>();
-    add_secret_flags(*node, cluster_token_names(), cluster_token,
-                     "Shared secret required on node-to-node calls; default: the one in "
-                     "--data-dir, else Redis's, which the cluster's founder generates");
-    auto admin_token = std::make_shared<SecretFlags>();
-    add_secret_flags(*node, admin_token_names(), admin_token,
-                     "Operator's token, also accepted on the routes that change the cluster, "
-                     "as the cluster token always is");
-    auto tls = std::make_shared<transport::TlsFiles>();
-    add_tls_flags(*node, tls,
-                  "Mutual TLS with peers and the proxy (only certificates of --tls-ca get in)");
+    add_identity_options(*node, *options);
+    add_storage_options(*node, *options);
+    add_timing_options(*node, options);
+    NodeSecurity security = add_security_options(*node);
     node->add_option("--log-level", options->log_level, "Log verbosity")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->envname("RAFTESCORT_LOG_LEVEL")
         ->type_name("LEVEL")
         ->default_str(options->log_level);
 
-    node->callback([options, cluster_token, admin_token, tls] {
+    node->callback([options, security] {
         validate_node_options(*options);
-        validate_tls_flags(*tls);
-        options->tls = *tls;
-        options->cluster_token = resolve_secret(cluster_token_names(), *cluster_token);
-        options->admin_token = resolve_secret(admin_token_names(), *admin_token);
+        validate_tls_flags(*security.tls);
+        options->tls = *security.tls;
+        options->cluster_token = resolve_secret(cluster_token_names(), *security.cluster_token);
+        options->admin_token = resolve_secret(admin_token_names(), *security.admin_token);
         options->redis_password = secret_from_file_variable("REDIS_PASSWORD_FILE");
         run_node(*options);
     });

@@ -1,5 +1,6 @@
 #include "ctl/client.hpp"
 
+#include <raftescort/transport/json_body.hpp>
 #include <raftescort/util/assert.hpp>
 #include <raftescort/util/host_port.hpp>
 
@@ -101,7 +102,9 @@ util::Result<json> decode_answer(const httplib::Result& result, const std::strin
                                     + describe_transport_error(result.error()));
     }
     const int status = result->status;
-    json envelope = json::parse(result->body, nullptr, /*allow_exceptions=*/false);
+    // A body that is not JSON (or is past the answer limits) is no envelope.
+    util::Result<json> parsed = transport::parse_answer_json(result->body);
+    json envelope = parsed.ok() ? std::move(parsed.value()) : json();
     const bool is_envelope = envelope.is_object() && envelope.contains("data");
     if (status >= 200 && status < 300) {
         if (!is_envelope) {

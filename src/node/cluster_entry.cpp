@@ -3,6 +3,7 @@
 #include "node/cluster_token.hpp"
 
 #include <raftescort/transport/clock.hpp>
+#include <raftescort/transport/json_body.hpp>
 #include <raftescort/transport/peer_sender.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
 
@@ -36,6 +37,34 @@ struct JoinAttempt {
     std::string redirect_address;
 };
 
+/// What a member's answer to /join says (a body that is not JSON, or not
+/// ours, still says something through its status).
+JoinAttempt read_join_answer(const std::string& address, const httplib::Response& response)
+{
+    util::Result<json> parsed = transport::parse_answer_json(response.body);
+    json answer = parsed.ok() ? std::move(parsed.value()) : json();
+    std::string error =
+        answer.is_object() && answer.contains("error") && answer["error"].is_string()
+            ? answer["error"].get<std::string>()
+            : response.body.substr(0, 200);
+    switch (response.status) {
+    case 200: return {JoinAttempt::Kind::joined, {}, {}};
+    case 409: return {JoinAttempt::Kind::refused, error, {}};
+    case 403: return {JoinAttempt::Kind::forbidden, address + ": " + error, {}};
+    case 421: {
+        std::string leader = answer.is_object() ? answer.value("leader_name", std::string()) : "";
+        if (leader.empty() || leader == address) {
+            return {JoinAttempt::Kind::retry, address + " knows no leader yet", {}};
+        }
+        return {JoinAttempt::Kind::redirect, error, leader};
+    }
+    default:
+        return {JoinAttempt::Kind::retry,
+                address + " answered " + std::to_string(response.status) + ": " + error,
+                {}};
+    }
+}
+
 JoinAttempt ask_to_join(const NodeSettings& settings, raft::NodeId id, const std::string& address,
                         const std::string& cluster_token)
 {
@@ -67,27 +96,7 @@ JoinAttempt ask_to_join(const NodeSettings& settings, raft::NodeId id, const std
                 address + " did not answer (" + httplib::to_string(result.error()) + ")" + hint,
                 {}};
     }
-    json answer = json::parse(result->body, nullptr, false);
-    std::string error =
-        answer.is_object() && answer.contains("error") && answer["error"].is_string()
-            ? answer["error"].get<std::string>()
-            : result->body.substr(0, 200);
-    switch (result->status) {
-    case 200: return {JoinAttempt::Kind::joined, {}, {}};
-    case 409: return {JoinAttempt::Kind::refused, error, {}};
-    case 403: return {JoinAttempt::Kind::forbidden, address + ": " + error, {}};
-    case 421: {
-        std::string leader = answer.is_object() ? answer.value("leader_name", std::string()) : "";
-        if (leader.empty() || leader == address) {
-            return {JoinAttempt::Kind::retry, address + " knows no leader yet", {}};
-        }
-        return {JoinAttempt::Kind::redirect, error, leader};
-    }
-    default:
-        return {JoinAttempt::Kind::retry,
-                address + " answered " + std::to_string(result->status) + ": " + error,
-                {}};
-    }
+    return read_join_answer(address, *result);
 }
 
 /// The addresses to ask, best first: the newest recorded leader, then every
@@ -115,8 +124,6 @@ util::Result<std::vector<std::string>> join_candidates(registry::Registry& regis
     return addresses;
 }
 
-/// One round: returns the entry, an error to stop with, or nullopt to retry
-/// (with `why` saying what is missing).
 /// Makes sure `cluster_token` is known (see cluster_token.hpp): false, with
 /// `why` set, when it is not yet; an error to stop with in `failure`.
 bool have_cluster_token(const NodeSettings& settings, registry::Registry& registry, bool founder,
@@ -146,19 +153,108 @@ bool have_cluster_token(const NodeSettings& settings, registry::Registry& regist
     return true;
 }
 
-std::optional<util::Result<ClusterEntry>> try_enter(const NodeSettings& settings,
-                                                    registry::Registry& registry, raft::NodeId& id,
-                                                    std::string& cluster_token, std::string& why)
+/// What one round of entering comes to: the entry, an error to stop with,
+/// or nullopt to retry (with `why` saying what is missing).
+using EntryRound = std::optional<util::Result<ClusterEntry>>;
+
+/// The round of a node that cannot learn the cluster token yet.
+EntryRound without_token(const std::optional<util::Error>& failure)
+{
+    if (failure) {
+        return util::Result<ClusterEntry>(*failure);
+    }
+    return std::nullopt;
+}
+
+/// Makes sure the node has an id, taking a fresh one from Redis when it
+/// was given none; false, with `why` set, when Redis cannot give one.
+bool have_node_id(registry::Registry& registry, std::int64_t now_ms, raft::NodeId& id,
+                  std::string& why)
+{
+    if (id != raft::k_no_node) {
+        return true;
+    }
+    util::Result<raft::NodeId> allocated = registry.allocate_node_id(now_ms);
+    if (!allocated.ok()) {
+        why = "Redis is needed to allocate an id: " + allocated.error().message;
+        return false;
+    }
+    id = allocated.value();
+    spdlog::info("Redis allocated node id {}", id.value);
+    return true;
+}
+
+util::Error refused_error(const NodeSettings& settings, raft::NodeId id, const std::string& detail)
+{
+    return util::make_error(util::ErrorCode::rejected,
+                            "the cluster refused node " + std::to_string(id.value) + ": " + detail
+                                + ". Its data dir " + settings.data_dir
+                                + " is empty: start it with a new --id (or none, to get a fresh "
+                                  "one), or remove node "
+                                + std::to_string(id.value) + " from the cluster first");
+}
+
+util::Error forbidden_error(const NodeSettings& settings, raft::NodeId id,
+                            const std::string& detail)
+{
+    return util::make_error(util::ErrorCode::rejected,
+                            "the cluster refused node " + std::to_string(id.value)
+                                + "'s cluster token (" + detail
+                                + "): give it the cluster's token with --cluster-token-file, or "
+                                  "none, to learn it from Redis (and remove "
+                                + settings.data_dir + "/cluster-token if it holds another)");
+}
+
+/// Asks `address` to add the node, following at most a couple of redirects
+/// (a leader hint can be stale).
+EntryRound follow_join_redirects(const NodeSettings& settings, raft::NodeId id, std::string address,
+                                 const std::string& cluster_token, std::string& why)
+{
+    for (int hop = 0; hop < 3; ++hop) {
+        JoinAttempt attempt = ask_to_join(settings, id, address, cluster_token);
+        switch (attempt.kind) {
+        case JoinAttempt::Kind::joined:
+            spdlog::info("node {} was added to cluster {} as a learner by {}", id.value,
+                         settings.cluster_id, address);
+            return util::Result<ClusterEntry>(ClusterEntry{id, false, cluster_token});
+        case JoinAttempt::Kind::refused:
+            return util::Result<ClusterEntry>(refused_error(settings, id, attempt.detail));
+        case JoinAttempt::Kind::forbidden:
+            return util::Result<ClusterEntry>(forbidden_error(settings, id, attempt.detail));
+        case JoinAttempt::Kind::redirect: address = attempt.redirect_address; continue;
+        case JoinAttempt::Kind::retry: why = attempt.detail; return std::nullopt;
+        }
+    }
+    why = "leader hints keep changing";
+    return std::nullopt;
+}
+
+/// Joins the cluster as a learner, through its leader.
+EntryRound join_through_leader(const NodeSettings& settings, registry::Registry& registry,
+                               raft::NodeId id, std::string& cluster_token, std::string& why)
+{
+    std::optional<util::Error> failure;
+    if (!have_cluster_token(settings, registry, false, cluster_token, why, failure)) {
+        return without_token(failure);
+    }
+    util::Result<std::vector<std::string>> candidates = join_candidates(registry, id);
+    if (!candidates.ok()) {
+        why = "Redis is needed to find the leader: " + candidates.error().message;
+        return std::nullopt;
+    }
+    if (candidates.value().empty()) {
+        why = "no live node is registered yet in cluster " + settings.cluster_id;
+        return std::nullopt;
+    }
+    return follow_join_redirects(settings, id, candidates.value().front(), cluster_token, why);
+}
+
+EntryRound try_enter(const NodeSettings& settings, registry::Registry& registry, raft::NodeId& id,
+                     std::string& cluster_token, std::string& why)
 {
     std::int64_t now_ms = transport::monotonic_ms();
-    if (id == raft::k_no_node) {
-        util::Result<raft::NodeId> allocated = registry.allocate_node_id(now_ms);
-        if (!allocated.ok()) {
-            why = "Redis is needed to allocate an id: " + allocated.error().message;
-            return std::nullopt;
-        }
-        id = allocated.value();
-        spdlog::info("Redis allocated node id {}", id.value);
+    if (!have_node_id(registry, now_ms, id, why)) {
+        return std::nullopt;
     }
     util::Result<raft::NodeId> claim = registry.claim_bootstrap(now_ms, id);
     if (!claim.ok()) {
@@ -174,63 +270,14 @@ std::optional<util::Result<ClusterEntry>> try_enter(const NodeSettings& settings
         if (leaders.value().empty()) {
             std::optional<util::Error> failure;
             if (!have_cluster_token(settings, registry, true, cluster_token, why, failure)) {
-                if (failure) {
-                    return util::Result<ClusterEntry>(*failure);
-                }
-                return std::nullopt;
+                return without_token(failure);
             }
             return util::Result<ClusterEntry>(ClusterEntry{id, true, cluster_token});
         }
         // We claimed it once, but a leader was elected since: this data dir
         // was lost. Ask to join like anyone else; a voter is refused.
     }
-    std::optional<util::Error> failure;
-    if (!have_cluster_token(settings, registry, false, cluster_token, why, failure)) {
-        if (failure) {
-            return util::Result<ClusterEntry>(*failure);
-        }
-        return std::nullopt;
-    }
-    util::Result<std::vector<std::string>> candidates = join_candidates(registry, id);
-    if (!candidates.ok()) {
-        why = "Redis is needed to find the leader: " + candidates.error().message;
-        return std::nullopt;
-    }
-    if (candidates.value().empty()) {
-        why = "no live node is registered yet in cluster " + settings.cluster_id;
-        return std::nullopt;
-    }
-    std::string address = candidates.value().front();
-    // Follow at most a couple of redirects: a leader hint can be stale.
-    for (int hop = 0; hop < 3; ++hop) {
-        JoinAttempt attempt = ask_to_join(settings, id, address, cluster_token);
-        switch (attempt.kind) {
-        case JoinAttempt::Kind::joined:
-            spdlog::info("node {} was added to cluster {} as a learner by {}", id.value,
-                         settings.cluster_id, address);
-            return util::Result<ClusterEntry>(ClusterEntry{id, false, cluster_token});
-        case JoinAttempt::Kind::refused:
-            return util::Result<ClusterEntry>(util::make_error(
-                util::ErrorCode::rejected,
-                "the cluster refused node " + std::to_string(id.value) + ": " + attempt.detail
-                    + ". Its data dir " + settings.data_dir
-                    + " is empty: start it with a new --id (or none, to get a fresh one), "
-                      "or remove node "
-                    + std::to_string(id.value) + " from the cluster first"));
-        case JoinAttempt::Kind::forbidden:
-            return util::Result<ClusterEntry>(util::make_error(
-                util::ErrorCode::rejected,
-                "the cluster refused node " + std::to_string(id.value) + "'s cluster token ("
-                    + attempt.detail
-                    + "): give it the cluster's token with --cluster-token-file, or none, to "
-                      "learn it from Redis (and remove "
-                    + settings.data_dir + "/cluster-token if it holds another)"));
-        case JoinAttempt::Kind::redirect: address = attempt.redirect_address; continue;
-        case JoinAttempt::Kind::retry: why = attempt.detail; return std::nullopt;
-        }
-    }
-    why = "leader hints keep changing";
-    return std::nullopt;
+    return join_through_leader(settings, registry, id, cluster_token, why);
 }
 
 } // namespace

@@ -281,12 +281,44 @@ std::uint64_t query_u64(const httplib::Request& request, const char* name, std::
     return value;
 }
 
-} // namespace
-
-void install_node_api(transport::HttpServer& server, NodeLoop& loop, const NodeApiOptions& options)
+void handle_position(NodeLoop& loop, httplib::Response& response)
 {
-    // A node without a cluster token would admit anyone to /join.
-    RE_ASSERT(!options.cluster_token.empty());
+    NodeStatus status = loop.status();
+    reply(response, 200,
+          json{{"id", status.id.value},
+               {"name", status.name},
+               {"role", status.role},
+               {"position", status.position ? point_json(*status.position) : json(nullptr)},
+               {"lead", point_json(status.lead)},
+               {"applied_index", status.applied_index.value}});
+}
+
+void handle_logs(const httplib::Request& request, httplib::Response& response, NodeLoop& loop)
+{
+    bool ok = true;
+    std::uint64_t from = query_u64(request, "from", 0, ok);
+    std::uint64_t limit = query_u64(request, "limit", 10000, ok);
+    if (!ok) {
+        reply_error(response, 400, "from and limit must be non-negative integers");
+        return;
+    }
+    NodeStatus status = loop.status();
+    json entries = json::array();
+    std::vector<LoggedEntry> logged = loop.logs(raft::Index{from}, limit);
+    for (const LoggedEntry& entry : logged) {
+        entries.push_back(logged_entry_json(entry));
+    }
+    std::uint64_t first = logged.empty() ? 0 : logged.front().index.value;
+    reply(response, 200,
+          json{{"id", status.id.value},
+               {"first_index", first},
+               {"applied_index", status.applied_index.value},
+               {"entries", entries}});
+}
+
+/// The routes that only read the node's state.
+void install_reads(transport::HttpServer& server, NodeLoop& loop)
+{
     server.Get("/health", [](const httplib::Request&, httplib::Response& response) {
         reply(response, 200, json{{"ok", true}});
     });
@@ -297,82 +329,59 @@ void install_node_api(transport::HttpServer& server, NodeLoop& loop, const NodeA
         reply(response, 200, status_json(status));
     });
     server.Get("/position", [&loop](const httplib::Request&, httplib::Response& response) {
-        NodeStatus status = loop.status();
-        reply(response, 200,
-              json{{"id", status.id.value},
-                   {"name", status.name},
-                   {"role", status.role},
-                   {"position", status.position ? point_json(*status.position) : json(nullptr)},
-                   {"lead", point_json(status.lead)},
-                   {"applied_index", status.applied_index.value}});
+        handle_position(loop, response);
     });
     server.Get("/logs", [&loop](const httplib::Request& request, httplib::Response& response) {
-        bool ok = true;
-        std::uint64_t from = query_u64(request, "from", 0, ok);
-        std::uint64_t limit = query_u64(request, "limit", 10000, ok);
-        if (!ok) {
-            reply_error(response, 400, "from and limit must be non-negative integers");
-            return;
-        }
-        NodeStatus status = loop.status();
-        json entries = json::array();
-        std::vector<LoggedEntry> logged = loop.logs(raft::Index{from}, limit);
-        for (const LoggedEntry& entry : logged) {
-            entries.push_back(logged_entry_json(entry));
-        }
-        std::uint64_t first = logged.empty() ? 0 : logged.front().index.value;
-        reply(response, 200,
-              json{{"id", status.id.value},
-                   {"first_index", first},
-                   {"applied_index", status.applied_index.value},
-                   {"entries", entries}});
+        handle_logs(request, response, loop);
     });
-    server.Post("/move",
-                [&loop, options](const httplib::Request& request, httplib::Response& response) {
-                    handle_move(request, response, loop, options);
-                });
-    // Credentials are checked on the head, before the server reads a byte of
-    // the body: a client without them learns nothing of the route.
-    transport::RouteOptions change;
-    change.admit = [credentials = credentials_of(options)](const httplib::Request& request,
-                                                           httplib::Response& response) {
-        return admit_change(request, response, credentials);
+}
+
+using Handler = void (*)(const httplib::Request&, httplib::Response&, NodeLoop&,
+                         const NodeApiOptions&);
+using Admit = bool (*)(const httplib::Request&, httplib::Response&, const NodeCredentials&);
+
+/// `handler` as a route's handler, bound to the loop and the options.
+transport::HttpHandler bound(Handler handler, NodeLoop& loop, const NodeApiOptions& options)
+{
+    return [handler, &loop, options](const httplib::Request& request, httplib::Response& response) {
+        handler(request, response, loop, options);
     };
-    transport::RouteOptions member;
-    member.admit = [credentials = credentials_of(options)](const httplib::Request& request,
-                                                           httplib::Response& response) {
-        return admit_member(request, response, credentials);
+}
+
+/// A route that admits only a request whose credentials pass `admit`.
+/// Credentials are checked on the head, before the server reads a byte of
+/// the body: a client without them learns nothing of the route.
+transport::RouteOptions admitted_by(Admit admit, const NodeApiOptions& options)
+{
+    transport::RouteOptions route;
+    route.admit = [admit, credentials = credentials_of(options)](const httplib::Request& request,
+                                                                 httplib::Response& response) {
+        return admit(request, response, credentials);
     };
-    server.Post(
-        "/mission",
-        [&loop, options](const httplib::Request& request, httplib::Response& response) {
-            handle_mission(request, response, loop, options);
-        },
-        change);
-    server.Post(
-        "/join",
-        [&loop, options](const httplib::Request& request, httplib::Response& response) {
-            handle_add(request, response, loop, options);
-        },
-        member);
-    server.Post(
-        "/members/add",
-        [&loop, options](const httplib::Request& request, httplib::Response& response) {
-            handle_add(request, response, loop, options);
-        },
-        change);
-    server.Post(
-        "/members/remove",
-        [&loop, options](const httplib::Request& request, httplib::Response& response) {
-            handle_remove(request, response, loop, options);
-        },
-        change);
-    server.Post(
-        "/transfer-leader",
-        [&loop, options](const httplib::Request& request, httplib::Response& response) {
-            handle_transfer(request, response, loop, options);
-        },
-        change);
+    return route;
+}
+
+/// The routes that propose entries: moves, the mission and membership.
+void install_writes(transport::HttpServer& server, NodeLoop& loop, const NodeApiOptions& options)
+{
+    server.Post("/move", bound(handle_move, loop, options));
+    transport::RouteOptions change = admitted_by(admit_change, options);
+    transport::RouteOptions member = admitted_by(admit_member, options);
+    server.Post("/mission", bound(handle_mission, loop, options), change);
+    server.Post("/join", bound(handle_add, loop, options), member);
+    server.Post("/members/add", bound(handle_add, loop, options), change);
+    server.Post("/members/remove", bound(handle_remove, loop, options), change);
+    server.Post("/transfer-leader", bound(handle_transfer, loop, options), change);
+}
+
+} // namespace
+
+void install_node_api(transport::HttpServer& server, NodeLoop& loop, const NodeApiOptions& options)
+{
+    // A node without a cluster token would admit anyone to /join.
+    RE_ASSERT(!options.cluster_token.empty());
+    install_reads(server, loop);
+    install_writes(server, loop, options);
 }
 
 } // namespace raftescort::node

@@ -160,44 +160,62 @@ private:
         std::promise<RequestOutcome> promise;
     };
 
+    // The loop thread, the inbox, ticks and the autopilot (node_loop.cpp).
     void run();
     void handle(Input& input);
-    void handle_message(const transport::InboundMessage& inbound);
-    void handle_proposal(Proposal& proposal);
-    void handle_add_node(AddNode& request);
-    void handle_remove_node(RemoveNode& request);
-    void handle_transfer(TransferLeadership& request);
-    void handle_peer_refused(const PeerRefused& refused);
     /// From a sender thread: queues a PeerRefused.
     void peer_refused(raft::NodeId peer);
-    /// A follower whose leader went silent asks the leader's sender to probe.
-    void probe_silent_leader(std::int64_t now_ms);
-    /// The sender for `peer`, made on first use; null while its address is unknown.
-    transport::PeerSender* sender_for(raft::NodeId peer);
-    void settle_transfers();
-    /// Answers are given only after the status that reflects them is
-    /// published (deliver_answers, at the end of each loop iteration).
-    void answer_after_publish(std::promise<RequestOutcome> promise, RequestOutcome outcome);
-    void deliver_answers();
     /// Queues a client request for the loop, or answers it at once when
     /// the loop has stopped.
     template <typename Request>
     std::future<RequestOutcome> submit(Request request);
-    void track(raft::LogPosition position, std::promise<RequestOutcome> promise);
     void tick_until(std::int64_t now_ms);
     void drive_autopilot(std::int64_t now_ms);
-    bool process_ready();
-    void send(std::vector<raft::Message>& messages);
-    /// Ends this iteration's reply slots: their requests are answered now.
-    void close_reply_slots();
-    void update_sender_addresses();
+
+    // Client requests and their outcomes (node_loop_requests.cpp).
+    void handle_proposal(Proposal& proposal);
+    void handle_add_node(AddNode& request);
+    void handle_remove_node(RemoveNode& request);
+    void handle_transfer(TransferLeadership& request);
+    void settle_transfers();
+    void track(raft::LogPosition position, std::promise<RequestOutcome> promise);
     void settle(const runtime::AppliedEntry& applied);
-    void record_applied(const runtime::AppliedEntry& applied);
-    void observe_role();
-    void publish_status();
+    /// Answers are given only after the status that reflects them is
+    /// published (deliver_answers, at the end of each loop iteration).
+    void answer_after_publish(std::promise<RequestOutcome> promise, RequestOutcome outcome);
+    void deliver_answers();
     RequestOutcome not_leader_outcome() const;
     static RequestOutcome stopping_outcome();
     RequestOutcome committed_outcome(const runtime::AppliedEntry& applied) const;
+
+    // Peers' messages, the Ready, senders and reply slots (node_loop_ready.cpp).
+    void handle_message(const transport::InboundMessage& inbound);
+    void handle_peer_refused(const PeerRefused& refused);
+    /// A follower whose leader went silent asks the leader's sender to probe.
+    void probe_silent_leader(std::int64_t now_ms);
+    bool process_ready();
+    void send(std::vector<raft::Message>& messages);
+    /// The sender for `peer`, made on first use; null while its address is unknown.
+    transport::PeerSender* sender_for(raft::NodeId peer);
+    /// Ends this iteration's reply slots: their requests are answered now.
+    void close_reply_slots();
+    void update_sender_addresses();
+
+    // Candidacies, ballots, leaderships and role changes (node_loop_elections.cpp).
+    /// Records a vote answer to this node's own candidacy.
+    void record_ballot(const raft::Message& message);
+    void observe_role();
+    /// The candidacy ended: won, lost, split or superseded.
+    void end_candidacy(raft::Role role, raft::Term term);
+    void begin_candidacy(raft::Term term);
+    void record_leadership(raft::Term term, std::uint32_t votes);
+    void record_role_change(raft::Role role, raft::Term term);
+
+    // Applied entries and the published status (node_loop_status.cpp).
+    void record_applied(const runtime::AppliedEntry& applied);
+    void publish_status();
+    void add_members(NodeStatus& status, const raft::ConfState& conf) const;
+    PeerStatus peer_status(raft::NodeId peer, bool learner) const;
     std::string role_name() const;
 
     std::unique_ptr<runtime::Replica> m_replica;

@@ -5,7 +5,8 @@
 //
 //   http_server.cpp      the facade, start, the threads, stop
 //   server_accept.cpp    accepting connections, the caps, eviction, deadlines
-//   server_requests.cpp  reading requests, routing, thread budgets, handlers
+//   server_requests.cpp  reading requests, thread budgets, handlers
+//   server_routing.cpp   a request's head: its route, admission and body
 //   server_answers.cpp   writing answers, keep-alive and closing
 //   server_streams.cpp   streamed answers (server-sent events)
 //
@@ -141,6 +142,23 @@ private:
     enum class Parse { ready, wait, answered };
     Parse parse_input(ServerConnection& connection);
     Parse head_complete(ServerConnection& connection);
+    /// The route that serves `head`, or null after answering 404 or 405.
+    const Route* route_of(ServerConnection& connection, const http::RequestHead& head, bool close);
+    void answer_not_allowed(ServerConnection& connection, const http::RequestHead& head,
+                            const std::map<std::string, Route>& methods, bool close);
+    /// The request of `head` (its headers move into it), without its body.
+    httplib::Request make_request(const ServerConnection& connection, http::RequestHead& head,
+                                  httplib::Params params) const;
+    /// Trusts the connection when the request carries the trust header's value.
+    void trust_if_vouched(ServerConnection& connection, const httplib::Request& request);
+    /// False after answering: the route's admit check refused the request,
+    /// or its body is over the route's limit.
+    bool admit_request(ServerConnection& connection, const Route& route,
+                       const httplib::Request& request, const http::RequestHead& head);
+    /// Takes the request to phase body, with "100 Continue" when the client
+    /// waits for one.
+    Parse await_body(ServerConnection& connection, const Route& route, httplib::Request request,
+                     const http::RequestHead& head);
     bool acquire_budget(WorkClass work_class, const ConnectionPtr& connection);
     std::optional<Turn> release_budget(WorkClass work_class);
     void run_handler(ServerConnection& connection, const ConnectionPtr& pointer);
