@@ -6,8 +6,12 @@
 #include "store/wal_segment.hpp"
 #include "store_test_support.hpp"
 
+#include <stdlib.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <string>
 
 using namespace store_test;
 namespace store = raftescort::store;
@@ -28,6 +32,40 @@ std::string valid_segment()
     return bytes;
 }
 
+/// Points TMPDIR at a directory of this test's own while it lives: the
+/// count below would otherwise see another test process's fuzz directories
+/// (ctest runs tests side by side).
+class PrivateTmpdir {
+public:
+    PrivateTmpdir()
+    {
+        const char* base = std::getenv("TMPDIR");
+        if (base != nullptr) {
+            m_saved = base;
+        }
+        std::string pattern = (m_saved.empty() ? std::string("/tmp") : m_saved) + "/re-fuzz-test-XXXXXX";
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        m_path = pattern;
+        ::setenv("TMPDIR", m_path.c_str(), 1);
+    }
+    ~PrivateTmpdir()
+    {
+        if (m_saved.empty()) {
+            ::unsetenv("TMPDIR");
+        } else {
+            ::setenv("TMPDIR", m_saved.c_str(), 1);
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(m_path, ignored);
+    }
+    PrivateTmpdir(const PrivateTmpdir&) = delete;
+    PrivateTmpdir& operator=(const PrivateTmpdir&) = delete;
+
+private:
+    std::string m_saved;
+    std::string m_path;
+};
+
 std::size_t fuzz_directories_left()
 {
     std::size_t count = 0;
@@ -44,6 +82,7 @@ std::size_t fuzz_directories_left()
 TEST_CASE("fuzz entry recovers a valid segment and cleans up", "[store]")
 {
     // Goal: a well-formed segment opens fine, and the temp dir is removed.
+    PrivateTmpdir tmpdir;
     std::size_t before = fuzz_directories_left();
     auto recovered = store::recover_segment_bytes_for_fuzzing(valid_segment());
     INFO((recovered.ok() ? std::string("ok") : recovered.error().message));
@@ -56,6 +95,7 @@ TEST_CASE("fuzz entry survives mutated and random segments", "[store]")
 {
     // Goal: seeded mutations (byte flips, cuts, splices, random bytes) only
     // ever yield ok or an error; run under ASan/UBSan this checks bounds.
+    PrivateTmpdir tmpdir;
     std::mt19937_64 rng(20240611);
     std::string seed = valid_segment();
     std::size_t before = fuzz_directories_left();
