@@ -6,6 +6,7 @@
 
 #include <raftescort/util/assert.hpp>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -124,6 +125,123 @@ void setup_query_commands(CLI::App& ctl, const Options& options)
         ->type_name("N");
 }
 
+/// A chance per message: "30%" or "0.3", strictly above 0 and at most 1;
+/// passed on as the fraction.
+CLI::Validator rate_validator()
+{
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            const bool percent = !text.empty() && text.back() == '%';
+            const std::string number = percent ? text.substr(0, text.size() - 1) : text;
+            char* end = nullptr;
+            const double value = number.empty() ? -1 : std::strtod(number.c_str(), &end);
+            const double rate = percent ? value / 100 : value;
+            if (number.empty() || end != number.c_str() + number.size() || !(rate > 0)
+                || rate > 1) {
+                return "'" + text
+                       + "' is not a rate: give a percentage (30%) or a fraction "
+                         "(0.3), above 0 and at most 100%";
+            }
+            text = std::to_string(rate);
+            return "";
+        },
+        "", "RATE");
+}
+
+/// TARGET, and --for, which every fault takes.
+void add_fault_target(CLI::App& fault, const Options& options)
+{
+    fault
+        .add_option("TARGET", options->settings.chaos_target,
+                    "Node ids (1,2) or a role: all, leader, followers, minority (the leader's "
+                    "side of a split), majority; a role is resolved when the proxy acts")
+        ->required()
+        ->type_name("TARGET");
+    fault
+        .add_option("--for", options->settings.chaos_for_ms,
+                    "How long until the fault heals itself (default 60s, at most 1h)")
+        ->transform(duration_ms_validator(false))
+        ->type_name("DUR");
+}
+
+/// --peers (or --from for a partition) and --direction.
+void add_fault_links(CLI::App& fault, const Options& options, const std::string& peers_flag,
+                     const std::string& peers_text, const std::string& direction_text)
+{
+    fault.add_option(peers_flag, options->settings.chaos_peers, peers_text)->type_name("IDS");
+    fault.add_option("--direction", options->settings.chaos_direction, direction_text)
+        ->check(CLI::IsMember({"both", "in", "out"}))
+        ->type_name("both|in|out");
+}
+
+CLI::App* add_fault(CLI::App& chaos, const Options& options, const std::string& kind,
+                    const std::string& description)
+{
+    CLI::App* fault =
+        add_action(chaos, options, kind, "chaos " + kind, description, CtlAction::chaos_fault);
+    fault->callback([options, kind] {
+        options->settings.action = CtlAction::chaos_fault;
+        options->settings.command = "chaos " + kind;
+        options->settings.chaos_kind = kind;
+    });
+    add_fault_target(*fault, options);
+    return fault;
+}
+
+void add_rate_fault(CLI::App& chaos, const Options& options, const std::string& kind,
+                    const std::string& description)
+{
+    CLI::App* fault = add_fault(chaos, options, kind, description);
+    fault->add_option("RATE", options->settings.chaos_rate, "The chance per message: 30% or 0.3")
+        ->required()
+        ->transform(rate_validator())
+        ->type_name("RATE");
+    add_fault_links(*fault, options, "--peers", "Only the links to these nodes (default: all)",
+                    "Messages sent (out, the default), received (in) or both");
+}
+
+void setup_fault_commands(CLI::App& chaos, const Options& options)
+{
+    add_fault(chaos, options, "isolate", "Drop every Raft message to and from TARGET");
+    CLI::App* partition = add_fault(chaos, options, "partition",
+                                    "Cut TARGET off from other nodes (both ways by default)");
+    add_fault_links(*partition, options, "--from",
+                    "The nodes to cut TARGET off from (default: every other node)",
+                    "Cut messages both ways (default), only in, or only out");
+    CLI::App* delay = add_fault(chaos, options, "delay", "Hold each Raft message TARGET sends");
+    delay->add_option("DELAY", options->settings.chaos_delay_ms, "The added latency, e.g. 80ms")
+        ->required()
+        ->transform(duration_ms_validator(false))
+        ->type_name("DUR");
+    delay
+        ->add_option("--jitter", options->settings.chaos_jitter_ms,
+                     "Up to this much more, drawn per message")
+        ->transform(duration_ms_validator(true))
+        ->type_name("DUR");
+    add_fault_links(*delay, options, "--peers", "Only the links to these nodes (default: all)",
+                    "Messages sent (out, the default), received (in) or both");
+    add_rate_fault(chaos, options, "drop", "Lose each Raft message TARGET sends with chance RATE");
+    add_rate_fault(chaos, options, "duplicate",
+                   "Send each Raft message of TARGET twice with chance RATE");
+    add_fault(chaos, options, "pause",
+              "Freeze TARGET as SIGSTOP would: no ticks, messages or requests");
+}
+
+void setup_chaos_command(CLI::App& ctl, const Options& options)
+{
+    CLI::App* chaos = ctl.add_subcommand(
+        "chaos", "Put built-in faults on nodes, heal them, or show what is in force");
+    chaos->require_subcommand(1);
+    setup_fault_commands(*chaos, options);
+    CLI::App* heal =
+        add_action(*chaos, options, "heal", "chaos heal",
+                   "Clear every fault on TARGET (default: every node)", CtlAction::chaos_heal);
+    heal->add_option("TARGET", options->settings.chaos_target, "Node ids (1,2) or a role")
+        ->type_name("TARGET");
+    add_action(*chaos, options, "status", "chaos status", "Show the faults in force on each node",
+               CtlAction::chaos_status);
+}
+
 } // namespace
 
 void setup_ctl_command(CLI::App& app)
@@ -162,6 +280,7 @@ void setup_ctl_command(CLI::App& app)
     setup_query_commands(*ctl, options);
     setup_mission_command(*ctl, options);
     setup_members_command(*ctl, options);
+    setup_chaos_command(*ctl, options);
     CLI::App* transfer = add_action(*ctl, options, "transfer-leader", "transfer-leader",
                                     "Hand leadership to node ID, or to the most caught-up voter",
                                     CtlAction::transfer_leader);

@@ -7,6 +7,7 @@
 //   queries.cpp   status, elections, leaders, positions, logs, mission show
 //   changes.cpp   move, mission start|pause|set, members, transfer-leader
 //   watch.cpp     watch
+//   chaos.cpp     chaos KIND TARGET, chaos heal, chaos status
 
 #include "ctl/client.hpp"
 
@@ -39,5 +40,8 @@ util::Status run_members_remove(CommandContext& context);
 util::Status run_transfer_leader(CommandContext& context);
 
 util::Status run_watch(CommandContext& context);
+
+/// chaos KIND TARGET, chaos heal [TARGET], chaos status.
+util::Status run_chaos(CommandContext& context);
 
 } // namespace raftescort::ctl

@@ -32,6 +32,9 @@ util::Status run_ctl(const CtlSettings& settings, std::ostream& out)
     case CtlAction::members_add: return run_members_add(context);
     case CtlAction::members_remove: return run_members_remove(context);
     case CtlAction::transfer_leader: return run_transfer_leader(context);
+    case CtlAction::chaos_fault:
+    case CtlAction::chaos_heal:
+    case CtlAction::chaos_status: return run_chaos(context);
     }
     RE_ASSERT(false);
     return util::Ok{};

@@ -1,5 +1,6 @@
 #include "node/node_api.hpp"
 
+#include "node/chaos_api.hpp"
 #include "node/node_auth.hpp"
 #include "node/node_json.hpp"
 
@@ -372,6 +373,7 @@ void install_writes(transport::HttpServer& server, NodeLoop& loop, const NodeApi
     server.Post("/members/add", bound(handle_add, loop, options), change);
     server.Post("/members/remove", bound(handle_remove, loop, options), change);
     server.Post("/transfer-leader", bound(handle_transfer, loop, options), change);
+    install_chaos_api(server, loop, options, change);
 }
 
 } // namespace

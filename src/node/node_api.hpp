@@ -27,9 +27,10 @@
 //   POST /transfer-leader {"to"?}      200 {"from", "to", "to_name", "term"} once
 //                                      another node leads (`to` omitted: the
 //                                      most caught-up voter)
+//   GET  /chaos, POST /chaos           the built-in faults (chaos_api.hpp)
 //
-// /mission, /members/add, /members/remove and /transfer-leader change the
-// cluster: they need the admin token or the cluster token, else 401
+// /mission, /members/add, /members/remove, /transfer-leader and POST /chaos
+// change the cluster: they need the admin token or the cluster token, else 401
 // (node_auth.hpp). Every POST must be sent as application/json, else 415.
 //
 // Requests that need the leader answer 421 {"error", "leader", "leader_name"}

@@ -5,7 +5,7 @@
 //   - Reads (/health, /status, /position, /logs) and moves (/move) are open,
 //     as on the proxy.
 //   - Routes that change the cluster (/mission, /members/add,
-//     /members/remove, /transfer-leader) take either the admin token, as
+//     /members/remove, /transfer-leader, POST /chaos) take either the admin token, as
 //     "Authorization: Bearer TOKEN" (when the node was given one), or the
 //     cluster token in the X-Raftescort-Token header (the proxy, a cluster
 //     component, sends that one). Whoever holds the cluster token can already

@@ -2,6 +2,7 @@
 
 #include "node/entry_text.hpp"
 
+#include <raftescort/transport/clock.hpp>
 #include <raftescort/transport/json_body.hpp>
 
 #include <cstdio>
@@ -92,6 +93,7 @@ json status_json(const NodeStatus& status)
                 {"state_hash", hash},
                 {"redis_connected", status.redis_connected},
                 {"interface_ips", status.interface_ips},
+                {"faults", chaos::active_faults_json(status.faults, transport::monotonic_ms())},
                 {"metrics", metrics_json(status.metrics)}};
 }
 

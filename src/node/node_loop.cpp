@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <random>
 #include <type_traits>
 #include <utility>
 
@@ -26,7 +27,8 @@ constexpr int k_ticks_per_iteration_max = 1000;
 NodeLoop::NodeLoop(std::unique_ptr<runtime::Replica> replica, NodeLoopOptions options,
                    AddressBook& address_book, RegistryWorker& registry, FatalHandler on_fatal)
     : m_replica(std::move(replica)), m_options(std::move(options)), m_id(m_replica->raft().id()),
-      m_address_book(address_book), m_registry(registry), m_on_fatal(std::move(on_fatal))
+      m_address_book(address_book), m_registry(registry), m_on_fatal(std::move(on_fatal)),
+      m_faults(std::random_device{}())
 {
     RE_ASSERT(m_options.tick_ms > 0);
     RE_ASSERT(m_options.step_interval_ms > 0);
@@ -52,20 +54,22 @@ NodeLoop::~NodeLoop()
     for (std::promise<RequestOutcome>& transfer : m_transfers) {
         transfer.set_value(stopping_outcome());
     }
-    for (Input& input : m_inbox) {
-        std::visit(
-            [](auto& request) {
-                using Request = std::decay_t<decltype(request)>;
-                if constexpr (std::is_same_v<Request, transport::InboundMessage>) {
-                    // Its request is answered now rather than at its deadline.
-                    if (request.reply) {
-                        request.reply->close();
+    for (std::deque<Input>* queue : {&m_inbox, &m_held_requests}) {
+        for (Input& input : *queue) {
+            std::visit(
+                [](auto& request) {
+                    using Request = std::decay_t<decltype(request)>;
+                    if constexpr (std::is_same_v<Request, transport::InboundMessage>) {
+                        // Its request is answered now rather than at its deadline.
+                        if (request.reply) {
+                            request.reply->close();
+                        }
+                    } else if constexpr (!std::is_same_v<Request, PeerRefused>) {
+                        request.promise.set_value(stopping_outcome());
                     }
-                } else if constexpr (!std::is_same_v<Request, PeerRefused>) {
-                    request.promise.set_value(stopping_outcome());
-                }
-            },
-            input);
+                },
+                input);
+        }
     }
 }
 
@@ -173,7 +177,11 @@ void NodeLoop::run()
         std::deque<Input> batch;
         {
             std::unique_lock lock(m_inbox_mutex);
-            m_inbox_ready.wait_until(lock, deadline_of(m_next_tick_ms),
+            // Paused, ticks wait (as under SIGSTOP, the missed ones run on
+            // resume) but the loop still wakes to see its faults expire.
+            const std::int64_t wake_ms =
+                m_faults.paused() ? transport::monotonic_ms() + m_options.tick_ms : m_next_tick_ms;
+            m_inbox_ready.wait_until(lock, deadline_of(wake_ms),
                                      [this] { return m_stopping || !m_inbox.empty(); });
             if (m_stopping) {
                 return;
@@ -183,12 +191,18 @@ void NodeLoop::run()
         }
         m_wake_ms = transport::monotonic_ms();
         for (Input& input : batch) {
-            handle(input);
+            if (!hold_while_paused(input)) {
+                handle(input);
+            }
         }
         std::int64_t now_ms = transport::monotonic_ms();
-        tick_until(now_ms);
-        probe_silent_leader(now_ms);
-        drive_autopilot(now_ms);
+        expire_faults(now_ms);
+        if (!m_faults.paused()) {
+            release_delayed(now_ms);
+            tick_until(now_ms);
+            probe_silent_leader(now_ms);
+            drive_autopilot(now_ms);
+        }
         update_sender_addresses();
         bool ready_ok = process_ready();
         close_reply_slots();
@@ -214,6 +228,8 @@ void NodeLoop::handle(Input& input)
         handle_remove_node(*remove);
     } else if (auto* transfer = std::get_if<TransferLeadership>(&input)) {
         handle_transfer(*transfer);
+    } else if (auto* chaos = std::get_if<ChaosRequest>(&input)) {
+        handle_chaos(*chaos);
     } else {
         handle_peer_refused(std::get<PeerRefused>(input));
     }

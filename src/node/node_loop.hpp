@@ -19,6 +19,7 @@
 #include "node/node_status.hpp"
 #include "node/registry_worker.hpp"
 
+#include <raftescort/chaos/fault_plan.hpp>
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/runtime/replica.hpp>
 #include <raftescort/transport/peer_sender.hpp>
@@ -124,6 +125,10 @@ public:
     /// k_no_node (leader only). Answered once another node leads; the
     /// outcome's `leader` and `term` name it.
     std::future<RequestOutcome> transfer_leadership(raft::NodeId target);
+    /// Puts `fault` in force on this node, or heals every fault when it is
+    /// nullopt (chaos/fault.hpp). Answered "committed" once the loop did it;
+    /// status().faults then shows what is in force.
+    std::future<RequestOutcome> chaos(std::optional<chaos::FaultSpec> fault);
 
     NodeStatus status() const;
     /// Applied entries with index >= from, at most `limit`, oldest first.
@@ -153,8 +158,12 @@ private:
     struct PeerRefused {
         raft::NodeId peer;
     };
+    struct ChaosRequest {
+        std::optional<chaos::FaultSpec> fault;
+        std::promise<RequestOutcome> promise;
+    };
     using Input = std::variant<transport::InboundMessage, Proposal, AddNode, RemoveNode,
-                               TransferLeadership, PeerRefused>;
+                               TransferLeadership, PeerRefused, ChaosRequest>;
     struct Pending {
         raft::Term term;
         std::promise<RequestOutcome> promise;
@@ -190,6 +199,8 @@ private:
 
     // Peers' messages, the Ready, senders and reply slots (node_loop_ready.cpp).
     void handle_message(const transport::InboundMessage& inbound);
+    /// Hands a peer's message to the core (after the faults let it through).
+    void step_message(const transport::InboundMessage& inbound);
     void handle_peer_refused(const PeerRefused& refused);
     /// A follower whose leader went silent asks the leader's sender to probe.
     void probe_silent_leader(std::int64_t now_ms);
@@ -268,6 +279,28 @@ private:
     mutable std::mutex m_status_mutex;
     NodeStatus m_status;
     std::deque<LoggedEntry> m_logged;
+
+    // Built-in faults at the loop's edges (node_loop_faults.cpp).
+    void handle_chaos(ChaosRequest& request);
+    /// Heals the faults whose time is up.
+    void expire_faults(std::int64_t now_ms);
+    void record_fault(const std::string& detail);
+    /// While paused: a peer's message is dropped and a client request held
+    /// (true); otherwise false and the caller handles the input.
+    bool hold_while_paused(Input& input);
+    void resume_held_requests();
+    /// False when a fault drops or delays the message.
+    bool admit_inbound(const transport::InboundMessage& inbound);
+    bool admit_outbound(raft::Message& message);
+    /// Hands on the delayed and duplicated messages that are due.
+    void release_delayed(std::int64_t now_ms);
+
+    chaos::FaultPlan m_faults;
+    /// Held messages, by the time they are due.
+    std::multimap<std::int64_t, transport::InboundMessage> m_delayed_in;
+    std::multimap<std::int64_t, raft::Message> m_delayed_out;
+    /// Client requests that arrived while paused, in order.
+    std::deque<Input> m_held_requests;
 
     std::thread m_thread;
 };

@@ -31,6 +31,13 @@ bool is_answer(raft::MessageType type)
 
 void NodeLoop::handle_message(const transport::InboundMessage& inbound)
 {
+    if (admit_inbound(inbound)) {
+        step_message(inbound);
+    }
+}
+
+void NodeLoop::step_message(const transport::InboundMessage& inbound)
+{
     const raft::Message& message = inbound.message;
     m_heard_ms[message.from] = m_wake_ms;
     if (inbound.reply) {
@@ -87,6 +94,9 @@ bool NodeLoop::process_ready()
 void NodeLoop::send(std::vector<raft::Message>& messages)
 {
     for (raft::Message& message : messages) {
+        if (!admit_outbound(message)) {
+            continue;
+        }
         if (is_answer(message.type)) {
             auto slot = m_reply_slots.find(message.to);
             if (slot != m_reply_slots.end() && slot->second->add(message)) {

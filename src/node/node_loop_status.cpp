@@ -116,6 +116,7 @@ void NodeLoop::publish_status()
     add_escort_state(status, escort, m_id);
     add_members(status, raft.conf());
     status.redis_connected = m_registry.connected();
+    status.faults = m_faults.in_force();
     if (raft.leader() != m_last_leader) {
         ++m_metrics.leader_changes;
         m_last_leader = raft.leader();

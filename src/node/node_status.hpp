@@ -3,6 +3,7 @@
 // Plain copies of a node's state, published by the loop after each batch so
 // HTTP threads read them without touching the Replica.
 
+#include <raftescort/chaos/fault_plan.hpp>
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/raft/types.hpp>
 #include <raftescort/util/histogram.hpp>
@@ -75,6 +76,8 @@ struct NodeStatus {
     std::vector<NodePosition> positions;
     std::uint64_t state_hash = 0;
     bool redis_connected = false;
+    /// The built-in faults in force (chaos/fault_plan.hpp).
+    std::vector<chaos::ActiveFault> faults;
     NodeMetrics metrics;
     /// The machine's interface addresses (transport::interface_ips), filled
     /// by the /status handler: the proxy matches ?ip= against them.

@@ -205,6 +205,7 @@ TEST_CASE("auth_matrix", "[integration][auth]")
         {"/members/add", {{"id", 9}, {"address", "127.0.0.1:9"}}},
         {"/members/remove", {{"id", 9}}},
         {"/transfer-leader", json::object()},
+        {"/chaos", {{"kind", "isolate"}, {"for_ms", 1000}}},
     };
     check_refusals(leader_address, node_changes,
                    {{{"Authorization", k_wrong_admin}},
@@ -212,7 +213,7 @@ TEST_CASE("auth_matrix", "[integration][auth]")
                     {{"Authorization", "Bearer " + token}}},
                    false);
     CHECK(cluster.wait_for_leader().id == leader.id);
-    for (const char* path : {"/health", "/status", "/position", "/logs"}) {
+    for (const char* path : {"/health", "/status", "/position", "/logs", "/chaos"}) {
         INFO("node GET " << path);
         NodeClient anonymous(cluster.host_of(leader.id), cluster.port_of(leader.id), false);
         CHECK(anonymous.get(path).status == 200);
@@ -245,6 +246,8 @@ TEST_CASE("auth_matrix", "[integration][auth]")
         {"/members/add", {{"id", 9}, {"address", "127.0.0.1:9"}}},
         {"/members/remove", {{"id", 9}, {"force", true}}},
         {"/transfer-leader", json::object()},
+        {"/chaos", {{"target", "leader"}, {"kind", "isolate"}, {"for_ms", 1000}}},
+        {"/chaos/heal", json::object()},
     };
     check_refusals(proxy.address(), proxy_changes,
                    {{{"Authorization", k_wrong_admin}},
@@ -253,7 +256,7 @@ TEST_CASE("auth_matrix", "[integration][auth]")
                    true);
     NodeClient anonymous_proxy("127.0.0.1", proxy.port(), false);
     for (const char* path : {"/status", "/nodes", "/nodes/full", "/nodes/position", "/elections",
-                             "/leaders", "/logs", "/mission", "/metrics"}) {
+                             "/leaders", "/logs", "/mission", "/metrics", "/chaos"}) {
         INFO("proxy GET " << path);
         CHECK(anonymous_proxy.get(path, Milliseconds(3000)).status == 200);
     }

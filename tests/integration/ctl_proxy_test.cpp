@@ -222,3 +222,82 @@ TEST_CASE("ctl_through_the_real_proxy", "[integration][ctl]")
     CHECK(unreachable.err.rfind("raftescort ctl status: cannot reach the proxy", 0) == 0);
     CHECK(milliseconds_since(started) < 5000);
 }
+
+TEST_CASE("ctl_chaos_through_the_real_proxy", "[integration][ctl][faults]")
+{
+    // Goal: `ctl chaos` puts built-in faults on the nodes a role names at the
+    // moment the proxy acts, shows them with their time left, and heals
+    // them; an isolated leader is replaced; bad input is refused before any
+    // node is touched (exit 2 for ctl's own checks, 3 for the proxy's).
+    ClusterOptions options;
+    options.name = "ctlchaos";
+    options.step_interval = Milliseconds(200);
+    LocalCluster cluster(options);
+    cluster.bootstrap(3);
+    ProxyUnderTest proxy(cluster);
+    proxy.start();
+    json status = proxy.wait_for({"status"}, "a leader, 3 nodes reachable", [](const json& d) {
+        return d["status"].value("leader", 0) != 0 && d["status"].value("reachable", 0) == 3;
+    });
+    const std::uint64_t leader = status["status"]["leader"].get<std::uint64_t>();
+
+    CtlRun isolated = proxy.ctl({"chaos", "isolate", "leader", "--for", "20s"});
+    INFO(isolated.describe());
+    REQUIRE(isolated.exit.clean());
+    CHECK(isolated.out.rfind("isolate on node(s) " + std::to_string(leader) + "\n", 0) == 0);
+    CHECK(isolated.out.find("isolate for 20s by raftescort-ctl/") != std::string::npos);
+    proxy.wait_for({"status"}, "another leader", [&](const json& d) {
+        const std::uint64_t now = d["status"].value("leader", std::uint64_t{0});
+        return now != 0 && now != leader;
+    });
+    json shown =
+        proxy.wait_for({"chaos", "status"}, "the fault on the old leader only", [&](const json& d) {
+            for (const json& node : d["nodes"]) {
+                const bool faulted = node["id"] == leader;
+                if (node["faults"].size() != (faulted ? 1U : 0U)) {
+                    return false;
+                }
+            }
+            return d["nodes"].size() == 3;
+        });
+    for (const json& node : shown["nodes"]) {
+        if (node["id"] == leader) {
+            CHECK(node["faults"][0]["kind"] == "isolate");
+            CHECK(node["faults"][0]["remaining_ms"].get<std::int64_t>() <= 20000);
+        }
+    }
+
+    CtlRun healed = proxy.ctl({"chaos", "heal", "--json"});
+    INFO(healed.describe());
+    REQUIRE(healed.exit.clean());
+    CHECK(healed.document["target"].size() == 3);
+    for (const json& node : healed.document["nodes"]) {
+        CHECK(node["faults"].empty());
+    }
+
+    CtlRun split = proxy.ctl({"chaos", "partition", "minority", "--for", "1s", "--json"});
+    INFO(split.describe());
+    REQUIRE(split.exit.clean());
+    REQUIRE(split.document["target"].size() == 1);
+    CHECK(split.document["nodes"][0]["faults"][0]["peers"].size() == 2);
+    proxy.wait_for({"chaos", "status"}, "the partition healed itself", [](const json& d) {
+        for (const json& node : d["nodes"]) {
+            if (!node["faults"].empty()) {
+                return false;
+            }
+        }
+        return true;
+    });
+
+    CtlRun bad_rate = proxy.ctl({"chaos", "drop", "all", "150%"});
+    INFO(bad_rate.describe());
+    CHECK(bad_rate.exit.code == 2);
+    CtlRun unknown_node = proxy.ctl({"chaos", "pause", "9"});
+    INFO(unknown_node.describe());
+    CHECK(unknown_node.exit.code == 3);
+    CHECK(unknown_node.err.find("node 9 is not a node the proxy knows") != std::string::npos);
+    CtlRun overlap = proxy.ctl({"chaos", "partition", "1", "--from", "1,2"});
+    INFO(overlap.describe());
+    CHECK(overlap.exit.code == 3);
+    CHECK(overlap.err.find("names this node") != std::string::npos);
+}

@@ -462,3 +462,57 @@ TEST_CASE("node api: a POST must be sent as application/json", "[node][api][auth
         node.post_with("/move", R"({"dx": 1, "dy": 0})", {}, "application/json; charset=utf-8");
     CHECK(charset == 200);
 }
+
+TEST_CASE("node api: a built-in fault is put in force, shown, refused when malformed, healed",
+          "[node][api][chaos]")
+{
+    // Goal: POST /chaos checks a fault field by field before the loop sees
+    // it; a good one is in force at once with its time left in GET /chaos
+    // and /status; a pause holds a move until it heals itself, and the move
+    // then commits; {"kind": "heal"} clears everything.
+    SingleNode node;
+    struct Case {
+        const char* body;
+        const char* expected;
+    };
+    const Case refused[] = {
+        {R"({"kind": "melt"})", "unknown fault kind"},
+        {R"({"kind": "partition"})", "needs \"peers\""},
+        {R"({"kind": "partition", "peers": [1]})", "names this node"},
+        {R"({"kind": "drop", "rate": 2})", "0 < rate <= 1"},
+        {R"({"kind": "isolate", "rate": 0.5})", "does not apply to isolate"},
+        {R"({"kind": "isolate", "volume": 11})", "unknown field \"volume\""},
+        {R"({"kind": "heal", "for_ms": 5})", "no other field"},
+        {R"({"kind": "pause", "for_ms": 0})", "\"for_ms\""},
+    };
+    for (const Case& test : refused) {
+        INFO(test.body);
+        auto [status, body] = node.post("/chaos", test.body);
+        CHECK(status == 400);
+        CHECK_THAT(body.value("error", std::string()), Catch::Contains(test.expected));
+    }
+    CHECK(node.get("/chaos")["faults"].empty());
+
+    auto [delayed, delay_body] =
+        node.post("/chaos", R"({"kind": "delay", "delay_ms": 50, "peers": [2], "by": "test"})");
+    REQUIRE(delayed == 200);
+    REQUIRE(delay_body["faults"].size() == 1);
+    CHECK(delay_body["faults"][0]["description"] == "delay 50ms on links to 2 for 60s by test");
+    CHECK(node.get("/status")["faults"].size() == 1);
+
+    auto [paused, pause_body] = node.post("/chaos", R"({"kind": "pause", "for_ms": 300})");
+    REQUIRE(paused == 200);
+    CHECK(pause_body["faults"].size() == 2);
+    const auto sent = std::chrono::steady_clock::now();
+    auto [moved, move_body] = node.post("/move", R"({"dx": 1, "dy": 0})");
+    const auto waited = std::chrono::steady_clock::now() - sent;
+    INFO(move_body.dump());
+    CHECK(moved == 200);
+    CHECK(waited >= std::chrono::milliseconds(200));
+    CHECK(node.get("/chaos")["faults"].size() == 1);
+
+    auto [healed, heal_body] = node.post("/chaos", R"({"kind": "heal"})");
+    CHECK(healed == 200);
+    CHECK(heal_body["faults"].empty());
+    CHECK(node.get("/status")["faults"].empty());
+}

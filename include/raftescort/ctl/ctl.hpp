@@ -36,6 +36,10 @@ enum class CtlAction {
     members_add,
     members_remove,
     transfer_leader,
+    /// chaos KIND TARGET: put a built-in fault on nodes.
+    chaos_fault,
+    chaos_heal,
+    chaos_status,
 };
 
 /// What one ctl command runs with; the command line fills it.
@@ -73,6 +77,24 @@ struct CtlSettings {
     bool force = false;
     /// `transfer-leader --to ID`; 0 lets the proxy pick the most caught-up voter.
     std::uint64_t transfer_to = 0;
+    /// `chaos KIND TARGET`: the fault's kind (isolate, partition, delay,
+    /// drop, duplicate, pause) and the nodes it lands on: ids ("1,2") or a
+    /// role (all, leader, followers, minority, majority). `chaos heal
+    /// [TARGET]`: empty heals every node.
+    std::string chaos_kind;
+    std::string chaos_target;
+    /// `chaos partition --from IDS`, or the links a delay, drop or duplicate
+    /// acts on (--peers IDS): "3,4,5"; empty means every other node.
+    std::string chaos_peers;
+    /// both, in or out; empty leaves the kind's default.
+    std::string chaos_direction;
+    /// How long the fault lasts (--for); 0 leaves the node's default.
+    std::int64_t chaos_for_ms = 0;
+    /// `chaos delay TARGET DELAY --jitter D`.
+    std::int64_t chaos_delay_ms = 0;
+    std::int64_t chaos_jitter_ms = 0;
+    /// `chaos drop|duplicate TARGET RATE`: the chance per message, (0, 1].
+    double chaos_rate = 0;
 };
 
 /// ctl's exit statuses, documented in `raftescort ctl --help` and

@@ -100,6 +100,13 @@
 //                              unless force is true
 //   POST /transfer-leader      body {"to"?}: hands leadership to `to`, or to the
 //                              most caught-up voter; data: {"from", "to", "term"}
+//   GET  /chaos                the built-in faults in force on each node
+//   POST /chaos                body {"target", "kind", ...}: a built-in fault
+//                              (chaos/fault.hpp) on nodes by id or by role
+//                              (all, leader, followers, minority, majority),
+//                              resolved when the proxy acts; data {"target",
+//                              "nodes": [{"id", "name", "faults"|"error"}]}
+//   POST /chaos/heal           body {"target"?}: clears them (default: all)
 //   GET  /metrics              Prometheus text format (version 0.0.4)
 //   GET  /events               server-sent events: "status" (data: the /nodes
 //                              list plus leader and term, at most every 250 ms
@@ -113,7 +120,8 @@
 // ## Who may do what
 //
 // Reads and moves (GET and POST /nodes/move) are open. POST /mission,
-// /members/add, /members/remove and /transfer-leader change the cluster and
+// /members/add, /members/remove, /transfer-leader, /chaos and /chaos/heal
+// change the cluster and
 // need "Authorization: Bearer <admin token>": without it 401 (with
 // WWW-Authenticate: Bearer realm="raftescort" and a message saying how to get
 // one), with another token 401 "wrong admin token", compared in constant

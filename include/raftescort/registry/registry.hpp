@@ -175,7 +175,8 @@ struct LeaderRecord {
     bool operator==(const LeaderRecord&) const = default;
 };
 
-enum class EventKind : std::uint8_t { role_change, election, membership, applied_move };
+/// fault: a built-in fault put in force or healed (chaos/fault.hpp).
+enum class EventKind : std::uint8_t { role_change, election, membership, applied_move, fault };
 
 const char* event_kind_name(EventKind kind);
 std::optional<EventKind> parse_event_kind(std::string_view name);

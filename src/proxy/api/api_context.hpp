@@ -44,6 +44,8 @@ void install_record_routes(transport::HttpServer& server, ApiContext& context);
 void install_move_routes(transport::HttpServer& server, ApiContext& context);
 /// POST /mission, /members/add, /members/remove, /transfer-leader.
 void install_control_routes(transport::HttpServer& server, ApiContext& context);
+/// GET /chaos, POST /chaos, /chaos/heal.
+void install_chaos_routes(transport::HttpServer& server, ApiContext& context);
 /// GET /metrics, /events.
 void install_stream_routes(transport::HttpServer& server, ApiContext& context);
 

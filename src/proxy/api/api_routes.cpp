@@ -38,6 +38,11 @@ constexpr Endpoint k_endpoints[] = {
     {"POST", "/members/add", "body {\"id\", \"address\"}: add a learner; admin token"},
     {"POST", "/members/remove", "body {\"id\", \"force\"?}: remove a member; admin token"},
     {"POST", "/transfer-leader", "body {\"to\"?}: hand leadership to a voter; admin token"},
+    {"GET", "/chaos", "the built-in faults in force on each node"},
+    {"POST", "/chaos",
+     "body {\"target\", \"kind\", ...}: put a fault on nodes by id or role (all, leader, "
+     "followers, minority, majority); admin token"},
+    {"POST", "/chaos/heal", "body {\"target\"?}: clear the faults (default: every node); admin token"},
     {"GET", "/metrics", "Prometheus metrics"},
     {"GET", "/events", "server-sent events: status and record"},
 };
@@ -72,6 +77,7 @@ void install_routes(transport::HttpServer& server, ApiContext& context)
     install_record_routes(server, context);
     install_move_routes(server, context);
     install_control_routes(server, context);
+    install_chaos_routes(server, context);
     install_stream_routes(server, context);
 }
 

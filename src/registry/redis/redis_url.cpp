@@ -188,6 +188,7 @@ const char* event_kind_name(EventKind kind)
     case EventKind::election: return "election";
     case EventKind::membership: return "membership";
     case EventKind::applied_move: return "applied_move";
+    case EventKind::fault: return "fault";
     }
     return "unknown";
 }
@@ -195,7 +196,7 @@ const char* event_kind_name(EventKind kind)
 std::optional<EventKind> parse_event_kind(std::string_view name)
 {
     for (auto kind : {EventKind::role_change, EventKind::election, EventKind::membership,
-                      EventKind::applied_move}) {
+                      EventKind::applied_move, EventKind::fault}) {
         if (name == event_kind_name(kind)) {
             return kind;
         }
