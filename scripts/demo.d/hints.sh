@@ -44,6 +44,13 @@ State, logs and pid files: $state_dir
   $binary ctl logs --node 1   # one node's replicated log
   $binary ctl mission pause   # changes need the admin token, which ctl finds
 
+  Built-in faults (no root; each heals itself after --for, default 60s):
+  $binary ctl chaos isolate leader --for 5s    # cut the leader off; watch another elected
+  $binary ctl chaos partition minority --for 10s
+  $binary ctl chaos delay all 80ms --jitter 20ms --for 30s
+  $binary ctl chaos status    # what is in force, and the time each has left
+  $binary ctl chaos heal
+
   Chaos (each heals what it breaks and checks that no acknowledged move is lost):
   $chaos/kill-leader
   $chaos/pause-leader
