@@ -80,8 +80,7 @@ private:
 
 } // namespace
 
-TEST_CASE("proxy: the client pool keeps given-back clients connected, up to its bound",
-          "[proxy]")
+TEST_CASE("proxy: the client pool keeps given-back clients connected, up to its bound", "[proxy]")
 {
     // Goal: a client given back keeps its connection for the next lease, and
     // the pool closes what is beyond its bound. Method: twelve leases held at

@@ -43,7 +43,8 @@ public:
         if (base != nullptr) {
             m_saved = base;
         }
-        std::string pattern = (m_saved.empty() ? std::string("/tmp") : m_saved) + "/re-fuzz-test-XXXXXX";
+        std::string pattern =
+            (m_saved.empty() ? std::string("/tmp") : m_saved) + "/re-fuzz-test-XXXXXX";
         REQUIRE(::mkdtemp(pattern.data()) != nullptr);
         m_path = pattern;
         ::setenv("TMPDIR", m_path.c_str(), 1);

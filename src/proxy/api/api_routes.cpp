@@ -42,7 +42,8 @@ constexpr Endpoint k_endpoints[] = {
     {"POST", "/chaos",
      "body {\"target\", \"kind\", ...}: put a fault on nodes by id or role (all, leader, "
      "followers, minority, majority); admin token"},
-    {"POST", "/chaos/heal", "body {\"target\"?}: clear the faults (default: every node); admin token"},
+    {"POST", "/chaos/heal",
+     "body {\"target\"?}: clear the faults (default: every node); admin token"},
     {"GET", "/metrics", "Prometheus metrics"},
     {"GET", "/events", "server-sent events: status and record"},
 };
