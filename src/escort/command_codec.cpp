@@ -191,6 +191,11 @@ std::string encode_command(const Command& command)
         out = "mission " + std::to_string(command.target.x) + ' ' + std::to_string(command.target.y)
               + (command.running ? " run" : " pause");
         break;
+    case CommandKind::timing:
+        out = "timing " + std::to_string(command.timing.heartbeat_ms) + ' '
+              + std::to_string(command.timing.election_timeout_ms) + ' '
+              + std::to_string(command.timing.step_interval_ms);
+        break;
     }
     RE_ASSERT(!out.empty());
     if (!command.client_id.empty()) {
@@ -221,8 +226,11 @@ Result<Command> decode_command(std::string_view data)
     } else if (verb == "mission") {
         command.kind = CommandKind::mission;
         arguments = 3;
+    } else if (verb == "timing") {
+        command.kind = CommandKind::timing;
+        arguments = 3;
     } else {
-        return invalid(data, "unknown command (expected step, move or mission)");
+        return invalid(data, "unknown command (expected step, move, mission or timing)");
     }
     if (fields.count < 1 + arguments) {
         return invalid(data, "missing arguments");
@@ -243,6 +251,15 @@ Result<Command> decode_command(std::string_view data)
             command.running = run == "run";
         }
         break;
+    case CommandKind::timing: {
+        parsed = parse_pair(data, fields, command.timing.heartbeat_ms,
+                            command.timing.election_timeout_ms);
+        if (parsed.ok()) {
+            RE_TRY(step, parse_int64(data, fields.items[3]));
+            command.timing.step_interval_ms = step;
+        }
+        break;
+    }
     }
     if (!parsed.ok()) {
         return parsed.error();

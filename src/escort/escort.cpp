@@ -133,6 +133,7 @@ ApplyResult::Kind Escort::apply_normal_entry(const raft::Entry& entry)
     case CommandKind::step: return apply_step(command);
     case CommandKind::move: return apply_move(command);
     case CommandKind::mission: return apply_mission(command);
+    case CommandKind::timing: return apply_timing(command, entry.index);
     }
     RE_ASSERT(false);
     return Kind::no_op;
@@ -199,6 +200,45 @@ ApplyResult::Kind Escort::apply_mission(const Command& command)
     RE_ASSERT(within_bounds(m_mission.target.x));
     RE_ASSERT(within_bounds(m_mission.target.y));
     return Kind::mission_set;
+}
+
+ApplyResult::Kind Escort::apply_timing(const Command& command, raft::Index index)
+{
+    RE_ASSERT(command.kind == CommandKind::timing);
+    // Checked before proposing; a timing that slipped through is skipped
+    // the same way on every node.
+    if (timing_problem(command.timing)) {
+        return Kind::no_op;
+    }
+    m_timing = command.timing;
+    m_timing_index = index;
+    return Kind::timing_set;
+}
+
+std::optional<std::string> timing_problem(const Timing& timing)
+{
+    if ((timing.heartbeat_ms == 0) != (timing.election_timeout_ms == 0)) {
+        return "the heartbeat and the election timeout are set together";
+    }
+    if (timing.heartbeat_ms < 0 || timing.heartbeat_ms > k_heartbeat_ms_max) {
+        return "the heartbeat must be within 1.." + std::to_string(k_heartbeat_ms_max) + " ms";
+    }
+    if (timing.election_timeout_ms < 0 || timing.election_timeout_ms > k_election_timeout_ms_max) {
+        return "the election timeout must be within 1.." + std::to_string(k_election_timeout_ms_max)
+               + " ms";
+    }
+    if (timing.election_timeout_ms < 3 * timing.heartbeat_ms) {
+        return "the election timeout (" + std::to_string(timing.election_timeout_ms)
+               + " ms) must be at least 3x the heartbeat (" + std::to_string(timing.heartbeat_ms)
+               + " ms), so a follower hears several heartbeats before it gives up on a leader";
+    }
+    if (timing.step_interval_ms != 0
+        && (timing.step_interval_ms < k_step_interval_ms_min
+            || timing.step_interval_ms > k_step_interval_ms_max)) {
+        return "the step interval must be within " + std::to_string(k_step_interval_ms_min) + ".."
+               + std::to_string(k_step_interval_ms_max) + " ms";
+    }
+    return std::nullopt;
 }
 
 } // namespace raftescort::escort

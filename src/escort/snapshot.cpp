@@ -8,11 +8,15 @@
 //   applied <index> <term>
 //   lead <x> <y> <lead_unit>
 //   mission <x> <y> run|pause <steps_taken>
+//   timing <heartbeat_ms> <election_ms> <step_ms> <index>  (version 2 only)
 //   roster <count>
 //   <node> <slot>                        (count lines, ascending node id)
 //   clients <count>
 //   <client_id> <sequence> <applied_index>  (count lines, ascending client id)
 //   end
+// Version 2 is version 1 plus the timing line. It is written only once a
+// timing command was applied, so a cluster that never changed its timing
+// writes (and hashes) exactly what earlier releases did.
 
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/util/assert.hpp>
@@ -38,6 +42,7 @@ using util::make_error;
 using util::Result;
 
 constexpr std::string_view k_header = "escort 1";
+constexpr std::string_view k_header_with_timing = "escort 2";
 // No line of version 1 has more fields than the mission line.
 constexpr std::size_t k_line_fields_max = 5;
 
@@ -206,6 +211,13 @@ util::Status Escort::check_invariants() const
             return corrupt("slot 0 not held by the lead unit");
         }
     }
+    if (timing_problem(m_timing)) {
+        return corrupt("timing out of bounds");
+    }
+    if (m_timing_index > m_last_applied_index
+        || (m_timing_index == raft::Index{0} && !(m_timing == Timing{}))) {
+        return corrupt("timing from an unapplied entry");
+    }
     if (m_lead_unit != raft::k_no_node && m_roster.count(m_lead_unit) == 0) {
         return corrupt("lead unit not on the roster");
     }
@@ -228,7 +240,8 @@ std::string Escort::serialize() const
 {
     RE_ASSERT(check_invariants().ok());
     std::string out;
-    out += k_header;
+    const bool with_timing = m_timing_index != raft::Index{0};
+    out += with_timing ? k_header_with_timing : k_header;
     out += '\n';
     append_fields(out, {"applied", std::to_string(m_last_applied_index.value),
                         std::to_string(m_last_applied_term.value)});
@@ -237,6 +250,12 @@ std::string Escort::serialize() const
     append_fields(out, {"mission", std::to_string(m_mission.target.x),
                         std::to_string(m_mission.target.y), m_mission.running ? "run" : "pause",
                         std::to_string(m_mission.steps_taken)});
+    if (with_timing) {
+        append_fields(out, {"timing", std::to_string(m_timing.heartbeat_ms),
+                            std::to_string(m_timing.election_timeout_ms),
+                            std::to_string(m_timing.step_interval_ms),
+                            std::to_string(m_timing_index.value)});
+    }
     append_fields(out, {"roster", std::to_string(m_roster.size())});
     for (const auto& [node, slot] : m_roster) {
         append_fields(out, {std::to_string(node.value), std::to_string(slot)});
@@ -257,9 +276,10 @@ util::Result<Escort> Escort::deserialize(std::string_view data)
     Escort escort;
 
     RE_TRY(header, reader.next(2));
-    if (header[0] != "escort" || header[1] != "1") {
-        return corrupt("not an escort snapshot of version 1");
+    if (header[0] != "escort" || (header[1] != "1" && header[1] != "2")) {
+        return corrupt("not an escort snapshot of version 1 or 2");
     }
+    const bool with_timing = header[1] == "2";
 
     RE_TRY(applied, reader.next(3));
     if (applied[0] != "applied" || !parse_number(applied[1], escort.m_last_applied_index.value)
@@ -282,6 +302,18 @@ util::Result<Escort> Escort::deserialize(std::string_view data)
         return bad_field(reader, "mission line");
     }
     escort.m_mission.running = mission[3] == "run";
+
+    if (with_timing) {
+        RE_TRY(timing, reader.next(5));
+        Timing& read = escort.m_timing;
+        if (timing[0] != "timing" || !parse_number(timing[1], read.heartbeat_ms)
+            || !parse_number(timing[2], read.election_timeout_ms)
+            || !parse_number(timing[3], read.step_interval_ms)
+            || !parse_number(timing[4], escort.m_timing_index.value)
+            || escort.m_timing_index == raft::Index{0}) {
+            return bad_field(reader, "timing line");
+        }
+    }
 
     RE_TRY(roster, read_roster(reader));
     escort.m_roster = std::move(roster);

@@ -187,4 +187,21 @@ void RaftNode::handle_timeout_now(const Message& message)
     start_campaign(CampaignKind::transfer);
 }
 
+util::Status RaftNode::set_timing(std::uint32_t heartbeat_ticks, std::uint32_t election_ticks)
+{
+    Config changed = m_config;
+    changed.heartbeat_ticks = heartbeat_ticks;
+    changed.election_ticks = election_ticks;
+    RE_TRY(valid, changed.validate());
+    (void)valid;
+    m_config.heartbeat_ticks = heartbeat_ticks;
+    m_config.election_ticks = election_ticks;
+    // Elapsed counts measured against the old timing would fire at once
+    // when it shrinks; starting over only ever waits longer, which is safe.
+    m_election_elapsed = 0;
+    m_heartbeat_elapsed = 0;
+    reset_randomized_election_ticks();
+    return util::Ok{};
+}
+
 } // namespace raftescort::raft

@@ -289,7 +289,16 @@ bool RaftNode::step_term(const Message& message)
         } else if (is_from_leader(message.type)) {
             become_follower(message.term, message.from);
         } else {
+            const std::uint32_t elapsed = m_election_elapsed;
             become_follower(message.term, k_no_node);
+            if (message.type == MessageType::vote) {
+                // Raft Figure 2: the timer restarts on hearing from the leader
+                // or granting a vote (handle_vote_request), not on a request
+                // this node may refuse. Otherwise candidates with stale logs
+                // and shorter timeouts (during a timing change, say) can keep
+                // resetting the up-to-date nodes and no one is ever elected.
+                m_election_elapsed = elapsed;
+            }
         }
         return true;
     }

@@ -123,3 +123,32 @@ TEST_CASE("client ids are limited in alphabet and length", "[escort]")
     CHECK_FALSE(is_valid_client_id("a=b"));
     CHECK_FALSE(is_valid_client_id("caf\xc3\xa9"));
 }
+
+TEST_CASE("timing commands round trip, and their bounds are named", "[escort]")
+{
+    // Goal: slow motion travels in the log as readable text; the 3x rule and
+    // the bounds are checked in one place, with a reason people can act on.
+    Command timing;
+    timing.kind = CommandKind::timing;
+    timing.timing = raftescort::escort::Timing{1000, 6000, 2000};
+    timing.client_id = "ctl";
+    timing.sequence = 1;
+    CHECK(encode_command(timing) == "timing 1000 6000 2000 c=ctl s=1");
+    auto decoded = decode_command("timing 1000 6000 2000 c=ctl s=1");
+    REQUIRE(decoded.ok());
+    CHECK(decoded.value() == timing);
+    CHECK(decode_command("timing 0 0 0").ok());
+    CHECK_FALSE(decode_command("timing 1000 6000").ok());
+    CHECK_FALSE(decode_command("timing 1000 6000 01").ok());
+
+    using raftescort::escort::Timing;
+    using raftescort::escort::timing_problem;
+    CHECK_FALSE(timing_problem(Timing{}));
+    CHECK_FALSE(timing_problem(Timing{1000, 3000, 0}));
+    CHECK(timing_problem(Timing{1000, 2999, 0})->find("at least 3x") != std::string::npos);
+    CHECK(timing_problem(Timing{100, 0, 0})->find("together") != std::string::npos);
+    CHECK(timing_problem(Timing{10'001, 60'000, 0})->find("heartbeat") != std::string::npos);
+    CHECK(timing_problem(Timing{100, 60'001, 0})->find("election timeout") != std::string::npos);
+    CHECK(timing_problem(Timing{100, 300, 5})->find("step interval") != std::string::npos);
+    CHECK(timing_problem(Timing{-1, 300, 0}));
+}

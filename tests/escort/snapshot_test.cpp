@@ -136,3 +136,45 @@ TEST_CASE("snapshots that break an invariant are rejected", "[escort]")
         CHECK_FALSE(loaded.ok());
     }
 }
+
+TEST_CASE("a timing in force travels in the snapshot; without one the format is version 1",
+          "[escort]")
+{
+    // Goal: a node restored from a snapshot runs at the cluster's timing, and
+    // a cluster that never changed its timing writes what it always wrote.
+    Escort escort = busy_escort();
+    const std::string before = escort.serialize();
+    CHECK(before.rfind("escort 1\n", 0) == 0);
+    using Kind = raftescort::escort::ApplyResult::Kind;
+    CHECK(escort.apply(Entry{Term{3}, Index{10}, EntryType::normal, "timing 1000 6000 0"}).kind
+          == Kind::timing_set);
+    // Broken timings are skipped alike on every node.
+    CHECK(escort.apply(Entry{Term{3}, Index{11}, EntryType::normal, "timing 1000 2000 0"}).kind
+          == Kind::no_op);
+    CHECK(escort.timing() == raftescort::escort::Timing{1000, 6000, 0});
+    CHECK(escort.timing_index() == Index{10});
+    const std::string data = escort.serialize();
+    CHECK(data.rfind("escort 2\n", 0) == 0);
+    CHECK(data.find("\ntiming 1000 6000 0 10\n") != std::string::npos);
+    auto loaded = Escort::deserialize(data);
+    REQUIRE(loaded.ok());
+    CHECK(loaded.value() == escort);
+    CHECK(loaded.value().state_hash() == escort.state_hash());
+    CHECK(escort.state_hash() != busy_escort().state_hash());
+
+    // A reset is still a timing command: it stays on record with its index.
+    CHECK(escort.apply(Entry{Term{3}, Index{12}, EntryType::normal, "timing 0 0 0"}).kind
+          == Kind::timing_set);
+    CHECK(escort.serialize().find("\ntiming 0 0 0 12\n") != std::string::npos);
+
+    for (const char* bad :
+         {"timing 1000 2000 0 10", "timing 1000 6000 0 0", "timing 1000 6000 0 99"}) {
+        std::string garbled = data;
+        garbled.replace(garbled.find("timing 1000 6000 0 10"), 21, bad);
+        INFO(bad);
+        CHECK_FALSE(Escort::deserialize(garbled).ok());
+    }
+    std::string without_line = data;
+    without_line.replace(0, 8, "escort 1");
+    CHECK_FALSE(Escort::deserialize(without_line).ok());
+}

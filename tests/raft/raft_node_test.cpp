@@ -588,7 +588,8 @@ TEST_CASE("the only voter campaigns on its first tick; others wait for a timeout
         member.tick();
         ++ticks;
         for (const Message& message : drain(member)) {
-            campaigned |= message.type == MessageType::pre_vote || message.type == MessageType::vote;
+            campaigned |=
+                message.type == MessageType::pre_vote || message.type == MessageType::vote;
         }
     }
     CHECK(campaigned);
@@ -900,4 +901,28 @@ TEST_CASE("a follower told its leader is gone grants a pre-vote it refused befor
     REQUIRE_FALSE(granted.empty());
     CHECK(granted.back().type == MessageType::pre_vote_response);
     CHECK_FALSE(granted.back().reject);
+}
+
+TEST_CASE("set_timing changes when a follower campaigns, and keeps the 3x rule", "[raft][timing]")
+{
+    // Goal: slow motion really slows elections (a follower waits at least the
+    // new election timeout) and a timing against the 3x rule changes nothing.
+    RaftNode node = make_follower(1, 1, {});
+    CHECK_FALSE(node.set_timing(10, 29).ok());
+    CHECK(node.heartbeat_ticks() == 1);
+    CHECK(node.election_ticks() == 10);
+    REQUIRE(node.set_timing(10, 40).ok());
+    CHECK(node.heartbeat_ticks() == 10);
+    CHECK(node.election_ticks() == 40);
+    CHECK(node.randomized_election_ticks() >= 40);
+    CHECK(node.randomized_election_ticks() < 80);
+    // The old timeout (10 to 19 ticks) passes with nothing happening.
+    for (int i = 0; i < 39; ++i) {
+        node.tick();
+    }
+    CHECK(node.role() == Role::follower);
+    for (int i = 0; i < 41; ++i) {
+        node.tick();
+    }
+    CHECK(node.role() == Role::pre_candidate);
 }

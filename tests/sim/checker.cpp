@@ -79,6 +79,16 @@ std::optional<raft::Index> Checker::move_index(const std::string& client_id,
     return found->second;
 }
 
+std::optional<raft::Index> Checker::timing_index(const std::string& client_id,
+                                                 std::uint64_t sequence) const
+{
+    auto found = m_timings.find({client_id, sequence});
+    if (found == m_timings.end()) {
+        return std::nullopt;
+    }
+    return found->second;
+}
+
 std::optional<raft::NodeId> Checker::leader_of(raft::Term term) const
 {
     auto found = m_leaders.find(term);
@@ -419,6 +429,9 @@ void Checker::check_continuity(raft::NodeId node, NodeTrack& t, const raft::Entr
     }
     if (result.kind == Kind::mission_set) {
         t.at_target = false;
+    }
+    if (result.kind == Kind::timing_set && !command.client_id.empty()) {
+        m_timings.try_emplace({command.client_id, command.sequence}, entry.index);
     }
     // After the mission completes the lead stays on the target until a move.
     if (t.at_target && after != escort.mission().target) {

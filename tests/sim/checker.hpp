@@ -91,6 +91,10 @@ public:
     const AppliedRecord* applied(raft::Index index) const;
     raft::Index max_applied() const { return raft::Index{m_applied.size() - 1}; }
     /// Where (client_id, sequence) was applied as a move, if it was.
+    /// The index where the timing command (client_id, sequence) was first
+    /// applied, if any node applied it.
+    std::optional<raft::Index> timing_index(const std::string& client_id,
+                                            std::uint64_t sequence) const;
     std::optional<raft::Index> move_index(const std::string& client_id,
                                           std::uint64_t sequence) const;
     /// The leader recorded for `term`, if any.
@@ -150,6 +154,7 @@ private:
     std::unordered_map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t, IndexTermHash>
         m_chains;
     std::map<std::pair<std::string, std::uint64_t>, raft::Index> m_moves;
+    std::map<std::pair<std::string, std::uint64_t>, raft::Index> m_timings;
 
     /// A read between read_index() and its answer.
     struct ReadTrack {

@@ -56,9 +56,24 @@ void SimClients::next_request(std::size_t index)
     if (client.read) {
         return;
     }
+    ++client.command.sequence;
+    if (m_options.timing_share > 0.0 && m_rng.chance(m_options.timing_share)) {
+        // In sim ticks of 10 ms: heartbeat 1-3 ticks, election timeout at
+        // least 3x that; one in five goes back to the nodes' own timing.
+        client.command.kind = escort::CommandKind::timing;
+        client.command.timing = escort::Timing{};
+        if (!m_rng.chance(0.2)) {
+            const std::int64_t heartbeat = static_cast<std::int64_t>(m_rng.between(1, 3));
+            const std::int64_t election = static_cast<std::int64_t>(m_rng.between(
+                static_cast<std::uint64_t>(std::max<std::int64_t>(3 * heartbeat, 5)), 20));
+            client.command.timing.heartbeat_ms = heartbeat * k_sim_tick_ms;
+            client.command.timing.election_timeout_ms = election * k_sim_tick_ms;
+        }
+        return;
+    }
+    client.command.kind = escort::CommandKind::move;
     client.command.dx = static_cast<std::int64_t>(m_rng.uniform(5)) - 2;
     client.command.dy = static_cast<std::int64_t>(m_rng.uniform(5)) - 2;
-    ++client.command.sequence;
 }
 
 raft::NodeId SimClients::choose_node(SimCluster& cluster, const Client& client)
@@ -216,8 +231,8 @@ void SimClients::on_applied(SimCluster& cluster, raft::NodeId node, const raft::
     }
     ++m_stats.acks;
     cluster.checker().on_write_acked(entry.index);
-    m_acked.push_back(
-        AckedRequest{client.command.client_id, client.command.sequence, node, client.position});
+    m_acked.push_back(AckedRequest{client.command.client_id, client.command.sequence, node,
+                                   client.position, client.command.kind});
     cluster.trace("client " + client.command.client_id + " seq "
                   + std::to_string(client.command.sequence) + " acknowledged by n"
                   + std::to_string(node.value) + " at " + std::to_string(entry.index.value));

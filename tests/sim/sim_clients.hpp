@@ -29,6 +29,8 @@ struct ClientOptions {
     std::uint32_t think_ticks_max = 10;
     /// Probability that a move client's next request is a read.
     double read_share = 0.0;
+    /// Probability that a move client's next request changes the timing.
+    double timing_share = 0.0;
 };
 
 /// A request some client saw acknowledged.
@@ -37,6 +39,7 @@ struct AckedRequest {
     std::uint64_t sequence = 0;
     raft::NodeId node;
     raft::LogPosition position;
+    escort::CommandKind kind = escort::CommandKind::move;
 };
 
 struct ClientStats {

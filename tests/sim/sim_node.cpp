@@ -90,6 +90,7 @@ void SimNode::start()
     m_raft = std::make_unique<raft::RaftNode>(
         config, m_storage.load(m_setup.mutations.forget_voted_for_on_restart));
     ++m_incarnation;
+    follow_timing();
     m_paused = false;
     m_last_compacted = durable.snapshot_index();
     m_waiting_reads.clear();
@@ -266,6 +267,7 @@ void SimNode::apply(const raft::Ready& ready)
             return;
         }
         *m_escort = std::move(restored.value());
+        follow_timing();
         m_last_compacted = std::max(m_last_compacted, ready.snapshot->metadata.index);
         m_checker.on_install_snapshot(id(), *ready.snapshot, *m_escort);
         m_listener.on_snapshot_installed(id(), *ready.snapshot);
@@ -275,8 +277,29 @@ void SimNode::apply(const raft::Ready& ready)
             return;
         }
         const escort::ApplyResult result = m_escort->apply(entry);
+        if (result.kind == escort::ApplyResult::Kind::timing_set) {
+            follow_timing();
+        }
         m_checker.on_apply(id(), entry, result, *m_escort);
         m_listener.on_applied(id(), entry, result);
+    }
+}
+
+void SimNode::follow_timing()
+{
+    const escort::Timing& timing = m_escort->timing();
+    const auto ticks = [](std::int64_t ms) {
+        return static_cast<std::uint32_t>(ms / k_sim_tick_ms);
+    };
+    const std::uint32_t heartbeat =
+        timing.heartbeat_ms == 0 ? m_setup.heartbeat_ticks : ticks(timing.heartbeat_ms);
+    const std::uint32_t election = timing.election_timeout_ms == 0
+                                       ? m_setup.election_ticks
+                                       : ticks(timing.election_timeout_ms);
+    const util::Status changed = m_raft->set_timing(heartbeat, election);
+    if (!changed.ok()) {
+        m_checker.fail("timing: n" + std::to_string(id().value)
+                       + " refused a committed timing: " + changed.error().message);
     }
 }
 

@@ -62,6 +62,9 @@ public:
     virtual void on_read_served(raft::NodeId node, const ServedRead& read) = 0;
 };
 
+/// A `timing` command speaks milliseconds; in the simulation one tick is this long.
+inline constexpr std::int64_t k_sim_tick_ms = 10;
+
 class SimNode {
 public:
     SimNode(NodeSetup setup, SimNetwork& network, Checker& checker, NodeListener& listener,
@@ -125,6 +128,9 @@ private:
     void process_ready();
     void persist(const raft::Ready& ready);
     void apply(const raft::Ready& ready);
+    /// Puts the escort's timing in force in the core, as the runtime does
+    /// after applying a timing command, installing a snapshot or restarting.
+    void follow_timing();
     void maybe_compact();
     /// Takes the Ready's read states and answers those whose index is applied.
     void serve_reads(const raft::Ready& ready);

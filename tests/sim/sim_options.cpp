@@ -233,6 +233,10 @@ SimOptions SimOptions::from_seed(std::uint64_t seed)
     }
     // Drawn last, so that adding them left the older knobs of every seed as they were.
     draw_reads_transfers_config(rng, options);
+    // Later still, for the same reason.
+    if (rng.chance(0.3)) {
+        options.timing_share = draw_probability(rng, 0.02, 0.1);
+    }
     return options;
 }
 
@@ -287,6 +291,7 @@ std::string SimOptions::describe() const
     out += format_line("leader_gone_wrong_probability",
                        format_double(chaos.leader_gone_wrong_probability));
     out += format_line("read_share", format_double(read_share));
+    out += format_line("timing_share", format_double(timing_share));
     out += format_line("pre_vote", pre_vote ? "on" : "off");
     out += format_line("check_quorum", check_quorum ? "on" : "off");
     std::string mutants;

@@ -128,6 +128,10 @@ struct SimOptions {
     /// Share of client requests that are linearizable reads (ReadIndex, §8)
     /// instead of moves; 0 = writes only.
     double read_share = 0.0;
+    /// Share of client requests that change the cluster's timing (a
+    /// replicated `timing` command: heartbeat and election timeout) instead
+    /// of moving; 0 = never.
+    double timing_share = 0.0;
 
     /// The core's optional protections (raft::Config). Safety must hold
     /// without them; they only keep partitioned nodes from disrupting.

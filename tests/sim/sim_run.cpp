@@ -74,9 +74,12 @@ void check_acknowledged(SimCluster& cluster, const SimClients& clients)
         if (acked.client_id == "mission") {
             continue;
         }
-        // P1: an acknowledged move is applied (exactly once: the checker saw no second).
+        // P1: an acknowledged move is applied (exactly once: the checker saw
+        // no second); an acknowledged timing change is applied.
         const std::optional<raft::Index> index =
-            cluster.checker().move_index(acked.client_id, acked.sequence);
+            acked.kind == escort::CommandKind::timing
+                ? cluster.checker().timing_index(acked.client_id, acked.sequence)
+                : cluster.checker().move_index(acked.client_id, acked.sequence);
         if (!index || *index > applied) {
             cluster.checker().fail("acknowledged move lost: (" + acked.client_id + ", "
                                    + std::to_string(acked.sequence) + ") acked by "
@@ -135,6 +138,7 @@ RunResult run_seed(std::uint64_t seed, const RunSettings& settings)
     client_options.timeout_ticks = options.client_timeout_ticks;
     client_options.think_ticks_max = options.client_think_ticks_max;
     client_options.read_share = options.read_share;
+    client_options.timing_share = options.timing_share;
     SimClients clients(client_options, derive_seed(seed, 4));
     clients.attach(cluster);
     Chaos chaos(options.chaos, derive_seed(seed, 5));

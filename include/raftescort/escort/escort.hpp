@@ -34,7 +34,34 @@ enum class CommandKind : std::uint8_t {
     move = 1,
     /// Mission control: set the target and/or run or pause.
     mission = 2,
+    /// The cluster's timing (slow motion): every member switches when it
+    /// applies the entry, so all switch at the same log index.
+    timing = 3,
 };
+
+/// The timing a `timing` command puts in force. All zero: each node's own
+/// settings (those it was started with).
+struct Timing {
+    std::int64_t heartbeat_ms = 0;
+    std::int64_t election_timeout_ms = 0;
+    /// The autopilot's step interval; 0 keeps each node's own.
+    std::int64_t step_interval_ms = 0;
+
+    bool operator==(const Timing&) const = default;
+};
+
+/// Bounds of a timing: slow enough to follow an election by eye, never so
+/// slow that a lost controller leaves the cluster unable to elect for long.
+inline constexpr std::int64_t k_heartbeat_ms_max = 10'000;
+inline constexpr std::int64_t k_election_timeout_ms_max = 60'000;
+inline constexpr std::int64_t k_step_interval_ms_min = 10;
+inline constexpr std::int64_t k_step_interval_ms_max = 600'000;
+
+/// Why `timing` cannot be put in force, or nullopt when it can: heartbeat and
+/// election timeout both set (or both zero), within bounds, and the election
+/// timeout at least 3x the heartbeat so followers hear several heartbeats
+/// before they give up on a leader.
+std::optional<std::string> timing_problem(const Timing& timing);
 
 struct Command {
     CommandKind kind = CommandKind::step;
@@ -43,6 +70,7 @@ struct Command {
     std::int64_t dy = 0;  ///< move
     Point target;         ///< mission
     bool running = false; ///< mission
+    Timing timing;        ///< timing
     /// Client request id: a retried (client_id, sequence) is applied once.
     /// An empty client_id means no deduplication (autopilot steps).
     std::string client_id;
@@ -67,7 +95,8 @@ inline constexpr std::size_t k_clients_max = 1024;
 bool is_valid_client_id(std::string_view client_id);
 
 /// Text form, one space between fields: "step <x> <y>", "move <dx> <dy>",
-/// "mission <x> <y> run|pause", then " c=<client_id> s=<sequence>" when client_id is set.
+/// "mission <x> <y> run|pause", "timing <heartbeat_ms> <election_timeout_ms>
+/// <step_interval_ms>", then " c=<client_id> s=<sequence>" when client_id is set.
 /// The command must be valid: a valid client_id, or an empty one with sequence 0.
 std::string encode_command(const Command& command);
 /// Accepts exactly the canonical form encode_command produces (so it is the inverse).
@@ -98,6 +127,7 @@ struct ApplyResult {
         stepped,     ///< lead point moved one unit toward the target
         moved,       ///< client move applied
         mission_set, ///< mission changed
+        timing_set,  ///< timing changed
         lead_taken,  ///< a new lead unit (leader_noop entry)
         roster,      ///< roster changed (conf_change entry)
         duplicate,   ///< (client_id, sequence) already applied: nothing changed
@@ -127,6 +157,9 @@ public:
     Point lead_point() const { return m_lead_point; }
     raft::NodeId lead_unit() const { return m_lead_unit; }
     const Mission& mission() const { return m_mission; }
+    /// The timing in force, and the index of the entry that set it (0: never set).
+    const Timing& timing() const { return m_timing; }
+    raft::Index timing_index() const { return m_timing_index; }
     raft::Index last_applied_index() const { return m_last_applied_index; }
     raft::Term last_applied_term() const { return m_last_applied_term; }
     /// Formation slot per node: 0 is the lead unit.
@@ -161,6 +194,7 @@ private:
     ApplyResult::Kind apply_step(const Command& command);
     ApplyResult::Kind apply_move(const Command& command);
     ApplyResult::Kind apply_mission(const Command& command);
+    ApplyResult::Kind apply_timing(const Command& command, raft::Index index);
 
     // Deduplication (client_table.cpp).
     bool is_duplicate(const Command& command) const;
@@ -174,6 +208,8 @@ private:
     /// before the next take_lead. Changed only by take_lead and remove_from_roster.
     raft::NodeId m_lead_unit;
     Mission m_mission;
+    Timing m_timing;
+    raft::Index m_timing_index;
     /// Slots are unique; slot 0 is held exactly when m_lead_unit is set, by it.
     std::map<raft::NodeId, std::uint32_t> m_roster;
     /// Last sequence applied per client, for deduplication; bounded (oldest evicted).

@@ -70,6 +70,13 @@ public:
     /// else. A wrong hint is safe: an election always is, and with pre-vote
     /// a majority that still hears the leader refuses to follow.
     void leader_gone(NodeId leader);
+    /// Changes the heartbeat and election timeout from now on (slow motion).
+    /// The timers restart, so a change never fires an election by itself
+    /// (it may only delay one). Refused, changing nothing, when the 3x rule
+    /// of Config::validate would not hold.
+    util::Status set_timing(std::uint32_t heartbeat_ticks, std::uint32_t election_ticks);
+    std::uint32_t heartbeat_ticks() const { return m_config.heartbeat_ticks; }
+    std::uint32_t election_ticks() const { return m_config.election_ticks; }
 
     /// The application took a snapshot of its state at `index` (already
     /// applied): entries up to it may be dropped from memory.
