@@ -69,6 +69,47 @@ void setup_mission_command(CLI::App& ctl, const Options& options)
     add_point(*set, options, "Target");
 }
 
+void setup_timing_command(CLI::App& ctl, const Options& options)
+{
+    CLI::App* timing = add_action(
+        ctl, options, "timing", "timing",
+        "Change the whole cluster's timing (slow motion), as a command in the replicated log: "
+        "every member switches at the same index",
+        CtlAction::timing);
+    CLI::Option* heartbeat = timing
+                                 ->add_option("--heartbeat", options->settings.timing_heartbeat_ms,
+                                              "How often the leader sends heartbeats, e.g. 1s")
+                                 ->transform(duration_ms_validator(false))
+                                 ->type_name("DUR");
+    CLI::Option* election =
+        timing
+            ->add_option("--election-timeout", options->settings.timing_election_timeout_ms,
+                         "How long a follower waits for a leader (at least 3x the heartbeat)")
+            ->transform(duration_ms_validator(false))
+            ->type_name("DUR");
+    CLI::Option* step =
+        timing
+            ->add_option("--step-interval", options->settings.timing_step_interval_ms,
+                         "How often the leader steps the convoy")
+            ->transform(duration_ms_validator(false))
+            ->type_name("DUR");
+    CLI::Option* reset = timing->add_flag("--reset", options->settings.timing_reset,
+                                          "Back to the timing each node was started with");
+    heartbeat->needs(election);
+    election->needs(heartbeat);
+    step->needs(heartbeat);
+    reset->excludes(heartbeat)->excludes(election)->excludes(step);
+    timing->callback([options, timing] {
+        options->settings.action = CtlAction::timing;
+        options->settings.command = "timing";
+        if (!options->settings.timing_reset && options->settings.timing_heartbeat_ms == 0) {
+            throw CLI::ValidationError("timing",
+                                       "give --heartbeat and --election-timeout, or --reset");
+        }
+        (void)timing;
+    });
+}
+
 void setup_members_command(CLI::App& ctl, const Options& options)
 {
     CLI::App* members = ctl.add_subcommand("members", "Change the cluster's membership");
@@ -225,6 +266,27 @@ void setup_fault_commands(CLI::App& chaos, const Options& options)
                    "Send each Raft message of TARGET twice with chance RATE");
     add_fault(chaos, options, "pause",
               "Freeze TARGET as SIGSTOP would: no ticks, messages or requests");
+    add_fault(chaos, options, "crash",
+              "Crash TARGET in place: it drops its volatile state and closes its data dir "
+              "until it recovers (after --for, or on `chaos recover`)");
+    CLI::App* recover = add_action(chaos, options, "recover", "chaos recover",
+                                   "End a crash: TARGET reopens its data dir and rebuilds from "
+                                   "its WAL and snapshot, as a restarted process would",
+                                   CtlAction::chaos_fault);
+    recover->callback([options] {
+        options->settings.action = CtlAction::chaos_fault;
+        options->settings.command = "chaos recover";
+        options->settings.chaos_kind = "recover";
+    });
+    recover->add_option("TARGET", options->settings.chaos_target, "Node ids (1,2) or a role")
+        ->required()
+        ->type_name("TARGET");
+    CLI::App* stall =
+        add_fault(chaos, options, "disk-stall", "Make each fsync on TARGET take DELAY longer");
+    stall->add_option("DELAY", options->settings.chaos_delay_ms, "The added time, e.g. 200ms")
+        ->required()
+        ->transform(duration_ms_validator(false))
+        ->type_name("DUR");
 }
 
 void setup_chaos_command(CLI::App& ctl, const Options& options)
@@ -280,6 +342,7 @@ void setup_ctl_command(CLI::App& app)
     setup_query_commands(*ctl, options);
     setup_mission_command(*ctl, options);
     setup_members_command(*ctl, options);
+    setup_timing_command(*ctl, options);
     setup_chaos_command(*ctl, options);
     CLI::App* transfer = add_action(*ctl, options, "transfer-leader", "transfer-leader",
                                     "Hand leadership to node ID, or to the most caught-up voter",

@@ -11,13 +11,15 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::pair<FaultKind, const char*>, 6> k_kind_names{{
+constexpr std::array<std::pair<FaultKind, const char*>, 8> k_kind_names{{
     {FaultKind::isolate, "isolate"},
     {FaultKind::partition, "partition"},
     {FaultKind::delay, "delay"},
     {FaultKind::drop, "drop"},
     {FaultKind::duplicate, "duplicate"},
     {FaultKind::pause, "pause"},
+    {FaultKind::crash, "crash"},
+    {FaultKind::disk_stall, "disk-stall"},
 }};
 
 constexpr std::array<std::pair<Direction, const char*>, 3> k_direction_names{{
@@ -27,6 +29,9 @@ constexpr std::array<std::pair<Direction, const char*>, 3> k_direction_names{{
 }};
 
 constexpr double k_ppm = 1'000'000.0;
+
+constexpr const char* k_kinds_text =
+    "isolate, partition, delay, drop, duplicate, pause, crash or disk-stall";
 
 bool takes_links(FaultKind kind)
 {
@@ -50,7 +55,10 @@ bool field_belongs(FaultKind kind, const std::string& field)
     if (field == "peers" || field == "direction") {
         return takes_links(kind);
     }
-    if (field == "delay_ms" || field == "jitter_ms") {
+    if (field == "delay_ms") {
+        return kind == FaultKind::delay || kind == FaultKind::disk_stall;
+    }
+    if (field == "jitter_ms") {
         return kind == FaultKind::delay;
     }
     if (field == "rate") {
@@ -126,13 +134,11 @@ util::Result<FaultKind> kind_field(const json& body)
 {
     auto found = body.find("kind");
     if (found == body.end() || !found->is_string()) {
-        return refuse("missing string field \"kind\" (isolate, partition, delay, drop, "
-                      "duplicate or pause)");
+        return refuse("missing string field \"kind\" (" + std::string(k_kinds_text) + ")");
     }
     std::optional<FaultKind> kind = parse_fault_kind(found->get<std::string>());
     if (!kind) {
-        return refuse("unknown fault kind; use isolate, partition, delay, drop, duplicate or "
-                      "pause");
+        return refuse("unknown fault kind; use " + std::string(k_kinds_text));
     }
     return *kind;
 }
@@ -173,6 +179,13 @@ util::Result<FaultSpec> read_kind_fields(const json& body, raft::NodeId self, Fa
         RE_TRY(jitter, integer_field(body, "jitter_ms", 0, k_delay_ms_max, 0));
         spec.delay_ms = delay;
         spec.jitter_ms = jitter;
+    }
+    if (spec.kind == FaultKind::disk_stall) {
+        if (!body.contains("delay_ms")) {
+            return refuse("missing field \"delay_ms\" (the time each fsync takes longer)");
+        }
+        RE_TRY(stall, integer_field(body, "delay_ms", 1, k_disk_stall_ms_max, 0));
+        spec.delay_ms = stall;
     }
     if (takes_rate(spec.kind)) {
         RE_TRY(rate, rate_field(body));
@@ -286,6 +299,9 @@ json fault_spec_json(const FaultSpec& spec)
         body["delay_ms"] = spec.delay_ms;
         body["jitter_ms"] = spec.jitter_ms;
     }
+    if (spec.kind == FaultKind::disk_stall) {
+        body["delay_ms"] = spec.delay_ms;
+    }
     if (takes_rate(spec.kind)) {
         body["rate"] = static_cast<double>(spec.rate_ppm) / k_ppm;
     }
@@ -295,6 +311,9 @@ json fault_spec_json(const FaultSpec& spec)
 std::string describe_fault(const FaultSpec& spec)
 {
     std::string text = fault_kind_name(spec.kind);
+    if (spec.kind == FaultKind::disk_stall) {
+        text += " +" + duration_text(spec.delay_ms) + " per fsync";
+    }
     if (spec.kind == FaultKind::delay) {
         text += " " + duration_text(spec.delay_ms);
         if (spec.jitter_ms > 0) {

@@ -55,10 +55,29 @@ std::vector<ActiveFault> FaultPlan::expire(std::int64_t now_ms)
     return expired;
 }
 
-bool FaultPlan::paused() const
+const ActiveFault* FaultPlan::find(FaultKind kind) const
 {
-    return std::any_of(m_faults.begin(), m_faults.end(),
-                       [](const ActiveFault& f) { return f.spec.kind == FaultKind::pause; });
+    auto found = std::find_if(m_faults.begin(), m_faults.end(),
+                              [&](const ActiveFault& f) { return f.spec.kind == kind; });
+    return found == m_faults.end() ? nullptr : &*found;
+}
+
+std::optional<ActiveFault> FaultPlan::heal(FaultKind kind)
+{
+    auto found = std::find_if(m_faults.begin(), m_faults.end(),
+                              [&](const ActiveFault& f) { return f.spec.kind == kind; });
+    if (found == m_faults.end()) {
+        return std::nullopt;
+    }
+    ActiveFault healed = std::move(*found);
+    m_faults.erase(found);
+    return healed;
+}
+
+std::int64_t FaultPlan::disk_stall_ms() const
+{
+    const ActiveFault* stall = find(FaultKind::disk_stall);
+    return stall == nullptr ? 0 : stall->spec.delay_ms;
 }
 
 bool FaultPlan::chance(std::uint32_t rate_ppm)
@@ -79,7 +98,9 @@ Verdict FaultPlan::judge(raft::NodeId peer, Direction way)
         switch (spec.kind) {
         case FaultKind::isolate:
         case FaultKind::partition:
-        case FaultKind::pause: verdict.drop = true; break;
+        case FaultKind::pause:
+        case FaultKind::crash: verdict.drop = true; break;
+        case FaultKind::disk_stall: break;
         case FaultKind::drop: verdict.drop = verdict.drop || chance(spec.rate_ppm); break;
         case FaultKind::duplicate: verdict.duplicate = chance(spec.rate_ppm); break;
         case FaultKind::delay:

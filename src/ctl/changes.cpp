@@ -96,6 +96,37 @@ util::Status run_mission(CommandContext& context)
     return util::Ok{};
 }
 
+util::Status run_timing(CommandContext& context)
+{
+    const CtlSettings& settings = context.settings;
+    json body;
+    if (settings.timing_reset) {
+        body = json{{"reset", true}};
+    } else {
+        body = json{{"heartbeat_ms", settings.timing_heartbeat_ms},
+                    {"election_timeout_ms", settings.timing_election_timeout_ms}};
+        if (settings.timing_step_interval_ms > 0) {
+            body["step_interval_ms"] = settings.timing_step_interval_ms;
+        }
+    }
+    RE_TRY(answer, context.client.post("/timing", body));
+    if (settings.json) {
+        print_json(context.out, answer);
+        return util::Ok{};
+    }
+    if (settings.timing_reset) {
+        context.out << "timing: each node's own again";
+    } else {
+        context.out << "timing: heartbeat " << settings.timing_heartbeat_ms
+                    << " ms, election timeout " << settings.timing_election_timeout_ms << " ms";
+        if (settings.timing_step_interval_ms > 0) {
+            context.out << ", a step every " << settings.timing_step_interval_ms << " ms";
+        }
+    }
+    context.out << commit_text(answer) << '\n';
+    return util::Ok{};
+}
+
 util::Status run_members_add(CommandContext& context)
 {
     const CtlSettings& settings = context.settings;

@@ -68,6 +68,9 @@ util::Result<json> fault_body(const CtlSettings& settings)
     if (settings.chaos_for_ms > 0) {
         body["for_ms"] = settings.chaos_for_ms;
     }
+    if (settings.chaos_kind == "disk-stall") {
+        body["delay_ms"] = settings.chaos_delay_ms;
+    }
     if (settings.chaos_kind == "delay") {
         body["delay_ms"] = settings.chaos_delay_ms;
         body["jitter_ms"] = settings.chaos_jitter_ms;

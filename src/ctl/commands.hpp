@@ -35,6 +35,7 @@ util::Status run_mission_show(CommandContext& context);
 util::Status run_move(CommandContext& context);
 /// mission start, pause and set.
 util::Status run_mission(CommandContext& context);
+util::Status run_timing(CommandContext& context);
 util::Status run_members_add(CommandContext& context);
 util::Status run_members_remove(CommandContext& context);
 util::Status run_transfer_leader(CommandContext& context);

@@ -29,6 +29,7 @@ util::Status run_ctl(const CtlSettings& settings, std::ostream& out)
     case CtlAction::mission_start:
     case CtlAction::mission_pause:
     case CtlAction::mission_set: return run_mission(context);
+    case CtlAction::timing: return run_timing(context);
     case CtlAction::members_add: return run_members_add(context);
     case CtlAction::members_remove: return run_members_remove(context);
     case CtlAction::transfer_leader: return run_transfer_leader(context);

@@ -26,6 +26,26 @@ json faults_answer(raft::NodeId id, const std::vector<chaos::ActiveFault>& fault
                 {"faults", chaos::active_faults_json(faults, transport::monotonic_ms())}};
 }
 
+void answer_chaos(httplib::Response& response, NodeLoop& loop, const NodeApiOptions& options,
+                  std::future<RequestOutcome> done)
+{
+    if (done.wait_for(std::chrono::milliseconds(options.commit_timeout_ms))
+        != std::future_status::ready) {
+        reply_error(response, 503, "the node's loop did not take the fault in time");
+        return;
+    }
+    RequestOutcome outcome = done.get();
+    if (outcome.kind != RequestOutcome::Kind::committed) {
+        // Refused: this node cannot do it (409); otherwise it is stopping.
+        const bool stopping = outcome.retryable || outcome.message.empty();
+        reply_error(response, stopping ? 503 : 409,
+                    stopping ? std::string("the node is stopping") : outcome.message);
+        return;
+    }
+    // The loop published its status before it answered.
+    transport::reply_json(response, 200, faults_answer(loop.id(), loop.status().faults));
+}
+
 void handle_chaos(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
                   const NodeApiOptions& options)
 {
@@ -34,33 +54,29 @@ void handle_chaos(const httplib::Request& request, httplib::Response& response, 
     if (!body) {
         return;
     }
-    std::optional<chaos::FaultSpec> fault;
-    if (body->value("kind", json()) != "heal") {
-        util::Result<chaos::FaultSpec> spec = chaos::fault_spec_from_json(*body, loop.id());
-        if (!spec) {
-            reply_error(response, 400, spec.error().message);
+    const json kind = body->value("kind", json());
+    if (kind == "heal" || kind == "recover") {
+        if (body->size() != (body->contains("by") ? 2U : 1U)) {
+            reply_error(response, 400,
+                        "a " + kind.get<std::string>()
+                            + " takes no other field than \"kind\" and \"by\"");
             return;
         }
-        fault = std::move(spec.value());
-        if (fault->requested_by.empty()) {
-            fault->requested_by = "a client at " + request.remote_addr;
-        }
-    } else if (body->size() != 1) {
-        reply_error(response, 400, "a heal takes no other field than \"kind\"");
+        // "recover" ends a crash only: the node reopens its data dir.
+        answer_chaos(response, loop, options,
+                     kind == "heal" ? loop.chaos(std::nullopt)
+                                    : loop.heal(chaos::FaultKind::crash));
         return;
     }
-    std::future<RequestOutcome> done = loop.chaos(std::move(fault));
-    if (done.wait_for(std::chrono::milliseconds(options.commit_timeout_ms))
-        != std::future_status::ready) {
-        reply_error(response, 503, "the node's loop did not take the fault in time");
+    util::Result<chaos::FaultSpec> fault = chaos::fault_spec_from_json(*body, loop.id());
+    if (!fault) {
+        reply_error(response, 400, fault.error().message);
         return;
     }
-    if (done.get().kind != RequestOutcome::Kind::committed) {
-        reply_error(response, 503, "the node is stopping");
-        return;
+    if (fault.value().requested_by.empty()) {
+        fault.value().requested_by = "a client at " + request.remote_addr;
     }
-    // The loop published its status before it answered.
-    transport::reply_json(response, 200, faults_answer(loop.id(), loop.status().faults));
+    answer_chaos(response, loop, options, loop.chaos(std::move(fault.value())));
 }
 
 } // namespace

@@ -180,6 +180,67 @@ void handle_mission(const httplib::Request& request, httplib::Response& response
     answer(loop.propose(escort::encode_command(command), fence), options, response);
 }
 
+/// {"heartbeat_ms", "election_timeout_ms"[, "step_interval_ms"]} or
+/// {"reset": true}, as a Timing; answers 400 and returns nullopt when not.
+std::optional<escort::Timing> timing_of(const json& body, httplib::Response& response)
+{
+    escort::Timing timing;
+    if (body.contains("reset")) {
+        if (body.value("reset", json()) != true || body.size() != 1) {
+            reply_error(response, 400, "\"reset\": true takes no other field");
+            return std::nullopt;
+        }
+        return timing;
+    }
+    for (auto [name, field] : {std::pair{"heartbeat_ms", &timing.heartbeat_ms},
+                               std::pair{"election_timeout_ms", &timing.election_timeout_ms},
+                               std::pair{"step_interval_ms", &timing.step_interval_ms}}) {
+        if (!body.contains(name) && field == &timing.step_interval_ms) {
+            continue;
+        }
+        std::optional<std::int64_t> value =
+            integer_field(body, name, escort::k_step_interval_ms_max, response);
+        if (!value) {
+            return std::nullopt;
+        }
+        *field = *value;
+    }
+    if (timing.heartbeat_ms <= 0 || timing.election_timeout_ms <= 0
+        || timing.step_interval_ms < 0) {
+        reply_error(response, 400, "the heartbeat and the election timeout must be positive");
+        return std::nullopt;
+    }
+    if (std::optional<std::string> problem = escort::timing_problem(timing)) {
+        reply_error(response, 400, *problem);
+        return std::nullopt;
+    }
+    return timing;
+}
+
+void handle_timing(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
+                   const NodeApiOptions& options)
+{
+    std::optional<json> body =
+        parse_body(request, response, options,
+                   {"heartbeat_ms", "election_timeout_ms", "step_interval_ms", "reset", "term"});
+    if (!body) {
+        return;
+    }
+    std::optional<raft::Term> fence;
+    if (!fence_field(*body, fence, response)) {
+        return;
+    }
+    body->erase("term");
+    std::optional<escort::Timing> timing = timing_of(*body, response);
+    if (!timing) {
+        return;
+    }
+    escort::Command command;
+    command.kind = escort::CommandKind::timing;
+    command.timing = *timing;
+    answer(loop.propose(escort::encode_command(command), fence), options, response);
+}
+
 /// Adds a learner: /join (a node adding itself) and /members/add (an
 /// operator adding one) differ only in who may ask, checked by the caller.
 void handle_add(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
@@ -369,6 +430,7 @@ void install_writes(transport::HttpServer& server, NodeLoop& loop, const NodeApi
     transport::RouteOptions change = admitted_by(admit_change, options);
     transport::RouteOptions member = admitted_by(admit_member, options);
     server.Post("/mission", bound(handle_mission, loop, options), change);
+    server.Post("/timing", bound(handle_timing, loop, options), change);
     server.Post("/join", bound(handle_add, loop, options), member);
     server.Post("/members/add", bound(handle_add, loop, options), change);
     server.Post("/members/remove", bound(handle_remove, loop, options), change);

@@ -13,6 +13,14 @@ using nlohmann::json;
 
 json point_json(const escort::Point& point) { return json::array({point.x, point.y}); }
 
+json timing_json(const TimingStatus& timing)
+{
+    return json{{"heartbeat_ms", timing.heartbeat_ms},
+                {"election_timeout_ms", timing.election_timeout_ms},
+                {"step_interval_ms", timing.step_interval_ms},
+                {"since_index", timing.since_index.value}};
+}
+
 json mission_json(const escort::Mission& mission)
 {
     return json{{"target", point_json(mission.target)},
@@ -94,6 +102,7 @@ json status_json(const NodeStatus& status)
                 {"redis_connected", status.redis_connected},
                 {"interface_ips", status.interface_ips},
                 {"faults", chaos::active_faults_json(status.faults, transport::monotonic_ms())},
+                {"timing", timing_json(status.timing)},
                 {"metrics", metrics_json(status.metrics)}};
 }
 
@@ -111,6 +120,7 @@ const char* apply_result_name(escort::ApplyResult::Kind kind)
     case escort::ApplyResult::Kind::stepped: return "stepped";
     case escort::ApplyResult::Kind::moved: return "moved";
     case escort::ApplyResult::Kind::mission_set: return "mission_set";
+    case escort::ApplyResult::Kind::timing_set: return "timing_set";
     case escort::ApplyResult::Kind::lead_taken: return "lead_taken";
     case escort::ApplyResult::Kind::roster: return "roster";
     case escort::ApplyResult::Kind::duplicate: return "duplicate";

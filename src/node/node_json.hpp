@@ -16,6 +16,7 @@ namespace raftescort::node {
 
 nlohmann::json point_json(const escort::Point& point);
 nlohmann::json mission_json(const escort::Mission& mission);
+nlohmann::json timing_json(const TimingStatus& timing);
 nlohmann::json positions_json(const std::vector<NodePosition>& positions);
 nlohmann::json status_json(const NodeStatus& status);
 /// Counters and the fsync histogram (cumulative buckets, as Prometheus has them).

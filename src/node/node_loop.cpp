@@ -34,6 +34,9 @@ NodeLoop::NodeLoop(std::unique_ptr<runtime::Replica> replica, NodeLoopOptions op
     RE_ASSERT(m_options.step_interval_ms > 0);
     m_last_role = m_replica->raft().role();
     m_last_term = m_replica->raft().term();
+    m_base_timing.step_interval_ms = m_options.step_interval_ms;
+    m_base_timing.leader_probe_after_ms = m_options.leader_probe_after_ms;
+    note_base_timing();
     publish_status();
     m_thread = std::thread([this] {
         transport::name_this_thread("loop");
@@ -166,6 +169,7 @@ void NodeLoop::run()
     if (!process_ready()) {
         return;
     }
+    follow_timing();
     observe_role();
     publish_status();
     deliver_answers();
@@ -178,9 +182,11 @@ void NodeLoop::run()
         {
             std::unique_lock lock(m_inbox_mutex);
             // Paused, ticks wait (as under SIGSTOP, the missed ones run on
-            // resume) but the loop still wakes to see its faults expire.
+            // resume) and crashed, none are due; the loop still wakes to see
+            // its faults expire.
+            const bool down = m_faults.paused() || crashed();
             const std::int64_t wake_ms =
-                m_faults.paused() ? transport::monotonic_ms() + m_options.tick_ms : m_next_tick_ms;
+                down ? transport::monotonic_ms() + m_options.tick_ms : m_next_tick_ms;
             m_inbox_ready.wait_until(lock, deadline_of(wake_ms),
                                      [this] { return m_stopping || !m_inbox.empty(); });
             if (m_stopping) {
@@ -191,12 +197,20 @@ void NodeLoop::run()
         }
         m_wake_ms = transport::monotonic_ms();
         for (Input& input : batch) {
-            if (!hold_while_paused(input)) {
+            if (!intercept_while_down(input)) {
                 handle(input);
             }
         }
         std::int64_t now_ms = transport::monotonic_ms();
         expire_faults(now_ms);
+        if (m_failed) {
+            return;
+        }
+        if (crashed()) {
+            publish_status();
+            deliver_answers();
+            continue;
+        }
         if (!m_faults.paused()) {
             release_delayed(now_ms);
             tick_until(now_ms);
@@ -209,6 +223,7 @@ void NodeLoop::run()
         if (!ready_ok) {
             return;
         }
+        follow_timing();
         observe_role();
         settle_transfers();
         publish_status();

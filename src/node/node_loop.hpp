@@ -24,6 +24,7 @@
 #include <raftescort/runtime/replica.hpp>
 #include <raftescort/transport/peer_sender.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
+#include <raftescort/util/result.hpp>
 
 #include <condition_variable>
 #include <cstdint>
@@ -62,6 +63,9 @@ struct NodeLoopOptions {
     /// the leader's process is gone and the follower campaigns early
     /// (RaftNode::leader_gone). 0: never probe.
     std::int64_t leader_probe_after_ms = 0;
+    /// Opens the node's data directory again, as a restarting process
+    /// would; the built-in crash fault ends with it. Empty: crash is refused.
+    std::function<util::Result<std::unique_ptr<runtime::Replica>>()> reopen;
 };
 
 /// How a client request ended.
@@ -127,8 +131,12 @@ public:
     std::future<RequestOutcome> transfer_leadership(raft::NodeId target);
     /// Puts `fault` in force on this node, or heals every fault when it is
     /// nullopt (chaos/fault.hpp). Answered "committed" once the loop did it;
-    /// status().faults then shows what is in force.
+    /// status().faults then shows what is in force. A crash is refused
+    /// ("refused") when the loop was given no way to reopen its data dir.
     std::future<RequestOutcome> chaos(std::optional<chaos::FaultSpec> fault);
+    /// Heals the fault of `kind` only ("recover" heals a crash): the node
+    /// has recovered from its data dir when this is answered.
+    std::future<RequestOutcome> heal(chaos::FaultKind kind);
 
     NodeStatus status() const;
     /// Applied entries with index >= from, at most `limit`, oldest first.
@@ -159,7 +167,9 @@ private:
         raft::NodeId peer;
     };
     struct ChaosRequest {
+        /// Put in force; with neither this nor `heal_kind`, heal every fault.
         std::optional<chaos::FaultSpec> fault;
+        std::optional<chaos::FaultKind> heal_kind;
         std::promise<RequestOutcome> promise;
     };
     using Input = std::variant<transport::InboundMessage, Proposal, AddNode, RemoveNode,
@@ -225,10 +235,12 @@ private:
     // Applied entries and the published status (node_loop_status.cpp).
     void record_applied(const runtime::AppliedEntry& applied);
     void publish_status();
+    void publish_crashed_status();
     void add_members(NodeStatus& status, const raft::ConfState& conf) const;
     PeerStatus peer_status(raft::NodeId peer, bool learner) const;
     std::string role_name() const;
 
+    /// Null while a built-in crash is in force (its data dir is closed).
     std::unique_ptr<runtime::Replica> m_replica;
     NodeLoopOptions m_options;
     raft::NodeId m_id;
@@ -280,15 +292,45 @@ private:
     NodeStatus m_status;
     std::deque<LoggedEntry> m_logged;
 
+    // The replicated timing (node_loop_timing.cpp).
+    /// Puts the escort's timing in force when a timing command (or a
+    /// snapshot holding one) was applied since the last call.
+    void follow_timing();
+    /// Remembers a freshly opened Replica's own timing, for a reset.
+    void note_base_timing();
+
+    struct BaseTiming {
+        std::uint32_t heartbeat_ticks = 1;
+        std::uint32_t election_ticks = 3;
+        std::int64_t step_interval_ms = 0;
+        std::int64_t leader_probe_after_ms = 0;
+    };
+    BaseTiming m_base_timing;
+    /// The index of the timing command in force; 0: the base timing.
+    raft::Index m_timing_index;
+
     // Built-in faults at the loop's edges (node_loop_faults.cpp).
+    bool crashed() const { return m_replica == nullptr; }
     void handle_chaos(ChaosRequest& request);
     /// Heals the faults whose time is up.
     void expire_faults(std::int64_t now_ms);
     void record_fault(const std::string& detail);
-    /// While paused: a peer's message is dropped and a client request held
-    /// (true); otherwise false and the caller handles the input.
-    bool hold_while_paused(Input& input);
+    /// While crashed, a peer's message is dropped and a client request
+    /// refused; while paused, a peer's message is dropped and a client
+    /// request held. True when it did so; false: the caller handles it.
+    bool intercept_while_down(Input& input);
     void resume_held_requests();
+    /// Crashes or recovers so that the data dir is open exactly when no
+    /// crash is in force. False when recovery failed (a fatal error).
+    bool follow_crash_fault();
+    void crash_now();
+    bool recover_now();
+    static RequestOutcome crashed_outcome();
+    /// Answers a client request with `outcome`; ends a peer's request.
+    static void answer_request(Input& input, const RequestOutcome& outcome);
+    /// A disk stall in force holds the loop after a Ready that wrote, as a
+    /// slow fsync would, before what the write promised is sent.
+    void stall_disk_write(std::uint64_t saves_before);
     /// False when a fault drops or delays the message.
     bool admit_inbound(const transport::InboundMessage& inbound);
     bool admit_outbound(raft::Message& message);

@@ -58,8 +58,12 @@ bool NodeLoop::process_ready()
     if (m_failed) {
         return false;
     }
+    const std::uint64_t saves_before = m_replica->save_latency().count();
     util::Result<runtime::ReadyOutcome> processed =
         m_replica->process_ready([this](std::vector<raft::Message>& early) { send(early); });
+    if (processed.ok()) {
+        stall_disk_write(saves_before);
+    }
     if (!processed.ok()) {
         m_failed = true;
         m_on_fatal("storage failed, stopping so nothing undurable is acknowledged: "

@@ -66,7 +66,8 @@ void NodeLoop::record_applied(const runtime::AppliedEntry& applied)
         bool interesting = entry.type == raft::EntryType::conf_change
                            || applied.result.kind == escort::ApplyResult::Kind::moved
                            || applied.result.kind == escort::ApplyResult::Kind::stepped
-                           || applied.result.kind == escort::ApplyResult::Kind::mission_set;
+                           || applied.result.kind == escort::ApplyResult::Kind::mission_set
+                           || applied.result.kind == escort::ApplyResult::Kind::timing_set;
         if (interesting) {
             m_registry.post(
                 [event](registry::Registry& registry) { registry.record_event(event); });
@@ -93,6 +94,10 @@ std::string NodeLoop::role_name() const
 
 void NodeLoop::publish_status()
 {
+    if (crashed()) {
+        publish_crashed_status();
+        return;
+    }
     const raft::RaftNode& raft = m_replica->raft();
     const escort::Escort& escort = m_replica->escort();
     NodeStatus status;
@@ -117,11 +122,33 @@ void NodeLoop::publish_status()
     add_members(status, raft.conf());
     status.redis_connected = m_registry.connected();
     status.faults = m_faults.in_force();
+    status.timing.heartbeat_ms =
+        static_cast<std::int64_t>(raft.heartbeat_ticks()) * m_options.tick_ms;
+    status.timing.election_timeout_ms =
+        static_cast<std::int64_t>(raft.election_ticks()) * m_options.tick_ms;
+    status.timing.step_interval_ms = m_options.step_interval_ms;
+    status.timing.since_index = m_timing_index;
     if (raft.leader() != m_last_leader) {
         ++m_metrics.leader_changes;
         m_last_leader = raft.leader();
     }
     m_metrics.fsync = m_replica->save_latency();
+    status.metrics = m_metrics;
+    std::lock_guard lock(m_status_mutex);
+    m_status = std::move(status);
+}
+
+void NodeLoop::publish_crashed_status()
+{
+    // A dead process knows nothing; the node still answers /status so that
+    // people can see the fault and heal it.
+    NodeStatus status;
+    status.id = m_id;
+    status.name = m_options.self_address;
+    status.cluster_id = m_options.cluster_id;
+    status.role = "crashed";
+    status.redis_connected = m_registry.connected();
+    status.faults = m_faults.in_force();
     status.metrics = m_metrics;
     std::lock_guard lock(m_status_mutex);
     m_status = std::move(status);

@@ -181,6 +181,11 @@ void NodeServer::make_loop(std::unique_ptr<runtime::Replica> replica,
     // connect to tell a dead leader from a slow one.
     options.leader_probe_after_ms = m_settings.heartbeat_interval_ms * 3 / 2;
     options.autopilot = m_settings.autopilot;
+    // The data dir holds this node's state by now, so no bootstrap: the
+    // built-in crash recovers exactly as a restarted process does.
+    options.reopen = [this]() {
+        return runtime::Replica::open(replica_options(m_settings, m_id, false, m_core_logger));
+    };
     m_loop = std::make_unique<NodeLoop>(std::move(replica), options, m_address_book, *m_worker,
                                         std::move(on_fatal));
     m_loop_pointer.store(m_loop.get());

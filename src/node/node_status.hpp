@@ -50,6 +50,13 @@ struct NodeMetrics {
     util::Histogram fsync{util::k_storage_latency_bounds_seconds};
 };
 
+struct TimingStatus {
+    std::int64_t heartbeat_ms = 0;
+    std::int64_t election_timeout_ms = 0;
+    std::int64_t step_interval_ms = 0;
+    raft::Index since_index;
+};
+
 struct NodeStatus {
     raft::NodeId id;
     std::string name;
@@ -78,6 +85,9 @@ struct NodeStatus {
     bool redis_connected = false;
     /// The built-in faults in force (chaos/fault_plan.hpp).
     std::vector<chaos::ActiveFault> faults;
+    /// The timing in force, and the index of the timing command that set it
+    /// (0: the node's own settings since it started).
+    TimingStatus timing;
     NodeMetrics metrics;
     /// The machine's interface addresses (transport::interface_ips), filled
     /// by the /status handler: the proxy matches ?ip= against them.

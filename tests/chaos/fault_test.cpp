@@ -179,3 +179,42 @@ TEST_CASE("the faults in force are shown with their time left", "[chaos]")
     CHECK(shown[0]["description"] == "drop 25% on links to 2 for 10s");
     CHECK(active_faults_json(plan.in_force(), 20000)[0]["remaining_ms"] == 0);
 }
+
+TEST_CASE("crash and disk-stall are faults like the others; heal takes one kind", "[chaos]")
+{
+    FaultSpec crash = parsed(R"({"kind": "crash", "for_ms": 4000})");
+    CHECK(crash.kind == FaultKind::crash);
+    CHECK(describe_fault(crash) == "crash for 4s");
+    FaultSpec stall = parsed(R"({"kind": "disk-stall", "delay_ms": 250})");
+    CHECK(stall.kind == FaultKind::disk_stall);
+    CHECK(stall.delay_ms == 250);
+    CHECK(describe_fault(stall) == "disk-stall +250ms per fsync for 60s");
+    CHECK(fault_spec_json(stall) == json::parse(R"({"kind": "disk-stall", "delay_ms": 250,
+                                                    "for_ms": 60000})"));
+    CHECK(refusal(R"({"kind": "disk-stall"})").find("\"delay_ms\"") != std::string::npos);
+    CHECK(refusal(R"({"kind": "disk-stall", "delay_ms": 10001})").find("1..10000")
+          != std::string::npos);
+    CHECK(refusal(R"({"kind": "disk-stall", "delay_ms": 5, "jitter_ms": 1})")
+          == "field \"jitter_ms\" does not apply to disk-stall");
+    CHECK(refusal(R"({"kind": "crash", "peers": [2]})")
+          == "field \"peers\" does not apply to crash");
+
+    FaultPlan plan(7);
+    CHECK_FALSE(plan.crashed());
+    CHECK(plan.disk_stall_ms() == 0);
+    plan.apply(crash, 0);
+    plan.apply(stall, 0);
+    CHECK(plan.crashed());
+    CHECK(plan.disk_stall_ms() == 250);
+    // A crashed node takes no message; a disk stall touches none.
+    CHECK(plan.judge(NodeId{2}, Direction::in).drop);
+    CHECK(plan.heal(FaultKind::crash).has_value());
+    CHECK_FALSE(plan.heal(FaultKind::crash).has_value());
+    CHECK_FALSE(plan.crashed());
+    const Verdict verdict = plan.judge(NodeId{2}, Direction::out);
+    CHECK_FALSE(verdict.drop);
+    CHECK(verdict.delay_ms == 0);
+    CHECK(plan.disk_stall_ms() == 250);
+    CHECK(plan.expire(60'000).size() == 1);
+    CHECK(plan.disk_stall_ms() == 0);
+}

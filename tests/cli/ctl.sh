@@ -227,6 +227,15 @@ run mission
 check "mission without a subcommand is a usage error: status 2" status_is 2
 check "a usage error sends nothing" requests_are 'r == []'
 
+# timing: the flags go together, and a reset takes none of them.
+for args in "timing" "timing --heartbeat 1s" "timing --reset --heartbeat 1s --election-timeout 6s" \
+    "timing --heartbeat soon --election-timeout 6s" "chaos disk-stall 3" "chaos recover"; do
+    # shellcheck disable=SC2086 # the words are the arguments
+    run $args
+    check "ctl $args is a usage error: status 2" status_is 2
+    check "ctl $args sends nothing" requests_are 'r == []'
+done
+
 # members and transfer-leader.
 run members add 4 127.0.0.1:5004
 check "members add sends id and address" \

@@ -264,6 +264,35 @@ TEST_CASE("ctl: mission set and transfer-leader send their bodies", "[ctl]")
     CHECK(json::parse(proxy.requests().at(2).body) == json{{"to", 2}});
 }
 
+TEST_CASE("ctl: timing posts the slow-motion body, or a reset", "[ctl]")
+{
+    // Goal: `ctl timing` sends what POST /timing documents and says what is
+    // now in force. Method: a slow timing with a step interval, then --reset.
+    FakeProxy proxy;
+    proxy.set("POST", "/timing",
+              {FakeReply{200, envelope(json{{"term", 2}, {"index", 9}})},
+               FakeReply{200, envelope(json{{"term", 2}, {"index", 10}})}});
+    CtlSettings timing = settings_for(proxy, CtlAction::timing, "timing");
+    timing.timing_heartbeat_ms = 1000;
+    timing.timing_election_timeout_ms = 6000;
+    timing.timing_step_interval_ms = 2000;
+    std::ostringstream out;
+    REQUIRE(run_ctl(timing, out).ok());
+    CHECK(out.str()
+          == "timing: heartbeat 1000 ms, election timeout 6000 ms, a step every 2000 ms "
+             "(term 2, index 9)\n");
+    CHECK(
+        json::parse(proxy.requests().at(0).body)
+        == json{{"heartbeat_ms", 1000}, {"election_timeout_ms", 6000}, {"step_interval_ms", 2000}});
+
+    CtlSettings reset = settings_for(proxy, CtlAction::timing, "timing");
+    reset.timing_reset = true;
+    std::ostringstream back;
+    REQUIRE(run_ctl(reset, back).ok());
+    CHECK(back.str() == "timing: each node's own again (term 2, index 10)\n");
+    CHECK(json::parse(proxy.requests().at(1).body) == json{{"reset", true}});
+}
+
 TEST_CASE("ctl: watch --count prints that many frames, plain or as JSON lines", "[ctl]")
 {
     // Goal: a bounded watch written to a stream (not the terminal) prints

@@ -66,6 +66,12 @@ public:
     {
         const std::string who = "node " + std::to_string(status.id);
         ++m_samples;
+        if (status.role == "crashed") {
+            // A node under the built-in crash fault holds no Raft state; it
+            // recovers as a restarted process does, so its run starts over.
+            m_nodes[status.id].commit_max_this_run = 0;
+            return;
+        }
         if (status.is_leader()) {
             auto [it, inserted] = m_leader_of_term.emplace(status.term, status.id);
             if (!inserted && it->second != status.id) {
@@ -313,6 +319,9 @@ private:
         case escort::CommandKind::mission:
             state.target = command.target;
             state.running = command.running;
+            return;
+        case escort::CommandKind::timing:
+            // Timing changes how fast the convoy moves, never where it is.
             return;
         }
     }

@@ -222,3 +222,120 @@ TEST_CASE("a fault heals itself when its time is up", "[integration][faults]")
     cluster.wait_converged(all, Milliseconds(10000));
     cluster.check_invariants();
 }
+
+TEST_CASE("a crashed node recovers from its own WAL to the state it had, then catches up",
+          "[integration][faults]")
+{
+    // Goal: crash really drops the node's state and closes its data dir, and
+    // recover rebuilds it from the WAL and snapshot as a restarted process
+    // would. The node is isolated first, so after recovering it can only
+    // have its state from its own disk: the same applied index and state
+    // hash as before the crash. Crashing the leader meanwhile elects another.
+    ClusterOptions options;
+    options.name = "fault-crash";
+    LocalCluster cluster(options);
+    const IdSet all = {1, 2, 3, 4, 5};
+    cluster.bootstrap(5);
+    std::vector<std::pair<MoveRequest, HttpReply>> moves;
+    for (std::uint64_t i = 1; i <= 5; ++i) {
+        moves.push_back({{1, 0, "before", i}, cluster.propose_move({1, 0, "before", i})});
+        REQUIRE(moves.back().second.status == 200);
+    }
+    NodeStatus old_leader = cluster.wait_converged(all, Milliseconds(10000));
+    old_leader = cluster.wait_for_leader();
+    IdSet others = all;
+    others.erase(old_leader.id);
+
+    put_fault(cluster, old_leader.id, json{{"kind", "isolate"}, {"for_ms", 30000}});
+    const NodeStatus before = *cluster.status(old_leader.id);
+    put_fault(cluster, old_leader.id, json{{"kind", "crash"}, {"for_ms", 30000}});
+    const NodeStatus crashed = *cluster.status(old_leader.id);
+    INFO("crashed: " << crashed.summary());
+    CHECK(crashed.role == "crashed");
+    CHECK(crashed.applied_index == 0);
+    CHECK(crashed.state_hash.find_first_not_of('0') == std::string::npos);
+    // A crashed node takes no request: nothing it says could be trusted.
+    HttpReply refused = cluster.client(old_leader.id).move({0, 1, "to-crashed", 1});
+    CHECK(refused.status == 503);
+
+    cluster.wait_for_leader(
+        "a leader after the crash", Milliseconds(5000),
+        [&](const NodeStatus& status) { return status.term > old_leader.term; }, others);
+    moves.push_back({{0, 1, "while-crashed", 1},
+                     cluster.propose_move({0, 1, "while-crashed", 1}, Milliseconds(5000), others)});
+    REQUIRE(moves.back().second.status == 200);
+
+    HttpReply recovered = cluster.client(old_leader.id).post("/chaos", json{{"kind", "recover"}});
+    INFO("recover: " << recovered.describe());
+    REQUIRE(recovered.status == 200);
+    CHECK(recovered.json.at("faults").size() == 1); // the isolate is still in force
+    const NodeStatus after = *cluster.status(old_leader.id);
+    INFO("before the crash: " << before.summary() << "\nafter recovery: " << after.summary());
+    CHECK(after.role != "crashed");
+    CHECK(after.applied_index == before.applied_index);
+    CHECK(after.state_hash == before.state_hash);
+    CHECK(after.term >= before.term);
+
+    heal(cluster, old_leader.id);
+    NodeStatus rejoined =
+        cluster.wait_for_status(old_leader.id, "follower", Milliseconds(10000),
+                                [](const NodeStatus& status) { return status.role == "follower"; });
+    CHECK(rejoined.role == "follower");
+    cluster.wait_converged(all, Milliseconds(10000));
+    check_acknowledged(cluster.replay_log_of_any_node(), moves);
+    cluster.check_invariants();
+}
+
+TEST_CASE("a crash heals itself on time, and a disk stall slows every commit",
+          "[integration][faults]")
+{
+    // Goal: a crash left alone recovers when its time is up; a disk stall
+    // on every node makes each commit wait at least the stall, and moves
+    // are fast again once it heals. A stall holds the node's loop, heartbeats
+    // too, so the election timeout here is well above it; a stall near the
+    // timeout costs the cluster its leader, over and over.
+    ClusterOptions options;
+    options.name = "fault-disk";
+    options.election_timeout = Milliseconds(1500);
+    LocalCluster cluster(options);
+    const IdSet all = {1, 2, 3, 4, 5};
+    cluster.bootstrap(5);
+    NodeStatus leader = cluster.wait_for_leader();
+    const std::uint64_t follower = leader.id == 5 ? 4 : 5;
+    const auto crashed_at = Clock::now();
+    put_fault(cluster, follower, json{{"kind", "crash"}, {"for_ms", 1500}});
+    bool back = poll_until(Milliseconds(4000), [&] {
+        std::optional<NodeStatus> status = cluster.status(follower);
+        return status && status->role == "follower";
+    });
+    const std::int64_t back_ms = milliseconds_since(crashed_at);
+    WARN("crashed follower " << follower << " was a follower again " << back_ms << " ms later");
+    REQUIRE(back);
+    CHECK(back_ms >= 1400);
+
+    std::vector<std::pair<MoveRequest, HttpReply>> moves;
+    auto timed_move = [&](const std::string& client, std::uint64_t sequence) {
+        const auto started = Clock::now();
+        MoveRequest move{1, 0, client, sequence};
+        moves.push_back({move, cluster.propose_move(move, Milliseconds(10000))});
+        REQUIRE(moves.back().second.status == 200);
+        return milliseconds_since(started);
+    };
+    const std::int64_t fast_ms = timed_move("disk", 1);
+    for (std::uint64_t id : all) {
+        put_fault(cluster, id, json{{"kind", "disk-stall"}, {"delay_ms", 300}, {"for_ms", 30000}});
+    }
+    const std::int64_t first_stalled_ms = timed_move("disk", 2);
+    const std::int64_t stalled_ms = std::min(first_stalled_ms, timed_move("disk", 3));
+    for (std::uint64_t id : all) {
+        heal(cluster, id);
+    }
+    const std::int64_t healed_ms = timed_move("disk", 4);
+    WARN("move commit: " << fast_ms << " ms before, " << stalled_ms << " ms under a 300 ms disk "
+                         << "stall, " << healed_ms << " ms after the heal");
+    CHECK(stalled_ms >= 300);
+    CHECK(healed_ms < 300);
+    cluster.wait_converged(all, Milliseconds(10000));
+    check_acknowledged(cluster.replay_log_of_any_node(), moves);
+    cluster.check_invariants();
+}

@@ -37,6 +37,13 @@ enum class FaultKind : std::uint8_t {
     /// No ticks, no messages handled or sent, no client request taken, as
     /// under SIGSTOP; the process still answers its HTTP reads.
     pause,
+    /// The node drops every volatile state and closes its data directory,
+    /// as if its process died; when the fault ends ("recover", or its time
+    /// is up) it reopens the directory and rebuilds from the WAL and the
+    /// snapshot, as a restarted process would.
+    crash,
+    /// Each durable write (one fsync) takes `delay_ms` longer.
+    disk_stall,
 };
 
 const char* fault_kind_name(FaultKind kind);
@@ -52,6 +59,9 @@ std::optional<Direction> parse_direction(std::string_view name);
 inline constexpr std::int64_t k_fault_duration_ms_max = 3'600'000;
 inline constexpr std::int64_t k_fault_duration_ms_default = 60'000;
 inline constexpr std::int64_t k_delay_ms_max = 60'000;
+/// A stalled fsync holds the node's loop, so it is kept short enough for
+/// the node to go on ticking between writes.
+inline constexpr std::int64_t k_disk_stall_ms_max = 10'000;
 inline constexpr std::size_t k_fault_peers_max = 64;
 inline constexpr std::size_t k_requested_by_bytes_max = 80;
 
@@ -63,6 +73,7 @@ struct FaultSpec {
     /// partition, delay, drop, duplicate: which way it acts; a partition
     /// cuts both ways unless told, the others act on what this node sends.
     Direction direction = Direction::both;
+    /// delay: the added latency; disk-stall: the added time per fsync.
     std::int64_t delay_ms = 0;
     std::int64_t jitter_ms = 0;
     /// drop, duplicate: the chance per message, in millionths.

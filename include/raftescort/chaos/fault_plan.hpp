@@ -43,11 +43,19 @@ public:
     std::optional<ActiveFault> apply(const FaultSpec& spec, std::int64_t now_ms);
     /// Clears every fault; returns what was in force.
     std::vector<ActiveFault> heal_all();
+    /// Clears the fault of `kind`, if one is in force; returns it.
+    std::optional<ActiveFault> heal(FaultKind kind);
     /// Removes the faults whose time is up at `now_ms`; returns them.
     std::vector<ActiveFault> expire(std::int64_t now_ms);
 
+    /// The fault of `kind` in force, or null.
+    const ActiveFault* find(FaultKind kind) const;
     /// A pause is in force: no ticks, no messages, no client requests.
-    bool paused() const;
+    bool paused() const { return find(FaultKind::pause) != nullptr; }
+    /// A crash is in force: the node's data directory is closed.
+    bool crashed() const { return find(FaultKind::crash) != nullptr; }
+    /// The time added to each fsync; 0 when no disk stall is in force.
+    std::int64_t disk_stall_ms() const;
     /// What the faults do to one message between this node and `peer`,
     /// travelling `way` (Direction::in or Direction::out).
     Verdict judge(raft::NodeId peer, Direction way);

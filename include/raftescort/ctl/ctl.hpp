@@ -33,6 +33,7 @@ enum class CtlAction {
     mission_start,
     mission_pause,
     mission_set,
+    timing,
     members_add,
     members_remove,
     transfer_leader,
@@ -95,6 +96,12 @@ struct CtlSettings {
     std::int64_t chaos_jitter_ms = 0;
     /// `chaos drop|duplicate TARGET RATE`: the chance per message, (0, 1].
     double chaos_rate = 0;
+    /// `timing --heartbeat D --election-timeout D [--step-interval D]`, or
+    /// `timing --reset` (each node's own timing again); 0 means not given.
+    std::int64_t timing_heartbeat_ms = 0;
+    std::int64_t timing_election_timeout_ms = 0;
+    std::int64_t timing_step_interval_ms = 0;
+    bool timing_reset = false;
 };
 
 /// ctl's exit statuses, documented in `raftescort ctl --help` and

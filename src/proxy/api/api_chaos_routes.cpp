@@ -116,6 +116,14 @@ std::optional<std::vector<json>> per_node_faults(const json& body,
     json fault = body;
     fault.erase("target");
     fault["by"] = requester(request);
+    if (fault.value("kind", "") == "recover") {
+        // Not a fault: it ends a crash, and the node checks it takes nothing else.
+        if (fault.size() != 2) {
+            reply_error(response, 400, "a recover takes no other field than \"target\"");
+            return std::nullopt;
+        }
+        return std::vector<json>(targets.size(), fault);
+    }
     if (fault.value("kind", "") == "partition" && !fault.contains("peers")) {
         fault["peers"] = complement(targets, members);
         if (fault["peers"].empty()) {
@@ -169,8 +177,7 @@ void handle_fault(ApiContext& context, const httplib::Request& request, httplib:
     util::Result<std::vector<std::uint64_t>> targets =
         resolve_chaos_target((*body)["target"], members);
     if (!targets) {
-        reply_error(response,
-                    targets.error().message.find("no leader") != std::string::npos ? 409 : 400,
+        reply_error(response, targets.error().code == util::ErrorCode::unavailable ? 409 : 400,
                     targets.error().message);
         return;
     }
@@ -195,7 +202,8 @@ void handle_heal(ApiContext& context, const httplib::Request& request, httplib::
     util::Result<std::vector<std::uint64_t>> targets =
         resolve_chaos_target(body->value("target", json("all")), members_of(*snapshot));
     if (!targets) {
-        reply_error(response, 400, targets.error().message);
+        reply_error(response, targets.error().code == util::ErrorCode::unavailable ? 409 : 400,
+                    targets.error().message);
         return;
     }
     std::vector<json> heals(targets.value().size(), json{{"kind", "heal"}});

@@ -1,5 +1,5 @@
-// Cluster control: POST /mission, /members/add, /members/remove and
-// /transfer-leader, each forwarded to the leader and answered after commit.
+// Cluster control: POST /mission, /timing, /members/add, /members/remove
+// and /transfer-leader, each forwarded to the leader and answered after commit.
 // Each needs the admin token (api_auth.hpp), checked before the body is
 // read; the proxy forwards with the cluster token, which the nodes accept.
 // Membership requests are not idempotent, so they are resent only when they
@@ -64,6 +64,64 @@ void handle_mission(ApiContext& context, const httplib::Request& request,
         data["positions"] = named_positions(data["positions"], *context.view.snapshot());
     }
     reply_ok(response, data, "mission " + action.get<std::string>());
+}
+
+void handle_timing(ApiContext& context, const httplib::Request& request,
+                   httplib::Response& response)
+{
+    std::optional<json> body = read_json_body(
+        request, response, {"heartbeat_ms", "election_timeout_ms", "step_interval_ms", "reset"});
+    if (!body) {
+        return;
+    }
+    // The 3x rule is checked here too, so a refusal names the problem
+    // without a round trip; the leader checks it again.
+    escort::Timing timing;
+    if (!body->contains("reset")) {
+        for (auto [name, field] : {std::pair{"heartbeat_ms", &timing.heartbeat_ms},
+                                   std::pair{"election_timeout_ms", &timing.election_timeout_ms}}) {
+            std::optional<std::int64_t> value =
+                integer_member(*body, name, escort::k_election_timeout_ms_max, response);
+            if (!value) {
+                return;
+            }
+            *field = *value;
+        }
+        if (body->contains("step_interval_ms")) {
+            std::optional<std::int64_t> step =
+                integer_member(*body, "step_interval_ms", escort::k_step_interval_ms_max, response);
+            if (!step) {
+                return;
+            }
+            timing.step_interval_ms = *step;
+        }
+        std::optional<std::string> problem =
+            timing.heartbeat_ms <= 0 || timing.election_timeout_ms <= 0
+                ? std::optional<std::string>("the heartbeat and the election timeout must be "
+                                             "positive")
+                : escort::timing_problem(timing);
+        if (problem) {
+            reply_error(response, 400, *problem);
+            return;
+        }
+    }
+    // A timing is an absolute state: sending it twice is harmless.
+    ForwardResult result =
+        context.forwarder.forward({"/timing", *body, RetryPolicy::until_deadline, 0, true});
+    context.metrics.count_forward("/timing", result.status);
+    if (result.status != 200) {
+        reply_forward_error(response, result, "");
+        return;
+    }
+    json data = result.body.is_object() ? result.body : json::object();
+    if (data.contains("positions")) {
+        data["positions"] = named_positions(data["positions"], *context.view.snapshot());
+    }
+    reply_ok(response, data,
+             body->contains("reset") ? std::string("timing reset to each node's own")
+                                     : "timing: heartbeat " + std::to_string(timing.heartbeat_ms)
+                                           + " ms, election timeout "
+                                           + std::to_string(timing.election_timeout_ms) + " ms");
 }
 
 void handle_members_add(ApiContext& context, const httplib::Request& request,
@@ -237,6 +295,12 @@ void install_control_routes(transport::HttpServer& server, ApiContext& context)
         "/mission",
         [&context](const httplib::Request& request, httplib::Response& response) {
             handle_mission(context, request, response);
+        },
+        change);
+    server.Post(
+        "/timing",
+        [&context](const httplib::Request& request, httplib::Response& response) {
+            handle_timing(context, request, response);
         },
         change);
     server.Post(

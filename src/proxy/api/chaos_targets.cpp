@@ -58,14 +58,16 @@ util::Result<std::vector<std::uint64_t>> resolve_role(const std::string& role,
                                                       const ChaosMembers& members)
 {
     if (members.ids.empty()) {
-        return refuse("the proxy knows no node yet");
+        return util::Error{util::ErrorCode::unavailable, "the proxy knows no node yet"};
     }
     if (role == "all") {
         return members.ids;
     }
     if (role == "leader") {
         if (members.leader == 0) {
-            return refuse("target \"leader\": there is no leader now");
+            // Not the request's fault: the same request may work in a moment.
+            return util::Error{util::ErrorCode::unavailable,
+                               "target \"leader\": there is no leader now"};
         }
         return std::vector<std::uint64_t>{members.leader};
     }
