@@ -42,7 +42,7 @@ PAGE_VIEW = """(function () {
     });
     return { leader: root.getAttribute('data-leader'), nodes: root.getAttribute('data-nodes'),
              token: root.getAttribute('data-token'), hash: location.hash,
-             links: document.querySelectorAll('#map g.link').length,
+             links: document.querySelectorAll('#map g.link[data-link]').length,
              rows: rows, groups: groups };
 })()"""
 
@@ -59,7 +59,8 @@ def answer_to(browser, action, node, since):
     expression = ("(function () { var a = document.querySelector(%s);"
                   " if (!a || Number(a.getAttribute('data-seen')) < %d) { return null; }"
                   " return {outcome: a.getAttribute('data-outcome'),"
-                  " code: a.getAttribute('data-code'), text: a.textContent}; })()"
+                  " code: a.getAttribute('data-code'), text: [].map.call(a.children,"
+                  " function (c) { return c.textContent; }).join(' ')}; })()"
                   % (json.dumps(selector), since))
     return browser.wait_for(expression, ANSWER_TIMEOUT_S, "the answer to %s" % action)
 
@@ -161,10 +162,13 @@ def run(browser, shots, url, fault, undo, node_count):
     browser.screenshot(shots + "-3-%s.png" % undo)
 
     # 4. A wrong token: the 401 is shown, the token forgotten and asked for.
-    browser.evaluate("sessionStorage.setItem('raftescort-admin-token', 'wrong-token-123456');"
+    # The old page is marked, so that the wait cannot see it before it goes.
+    browser.evaluate("window.beforeReload = true;"
+                     " sessionStorage.setItem('raftescort-admin-token', 'wrong-token-123456');"
                      " location.reload(); true")
-    browser.wait_for("document.documentElement.getAttribute('data-token') === 'set' &&"
-                     " document.querySelector('#controls-card') !== null", 10,
+    browser.wait_for("!window.beforeReload && document.documentElement !== null &&"
+                     " document.documentElement.getAttribute('data-token') === 'set' &&"
+                     " document.querySelector('#nodes tr[data-node-id]') !== null", 10,
                      "the page reloaded with the wrong token")
     since = browser.evaluate("Date.now()")
     browser.click('button[data-action="heal-all"]')
