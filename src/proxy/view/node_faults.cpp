@@ -70,8 +70,9 @@ json peers_of(const json& value)
         if (peers.size() == k_node_fault_peers_max) {
             break;
         }
-        if (peer.is_number_unsigned() && peer.get<std::uint64_t>() > 0) {
-            peers.push_back(peer.get<std::uint64_t>());
+        // Parsed JSON holds ids as unsigned, JSON built in code as signed.
+        if (peer.is_number_integer() && peer.get<std::int64_t>() > 0) {
+            peers.push_back(peer.get<std::int64_t>());
         }
     }
     return peers;
