@@ -4,7 +4,8 @@
 //
 //   style.css   The style sheet. Laid out for a 1280x800 window: a header
 //               bar, then the map and the node table on the left, the
-//               election timeline and the event log on the right. System
+//               controls, the election timeline and the event log on the
+//               right. System
 //               fonts only: the page loads nothing from outside the proxy.
 //   state.js    Helpers, the page's state, loading it from the proxy's API
 //               and following GET /events. Everything read from the proxy
@@ -35,8 +36,27 @@
 //               own length, from the first campaign since the old leader was
 //               elected. The proxy replays only its latest records to a new
 //               page, so older terms may show none of these.
+//   faults.js   The faults in force on each node (its "faults" in the
+//               proxy's /nodes and status events): a crashed node drawn dark
+//               with a cross, a paused one faded with a pause badge, an
+//               isolated one ringed in red, and the headline fault beside it
+//               counting down. Faults on links are drawn as curves between the
+//               nodes, bowed so they show between the formation's close rows:
+//               cut (isolate, partition) red dashes, slow (delay) amber dots,
+//               lossy (drop, duplicate) purple dash-dots. Time left counts down
+//               on the page from the node's own figure, renewed by each status.
+//   controls.js The controls card (move pad, mission, slow motion, heal all,
+//               the faults' duration) and each node's chaos buttons in the
+//               table. Changes need the admin token: taken from the address's
+//               #token=… (then removed from the address bar, kept in
+//               sessionStorage for the tab), else asked for in a dialog when a
+//               control first needs it; a 401 forgets it and asks again, once
+//               per click. Every control's answer from the proxy, or why it
+//               was not sent, is listed under the controls. Table rows are
+//               updated in place, never rebuilt, so that a status arriving
+//               between a button's press and its release cannot eat the click.
 //
-// The three scripts run in one function scope that index.html opens and that
+// The scripts run in one function scope that index.html opens and that
 // ends with start(); scripts/lint-js lints them that way. Their notes live
 // here, not in the files, because the files go to every browser as they are.
 //
@@ -48,7 +68,19 @@
 //                                Date.now() when the page last saw the leader
 //                                id change; set only by a change after the
 //                                first status, so it is absent until then
-//   <g data-node-id="ID" data-role="ROLE">  each node on the map
+//   <g data-node-id="ID" data-role="ROLE" data-faults="KIND ...">
+//                                each node on the map, with the kinds of the
+//                                faults in force on it ("" for none)
+//   <g class="link STYLE" data-link="A-B" data-style="cut|slow|lossy">
+//                                each faulted link drawn (A < B)
+//   <tr data-node-id="ID">       each node's table row; its chaos buttons are
+//                                <button data-action="crash|recover|pause|
+//                                isolate|cut|heal" data-node-id="ID">
+//   #answers .answer             the proxy's answers, newest first, with
+//                                data-action, data-node-id, data-code (HTTP
+//                                status, 0 if unsent), data-outcome (ok|error)
+//                                and data-seen (Date.now() when it came)
+//   <html data-token="set|none"> whether the page holds an admin token
 //   URL fragment #hold-load      keeps the document loading (a style sheet
 //                                link to the never-ending /events stream), so
 //                                that headless Chromium's --dump-dom and
@@ -70,6 +102,8 @@ std::string_view style_css();
 std::string_view state_js();
 std::string_view map_js();
 std::string_view history_js();
+std::string_view faults_js();
+std::string_view controls_js();
 
 } // namespace raftescort::embedded
 
@@ -89,6 +123,8 @@ std::string assemble_page()
         {"/* @embed state.js */\n", embedded::state_js()},
         {"/* @embed map.js */\n", embedded::map_js()},
         {"/* @embed history.js */\n", embedded::history_js()},
+        {"/* @embed faults.js */\n", embedded::faults_js()},
+        {"/* @embed controls.js */\n", embedded::controls_js()},
     };
     std::string page(embedded::index_html());
     RE_ASSERT(!page.empty());

@@ -3,7 +3,7 @@
 var SVG_NS = 'http://www.w3.org/2000/svg';
 var k_map_height = 300;
 var k_node_radius = 11;
-var mapLayers = null;        // { scenery, nodes }: the static drawing and the node groups
+var mapLayers = null;        // { scenery, links, nodes }: the drawing, faulted links, nodes
 var nodeGroups = {};         // id -> <g>, reused across redraws
 
 function svgElement(tag, attributes, parent) {
@@ -59,7 +59,8 @@ function mapFrame(width, placed) {
 
 function drawLegend(layer) {
     var items = [['leader', 'leader'], ['follower', 'follower'], ['candidate', 'candidate'],
-                 ['learner', 'learner'], ['unreachable', 'unreachable (last known place)']];
+                 ['learner', 'learner'], ['crashed', 'crashed'],
+                 ['unreachable', 'unreachable (last known place)']];
     var x = 10;
     items.forEach(function (item) {
         var group = svgElement('g', { 'class': 'legend node ' + item[0] }, layer);
@@ -68,6 +69,7 @@ function drawLegend(layer) {
         svgText(group, 14, 0, item[1]);
         x += 24 + item[1].length * 6.2;
     });
+    drawLinkLegend(layer, x + 10);
 }
 
 function drawScenery(layer, frame) {
@@ -116,11 +118,19 @@ function createNodeGroup(layer, id) {
     var group = svgElement('g', { 'data-node-id': String(id) }, layer);
     var crown = 'M-8 -19 L-8 -27 L-4 -22 L0 -29 L4 -22 L8 -27 L8 -19 Z';
     svgElement('circle', { 'class': 'ring', r: k_node_radius + 5 }, group);
+    svgElement('circle', { 'class': 'isolation-ring', r: k_node_radius + 8 }, group);
     svgElement('circle', { 'class': 'ballot-ring', r: k_node_radius + 5 }, group);
     svgElement('path', { 'class': 'crown', d: crown }, group);
     svgElement('circle', { 'class': 'body', r: k_node_radius }, group);
     svgText(group, 0, 0, String(id), 'id');
-    svgText(group, k_node_radius + 8, 4, '', 'tag', 'start');
+    var cross = 'M-7 -7 L7 7 M7 -7 L-7 7';
+    svgElement('path', { 'class': 'cross', d: cross }, group);
+    var badge = svgElement('g', { 'class': 'pause-badge' }, group);
+    svgElement('circle', { r: 6, cx: 10, cy: -10 }, badge);
+    svgElement('path', { d: 'M8 -13 L8 -7 M12 -13 L12 -7' }, badge);
+    var tag = svgText(group, k_node_radius + 8, 4, '', 'tag', 'start');
+    svgElement('tspan', { 'class': 'role-tag' }, tag);
+    svgElement('tspan', { 'class': 'fault-tag', dx: 4 }, tag);
     svgElement('title', {}, group);
     return group;
 }
@@ -130,6 +140,7 @@ function nodeTag(node, leading, campaigning) {
     if (campaigning) { return node.role === 'pre_candidate' ? 'pre-candidate' : 'candidate'; }
     if (node.role === 'learner') { return 'learner'; }
     if (node.role === 'unreachable') { return 'down'; }
+    if (isCrashed(node)) { return node.faults.length > 0 ? '' : 'crashed'; }
     return '';
 }
 
@@ -145,12 +156,13 @@ function updateNodeGroup(group, node, x, y, stale) {
     group.querySelector('.ring').style.display = leading ? '' : 'none';
     group.querySelector('.crown').style.display = leading ? '' : 'none';
     group.querySelector('.ballot-ring').style.display = campaigning ? '' : 'none';
-    group.querySelector('.tag').textContent = nodeTag(node, leading, campaigning);
+    group.querySelector('.role-tag').textContent = nodeTag(node, leading, campaigning);
+    var faults = decorateNodeFaults(group, node);
     var position = node.position || state.lastPositions[node.id] || null;
     group.querySelector('title').textContent =
         nodeLabel(node.id) + ' ' + show(node.name) + ' · ' + node.role +
         ' · term ' + show(node.term) + ' · ' + pointText(position) +
-        (stale && position ? ' (last known)' : '');
+        (stale && position ? ' (last known)' : '') + (faults ? ' · ' + faults : '');
 }
 
 function renderMap() {
@@ -158,7 +170,8 @@ function renderMap() {
     var width = Math.max(360, Math.round(svg.getBoundingClientRect().width) || 820);
     svg.setAttribute('viewBox', '0 0 ' + width + ' ' + k_map_height);
     if (!mapLayers) {
-        mapLayers = { scenery: svgElement('g', {}, svg), nodes: svgElement('g', {}, svg) };
+        mapLayers = { scenery: svgElement('g', {}, svg), links: svgElement('g', {}, svg),
+                      nodes: svgElement('g', {}, svg) };
     }
     var placed = [];
     var unplaced = [];
@@ -177,6 +190,7 @@ function renderMap() {
                 'start');
     }
     var drawn = {};
+    var places = {};
     // Reachable nodes are drawn last, on top of the grey ones left behind.
     placed.sort(function (a, b) {
         return (b.stale ? 1 : 0) - (a.stale ? 1 : 0) || a.node.id - b.node.id;
@@ -189,12 +203,15 @@ function renderMap() {
         var y = frame.sy(item.point[1]);
         updateNodeGroup(group, item.node, x, y, item.stale);
         drawn[item.node.id] = true;
+        places[item.node.id] = [x, y];
     });
     unplaced.forEach(function (node, index) {
         var group = nodeGroups[node.id] || createNodeGroup(mapLayers.nodes, node.id);
         nodeGroups[node.id] = group;
-        updateNodeGroup(group, node, frame.left + 125 + index * 60, k_map_height - 12, true);
+        var x = frame.left + 125 + index * 60;
+        updateNodeGroup(group, node, x, k_map_height - 12, true);
         drawn[node.id] = true;
+        places[node.id] = [x, k_map_height - 12];
     });
     Object.keys(nodeGroups).forEach(function (id) {
         if (!drawn[id]) {
@@ -202,6 +219,7 @@ function renderMap() {
             delete nodeGroups[id];
         }
     });
+    drawFaultLinks(mapLayers.links, state.nodes, places);
     root.setAttribute('data-nodes', String(Object.keys(drawn).length));
     var stretch = (frame.y_scale / frame.x_scale).toFixed(1);
     byId('map-note').textContent =
@@ -210,41 +228,79 @@ function renderMap() {
 
 // ---- The node table ---------------------------------------------------------
 
-function tableCell(row, text, className) {
-    var cell = html('td', className || '', text);
-    row.appendChild(cell);
-    return cell;
+var k_table_columns = ['id', 'name', 'role', 'term', 'commit', 'applied', 'lag', 'contact',
+                       'place', 'actions'];
+var k_numeric_columns = { id: true, term: true, commit: true, applied: true, lag: true,
+                          contact: true };
+// id -> { row, cells }. Rows are kept and updated in place: rebuilt with
+// every status (four times a second while a fault counts down), their
+// buttons would be replaced between a press and its release.
+var tableRows = {};
+var tableEmptyRow = null;
+
+function createTableRow(id) {
+    var row = html('tr');
+    row.setAttribute('data-node-id', String(id));
+    var cells = {};
+    k_table_columns.forEach(function (column) {
+        var cell = html('td', k_numeric_columns[column] ? 'num' : 'col-' + column);
+        row.appendChild(cell);
+        cells[column] = cell;
+    });
+    createNodeActions(cells.actions, id);
+    return { row: row, cells: cells };
+}
+
+function updateTableRow(entry, node) {
+    var cells = entry.cells;
+    var classes = node.role + (node.id === state.leader ? ' leader' : '');
+    entry.row.className = classes + (isCrashed(node) ? ' crashed' : '');
+    cells.id.textContent = String(node.id);
+    cells.name.textContent = show(node.name);
+    clearChildren(cells.role);
+    cells.role.appendChild(html('span', 'role ' + node.role, node.role.replace('_', '-')));
+    node.faults.forEach(function (fault) {
+        var chip = html('span', 'fault-chip ' + (k_link_styles[fault.kind] || fault.kind));
+        chip.title = fault.description;
+        setFaultClock(chip, faultName(fault), fault.until_ms);
+        cells.role.appendChild(chip);
+    });
+    cells.term.textContent = show(node.term);
+    cells.commit.textContent = show(node.commit);
+    cells.applied.textContent = show(node.applied);
+    cells.lag.textContent = show(node.lag);
+    cells.contact.textContent = node.id === state.leader ? 'self' :
+        node.lastContact === null ? '—' : durationText(node.lastContact);
+    var last = state.lastPositions[node.id];
+    cells.place.textContent = node.position ? pointText(node.position) :
+        last ? pointText(last) + ' (last known)' : '—';
+    updateNodeActions(cells.actions, node);
 }
 
 function renderTable() {
     var body = byId('nodes');
-    clearChildren(body);
-    if (state.nodes.length === 0) {
-        var empty = html('tr');
-        var cell = tableCell(empty, 'No nodes known yet.', 'empty');
-        cell.colSpan = 9;
-        body.appendChild(empty);
+    if (!tableEmptyRow) {
+        tableEmptyRow = html('tr');
+        tableEmptyRow.appendChild(html('td', 'empty', 'No nodes known yet.')).colSpan =
+            k_table_columns.length;
     }
+    var wanted = state.nodes.length === 0 ? [tableEmptyRow] : [];
+    var kept = {};
     var reachable = 0;
     state.nodes.forEach(function (node) {
         if (node.role !== 'unreachable') { reachable += 1; }
-        var row = html('tr', node.role + (node.id === state.leader ? ' leader' : ''));
-        tableCell(row, node.id, 'num');
-        tableCell(row, show(node.name));
-        var role = html('span', 'role ' + node.role, node.role.replace('_', '-'));
-        tableCell(row, '').appendChild(role);
-        tableCell(row, show(node.term), 'num');
-        tableCell(row, show(node.commit), 'num');
-        tableCell(row, show(node.applied), 'num');
-        tableCell(row, show(node.lag), 'num');
-        var contact = node.id === state.leader ? 'self' :
-            node.lastContact === null ? '—' : durationText(node.lastContact) + ' ago';
-        tableCell(row, contact, 'num');
-        var last = state.lastPositions[node.id];
-        var place = node.position ? pointText(node.position) :
-            last ? pointText(last) + ' (last known)' : '—';
-        tableCell(row, place);
-        body.appendChild(row);
+        var entry = tableRows[node.id] || (tableRows[node.id] = createTableRow(node.id));
+        updateTableRow(entry, node);
+        wanted.push(entry.row);
+        kept[node.id] = true;
     });
+    Object.keys(tableRows).forEach(function (id) {
+        if (!kept[id]) { delete tableRows[id]; }
+    });
+    // Moves a row only when it is out of place.
+    wanted.forEach(function (row, index) {
+        if (body.children[index] !== row) { body.insertBefore(row, body.children[index] || null); }
+    });
+    while (body.children.length > wanted.length) { body.removeChild(body.lastChild); }
     byId('table-note').textContent = state.nodes.length + ' nodes · ' + reachable + ' reachable';
 }

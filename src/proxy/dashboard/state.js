@@ -82,20 +82,23 @@ function throttle(action, interval_ms) {
     };
 }
 
-// GET a proxy endpoint; never throws. `data` is the envelope's data (or the
-// whole body if it is not an envelope); `code` is 0 when nothing answered.
+// A proxy answer as { ok, code, data, message }: `data` is the envelope's
+// data (or the whole body if it is not an envelope).
+function readAnswer(response) {
+    return response.text().then(function (text) {
+        var body = parseJson(text);
+        var data = body === undefined ? null : body;
+        if (isObject(body) && 'data' in body) { data = body.data; }
+        var message = '';
+        if (isObject(body) && typeof body.message === 'string') { message = body.message; }
+        return { ok: response.ok, code: response.status, data: data, message: message };
+    });
+}
+
+// GET a proxy endpoint; never throws; `code` is 0 when nothing answered.
 function getJson(path) {
     return fetch(path, { headers: { 'Accept': 'application/json' }, cache: 'no-store' })
-        .then(function (response) {
-            return response.text().then(function (text) {
-                var body = parseJson(text);
-                var data = body === undefined ? null : body;
-                if (isObject(body) && 'data' in body) { data = body.data; }
-                var message = '';
-                if (isObject(body) && typeof body.message === 'string') { message = body.message; }
-                return { ok: response.ok, code: response.status, data: data, message: message };
-            });
-        })
+        .then(readAnswer)
         .catch(function (error) {
             return { ok: false, code: 0, data: null, message: String(error) };
         });
@@ -146,7 +149,9 @@ function normalizeNode(raw) {
         commit: numberOrNull(raw.commit_index),
         applied: numberOrNull(raw.applied_index),
         lag: numberOrNull(raw.lag),
-        lastContact: numberOrNull(raw.last_contact_ms)
+        lastContact: numberOrNull(raw.last_contact_ms),
+        faults: normalizeFaults(raw.faults, Date.now()),
+        timing: normalizeTiming(raw.timing)
     };
 }
 
@@ -449,6 +454,7 @@ function renderAll() {
     renderHeader();
     renderMap();
     renderTable();
+    renderControls();
 }
 
 // ---- The header -------------------------------------------------------------
@@ -510,9 +516,11 @@ function renderHeader() {
 }
 
 function start() {
+    takeTokenFromFragment();
     holdLoadIfAsked();
     byId('show-steps').addEventListener('change', renderLog);
     window.addEventListener('resize', renderMap);
+    setUpControls();
     renderAll();
     connectEvents();
     loadInitial();

@@ -79,7 +79,9 @@ json node_json(const ClusterSnapshot& snapshot, const NodeView& node)
                 {"commit_index", node.commit_index},
                 {"applied_index", node.applied_index},
                 {"lag", lag},
-                {"last_contact_ms", last_contact}};
+                {"last_contact_ms", last_contact},
+                {"faults", node.faults.is_array() ? node.faults : json::array()},
+                {"timing", node.timing}};
 }
 
 json nodes_json(const ClusterSnapshot& snapshot)

@@ -19,7 +19,8 @@ namespace raftescort::proxy {
 std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const NodeView& node);
 
 /// {"id", "name", "_name", "role", "term", "position", "commit_index",
-/// "applied_index", "lag", "last_contact_ms"}
+/// "applied_index", "lag", "last_contact_ms", "faults", "timing"}; faults
+/// and timing as node_faults.hpp gives them.
 nlohmann::json node_json(const ClusterSnapshot& snapshot, const NodeView& node);
 /// [node_json, ...] sorted by id.
 nlohmann::json nodes_json(const ClusterSnapshot& snapshot);

@@ -128,6 +128,7 @@ void ClusterView::record(std::uint64_t id, const std::string& address,
             slot.view.position.reset();
             slot.view.status = nullptr;
             slot.view.peers.clear();
+            slot.view.faults = nlohmann::json::array();
             slot.view.last_error = parsed.error().message;
         }
         ++m_version;

@@ -1,5 +1,7 @@
 #include "proxy/view/node_view.hpp"
 
+#include "proxy/view/node_faults.hpp"
+
 #include <raftescort/transport/interface_ips.hpp>
 
 namespace raftescort::proxy {
@@ -153,6 +155,8 @@ util::Result<NodeView> parse_node_status(const json& body)
     view.peers = peers_field(body);
     view.own_name = view.name;
     view.interface_ips = strings_field(body, "interface_ips", k_interface_ips_max);
+    view.faults = node_faults_from_status(body);
+    view.timing = node_timing_from_status(body);
     view.status = body;
     return view;
 }

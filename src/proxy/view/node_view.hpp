@@ -64,6 +64,12 @@ struct NodeView {
     /// The addresses of the node's machine (its /status "interface_ips"),
     /// kept while it is unreachable, so ?ip= still finds it by them.
     std::vector<std::string> interface_ips;
+    /// The faults in force as the node's latest status listed them
+    /// (node_faults.hpp); [] while unreachable, since they are not known then.
+    nlohmann::json faults = nlohmann::json::array();
+    /// The node's timing (node_faults.hpp), or null if it reports none; kept
+    /// while it is unreachable, like its term.
+    nlohmann::json timing;
     /// The latest answered GET /status body; null while unreachable.
     nlohmann::json status;
     /// Why the latest poll failed; empty while reachable.
