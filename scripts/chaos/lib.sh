@@ -262,7 +262,7 @@ chaos_setup() {
             unset PROXY_URL
         fi
     else
-        require_tools docker
+        [ "$chaos_via" = builtin ] || require_tools docker
         # Only a --docker demo's state file describes the compose cluster.
         if load_demo_env && [ "${MODE:-}" != docker ]; then
             unset PROXY_URL BINARY COMPOSE_PROJECT
@@ -287,8 +287,12 @@ chaos_setup() {
             "leader or follower, one leader, caught up); not starting"
     fi
     log "healthy: leader $st_leader ($st_leader_name), term $st_term, commit $st_commit"
-    "${chaos_target}_prepare"
-    [ "$chaos_via" != builtin ] || builtin_prepare
+    # Built-in faults need the proxy alone: no process or container is looked up.
+    if [ "$chaos_via" = builtin ]; then
+        builtin_prepare
+    else
+        "${chaos_target}_prepare"
+    fi
 }
 
 # EXIT trap: stops the workload, heals every fault still in place, and keeps
