@@ -21,6 +21,10 @@ chaos_name=$(basename "$0")
 . "$chaos_lib_dir/lib/target-local.sh"
 # shellcheck source=scripts/chaos/lib/target-compose.sh
 . "$chaos_lib_dir/lib/target-compose.sh"
+# shellcheck source=scripts/chaos/lib/target-proxy.sh
+. "$chaos_lib_dir/lib/target-proxy.sh"
+# shellcheck source=scripts/chaos/lib/builtin.sh
+. "$chaos_lib_dir/lib/builtin.sh"
 # shellcheck source=scripts/chaos/lib/cluster.sh
 . "$chaos_lib_dir/lib/cluster.sh"
 # shellcheck source=scripts/chaos/lib/workload.sh
@@ -108,12 +112,25 @@ chaos_help() {
     cat <<'EOF'
 
 Options of every chaos script:
-  --target local|compose  the cluster scripts/demo started on this machine, or
-                          the containers of the compose service `node`
+  --target local|compose|proxy
+                          the cluster scripts/demo started on this machine,
+                          the containers of the compose service `node`, or
+                          any cluster the proxy sees (built-in faults only)
                           (default: RAFTESCORT_TARGET, else what the demo's
-                          state file says, else compose if node containers run)
+                          state file says, else compose if node containers
+                          run, else proxy when --proxy or RAFTESCORT_PROXY
+                          names one)
   --proxy URL             the proxy (default: RAFTESCORT_PROXY, else the demo's,
                           else http://127.0.0.1:8888)
+  --via builtin|native    how faults are made (default: builtin, except where
+                          the script says otherwise): builtin asks the nodes
+                          through the proxy (`ctl chaos`; needs the admin
+                          token, as ctl finds it, and nothing else); native
+                          uses the target's own tools: kill -9, SIGSTOP and
+                          iptables (root) on local, docker kill, pause and
+                          network disconnect on compose. `--via signals`,
+                          `--via iptables` (local) and `--via docker`
+                          (compose) are names for native
   -h, --help              this text
 Environment: RAFTESCORT_DEMO_DIR (the demo's state dir, default ROOT/.demo),
 RAFTESCORT_BINARY (the raftescort that runs ctl), CHAOS_MOVE_INTERVAL (time
@@ -127,11 +144,14 @@ The last line is machine-readable: RESULT NAME key=value ... ok|FAIL
 EOF
 }
 
-# chaos_parse_common ARGS...: takes --target, --proxy and --help; leaves the
-# other arguments, in order, in chaos_args.
+# chaos_parse_common ARGS...: takes --target, --proxy, --via and --help;
+# leaves the other arguments, in order, in chaos_args. A script whose faults
+# are process restarts sets chaos_via_default=native before calling it.
 chaos_args=()
 chaos_opt_target=
 chaos_opt_proxy=
+chaos_opt_via=
+chaos_via_default=${chaos_via_default:-builtin}
 chaos_parse_common() {
     while [ $# -gt 0 ]; do
         case "$1" in
@@ -139,13 +159,18 @@ chaos_parse_common() {
             chaos_help
             exit 0
             ;;
-        --target | --proxy)
+        --target | --proxy | --via)
             [ $# -ge 2 ] || usage_error "$1 needs a value"
-            if [ "$1" = --target ]; then chaos_opt_target=$2; else chaos_opt_proxy=$2; fi
+            case "$1" in
+            --target) chaos_opt_target=$2 ;;
+            --proxy) chaos_opt_proxy=$2 ;;
+            --via) chaos_opt_via=$2 ;;
+            esac
             shift 2
             ;;
         --target=*) chaos_opt_target=${1#*=}; shift ;;
         --proxy=*) chaos_opt_proxy=${1#*=}; shift ;;
+        --via=*) chaos_opt_via=${1#*=}; shift ;;
         *) chaos_args+=("$1"); shift ;;
         esac
     done
@@ -177,15 +202,38 @@ choose_target() {
             if [ "${MODE:-local}" = docker ]; then chaos_target=compose; else chaos_target=local; fi
         elif compose_nodes_running; then
             chaos_target=compose
+        elif [ -n "${chaos_opt_proxy:-${RAFTESCORT_PROXY:-}}" ]; then
+            chaos_target=proxy
         else
-            setup_error "no cluster found: no $chaos_env_file and no running compose node" \
-                "containers; start one with scripts/demo (or scripts/demo --docker)"
+            setup_error "no cluster found: no $chaos_env_file, no running compose node" \
+                "containers and no --proxy; start one with scripts/demo (or scripts/demo --docker)"
         fi
     fi
     case "$chaos_target" in
-    local | compose) ;;
-    *) usage_error "--target must be local or compose, not '$chaos_target'" ;;
+    local | compose | proxy) ;;
+    *) usage_error "--target must be local, compose or proxy, not '$chaos_target'" ;;
     esac
+}
+
+# Sets chaos_via (builtin or native) from --via, checked against the target.
+choose_via() {
+    local via=${chaos_opt_via:-$chaos_via_default}
+    case "$via" in
+    builtin | native) ;;
+    signals | iptables)
+        [ "$chaos_target" = local ] || usage_error "--via $via works on --target local only"
+        via=native
+        ;;
+    docker)
+        [ "$chaos_target" = compose ] || usage_error "--via docker works on --target compose only"
+        via=native
+        ;;
+    *) usage_error "--via must be builtin or native (or signals, iptables, docker), not '$via'" ;;
+    esac
+    if [ "$via" = native ] && [ "$chaos_target" = proxy ]; then
+        usage_error "--target proxy has only the built-in faults (--via builtin)"
+    fi
+    chaos_via=$via
 }
 
 require_tools() {
@@ -200,6 +248,7 @@ require_tools() {
 # cluster is healthy, and arms the exit trap that heals and cleans up.
 chaos_setup() {
     choose_target
+    choose_via
     chaos_move_s=$(interval_seconds CHAOS_MOVE_INTERVAL "${CHAOS_MOVE_INTERVAL:-100ms}")
     chaos_poll_s=$(interval_seconds CHAOS_POLL_INTERVAL "${CHAOS_POLL_INTERVAL:-50ms}")
     require_tools jq curl
@@ -207,8 +256,13 @@ chaos_setup() {
         load_demo_env || setup_error "--target local needs a demo: no $chaos_env_file" \
             "(start one with scripts/demo; RAFTESCORT_DEMO_DIR names another state dir)"
         [ "${MODE:-}" = local ] || setup_error "$chaos_env_file is a MODE=${MODE:-?} demo, not local"
+    elif [ "$chaos_target" = proxy ]; then
+        # Only the binary may come from a demo: the proxy is the one named.
+        if load_demo_env; then
+            unset PROXY_URL
+        fi
     else
-        require_tools docker
+        [ "$chaos_via" = builtin ] || require_tools docker
         # Only a --docker demo's state file describes the compose cluster.
         if load_demo_env && [ "${MODE:-}" != docker ]; then
             unset PROXY_URL BINARY COMPOSE_PROJECT
@@ -233,7 +287,12 @@ chaos_setup() {
             "leader or follower, one leader, caught up); not starting"
     fi
     log "healthy: leader $st_leader ($st_leader_name), term $st_term, commit $st_commit"
-    "${chaos_target}_prepare"
+    # Built-in faults need the proxy alone: no process or container is looked up.
+    if [ "$chaos_via" = builtin ]; then
+        builtin_prepare
+    else
+        "${chaos_target}_prepare"
+    fi
 }
 
 # EXIT trap: stops the workload, heals every fault still in place, and keeps
@@ -257,8 +316,9 @@ chaos_exit() {
 
 # ---- pending heals ----------------------------------------------------------------
 
-# Faults in place, as "VERB ID" (start, resume, reconnect): the exit trap
-# undoes each, so no exit leaves the cluster broken.
+# Faults in place, as "VERB ID" (start, resume, reconnect; built-in: heal,
+# recover): the exit trap undoes each, so no exit leaves the cluster broken
+# (a built-in fault would also heal itself, but only after its --for).
 chaos_pending=()
 
 heal_register() { # VERB ID

@@ -21,8 +21,8 @@ ensure_mission() {
 
 print_hints() {
     local chaos="$root/scripts/chaos" stop_command="$root/scripts/demo stop"
-    local partition_note="needs root (iptables)"
-    [ "$docker" -eq 0 ] || partition_note="docker network disconnect"
+    local native_note="kill -9, SIGSTOP, iptables (root)"
+    [ "$docker" -eq 0 ] || native_note="docker kill, pause, network disconnect"
     if [ "$state_dir" != "$root/.demo" ]; then
         # The chaos scripts and `stop` find this demo through the same variable.
         stop_command="RAFTESCORT_DEMO_DIR=$state_dir $stop_command"
@@ -51,14 +51,16 @@ State, logs and pid files: $state_dir
   $binary ctl chaos status    # what is in force, and the time each has left
   $binary ctl chaos heal
 
-  Chaos (each heals what it breaks and checks that no acknowledged move is lost):
+  Chaos (each heals what it breaks and checks that no acknowledged move is lost;
+  built-in faults unless --via native: $native_note):
   $chaos/kill-leader
   $chaos/pause-leader
-  $chaos/partition-leader     # $partition_note
+  $chaos/partition-leader
   $chaos/restart-node
   $chaos/add-node
   $chaos/rolling-restart
   $chaos/random --duration 60s
+  $chaos/schedule --duration 10m   # overlapping random faults
 
   Stop:        $stop_command
 EOF

@@ -6,13 +6,17 @@
 #
 # Method: scripts/demo starts redis-server, five nodes and the proxy in a
 # temporary state dir, on free ports, with a 200ms step interval and a
-# mission target far away (so the convoy moves during the whole test). Then
-# kill-leader, pause-leader, restart-node, add-node, rolling-restart,
-# partition-leader (root with a working iptables only; else SKIPPED with the
-# reason) and random --duration 20s --seed 7 run with --target local. The
-# checker's functions from scripts/chaos/lib.sh are then fed fabricated
-# evidence (a lost move, two leaders in one term, a lead point that went
-# back) and must report each. The demo is stopped on every exit.
+# mission target far away (so the convoy moves during the whole test). Then,
+# with --target local: kill-leader (built-in crash and recover, when this
+# build has them; and --via native, kill -9), pause-leader (built in; SIGSTOP
+# is tests/integration's), partition-leader (built-in isolate; and --via
+# native, iptables, as root with a working iptables only, else SKIPPED with
+# the reason), restart-node, add-node and rolling-restart (real restarts),
+# random --duration 20s --seed 7 (built-in kinds) and schedule --duration 20s
+# --seed 7 (overlapping built-in faults). The checker's functions from
+# scripts/chaos/lib.sh are then fed fabricated evidence (a lost move, two
+# leaders in one term, a lead point that went back) and must report each. The
+# demo is stopped on every exit.
 #
 # Usage: tests/chaos/chaos_local_test.sh path/to/raftescort
 set -euo pipefail
@@ -164,7 +168,7 @@ check_result() {
 
 # run_chaos NAME [ARGS...] -- KEY...: runs scripts/chaos/NAME --target local ARGS.
 run_chaos() {
-    local name=$1 args=() status=0 began
+    local name=$1 args=() status=0 began out suffix
     shift
     while [ $# -gt 0 ] && [ "$1" != -- ]; do
         args+=("$1")
@@ -173,9 +177,14 @@ run_chaos() {
     shift
     began=$(date +%s)
     echo "---- scripts/chaos/$name ${args[*]}"
-    "$root/scripts/chaos/$name" --target local "${args[@]}" >"$work/$name.out" 2>&1 || status=$?
+    # One output per variant (kill-leader.out, kill-leader_--via_native.out);
+    # NAME.out is the last.
+    suffix=$(printf '%s' "${args[*]}" | tr -c 'A-Za-z0-9-' '_')
+    out="$work/$name${suffix:+_$suffix}.out"
+    "$root/scripts/chaos/$name" --target local "${args[@]}" >"$out" 2>&1 || status=$?
+    [ -z "$suffix" ] || cp "$out" "$work/$name.out"
     echo "     ($(($(date +%s) - began)) s)"
-    check_result "$name" "$work/$name.out" "$status" "$@"
+    check_result "$name" "$out" "$status" "$@"
     remember_pids
 }
 
@@ -212,23 +221,41 @@ fi
 echo "ok   scripts/demo: 5 nodes and the proxy at $proxy"
 
 # ---- the chaos scripts ----------------------------------------------------------------
-run_chaos kill-leader -- new_leader_ms first_commit_ms converge_ms
-run_chaos pause-leader -- new_leader_ms first_commit_ms converge_ms
+leader_keys=(new_leader_ms first_commit_ms converge_ms)
+if "$binary" ctl chaos --help | grep -q '^  crash '; then
+    run_chaos kill-leader -- "${leader_keys[@]}"
+else
+    echo "SKIPPED kill-leader (built in): this build has no ctl chaos crash"
+fi
+run_chaos kill-leader --via native -- "${leader_keys[@]}"
+run_chaos pause-leader -- "${leader_keys[@]}"
+run_chaos partition-leader -- "${leader_keys[@]}"
 run_chaos restart-node -- stop_ms rejoin_ms converge_ms
 run_chaos add-node -- join_ms voter_ms converge_ms
 run_chaos rolling-restart -- restart_ms_max converge_ms_max total_ms
 if [ "$(id -u)" -ne 0 ]; then
-    echo "SKIPPED partition-leader: iptables needs root"
+    echo "SKIPPED partition-leader --via native: iptables needs root"
 elif ! command -v iptables >/dev/null || ! iptables -w -L INPUT -n >/dev/null 2>&1; then
-    echo "SKIPPED partition-leader: iptables is missing or does not work here"
+    echo "SKIPPED partition-leader --via native: iptables is missing or does not work here"
 else
-    run_chaos partition-leader -- new_leader_ms first_commit_ms converge_ms
+    run_chaos partition-leader --via native -- "${leader_keys[@]}"
     # Each chaos process has its own chain; one whose process is gone was left behind.
     for chain in $(iptables -w -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^RAFTESCORT-CHAOS-/ { print $2 }'); do
         kill -0 "${chain##*-}" 2>/dev/null || fail "partition-leader left the iptables chain $chain"
     done
 fi
 run_chaos random --duration 20s --seed 7 -- converge_ms_max
+run_chaos schedule --duration 20s --seed 7 --
+schedule_line=$(grep '^RESULT schedule ' "$work/schedule.out" || true)
+[[ $schedule_line =~ \ faults=[1-9][0-9]*\  ]] || fail "schedule: no fault was made"
+[[ $schedule_line =~ \ elections=[0-9]+\  ]] || fail "schedule: no election count"
+# Built-in faults heal themselves and the scripts heal theirs: none is left.
+if "$binary" ctl --proxy "$proxy" --json chaos status |
+    jq -e 'any(.nodes[]; (.faults // []) | length > 0)' >/dev/null; then
+    fail "built-in faults are still in force after the scripts: $("$binary" ctl --proxy "$proxy" chaos status)"
+else
+    echo "ok   no built-in fault left in force"
+fi
 
 # ---- the checker can fail ---------------------------------------------------------------
 echo "---- the checker on fabricated evidence"

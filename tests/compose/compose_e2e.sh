@@ -4,11 +4,18 @@
 #
 #   up --scale node=5 → a leader → the mission moves → docker kill the leader
 #   (new leader; no acknowledged move lost) → docker start it (rejoins) → a
-#   6th node joins → a follower's network is cut and restored (catches up) →
-#   docker pause/unpause the leader → docker stop exits cleanly → down -v.
+#   6th node joins → then the built-in faults through the proxy alone (`ctl
+#   chaos`, no docker verb and no privilege): isolate the leader (a new one;
+#   moves commit; healed, it rejoins as a follower), pause the leader
+#   (likewise), drop 30% of the followers' messages (moves still commit),
+#   crash the leader and recover it from its WAL (when this build has
+#   crash), a follower isolated for 2s heals itself, and
+#   scripts/chaos/partition-leader --target proxy passes → no acknowledged
+#   move lost, one leader per term → docker stop exits cleanly → down -v.
 #
 # Usage: compose_e2e.sh RAFTESCORT_BINARY
-# Needs docker and docker-compose; builds the base image and the image first.
+# Needs docker and docker-compose, and jq and curl for the chaos script;
+# builds the base image and the image first.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -23,7 +30,7 @@ project="raftescort-e2e-$$"
 # shellcheck source=tests/compose/e2e_lib.sh
 source "$root/tests/compose/e2e_lib.sh"
 
-for tool in docker docker-compose python3; do
+for tool in docker docker-compose python3 jq curl; do
     command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 
@@ -33,6 +40,11 @@ done
 # (a port chosen here first was once taken in between and failed the run).
 export PROXY_PORT=127.0.0.1:
 export STEP_INTERVAL=200ms
+# The admin token the proxy and the nodes get (the compose file passes it
+# on) and ctl sends: the built-in faults are changes and need it.
+RAFTESCORT_ADMIN_TOKEN=$(od -An -N 32 -tx1 /dev/urandom | tr -d ' \n')
+export RAFTESCORT_ADMIN_TOKEN
+unset RAFTESCORT_ADMIN_TOKEN_FILE
 proxy_url=""
 dc() {
     docker-compose -p "$project" -f "$compose_file" "$@"
@@ -126,29 +138,54 @@ dc run -d --name "$sixth" node >/dev/null
 wait_until 20000 "6 nodes, all caught up" all_caught_up 6
 check "the 6th node joined and caught up" true
 
-step "a follower's network is cut, then restored"
-read -r cut_id cut_name < <(a_follower)
-cut_container=${cut_name%%:*}
-docker network disconnect raft-network "$cut_container"
-cut_at_commit=$(leader_commit)
-wait_until 10000 "node $cut_id seen unreachable" node_unreachable "$cut_id"
-sleep 2
-check "the rest commit without node $cut_id ($cut_at_commit -> $(leader_commit))" \
-    test "$(leader_commit)" -gt "$cut_at_commit"
-docker network connect raft-network "$cut_container"
-reconnected=$(now_ms)
-wait_until 15000 "node $cut_id caught up" node_caught_up "$cut_id"
-check "node $cut_id caught up $(($(now_ms) - reconnected)) ms after reconnecting" true
+step "built in: isolate the leader"
+builtin_leader_fault isolate
+check "isolated, node $fault_id lost the lead: a new leader ${fault_new_leader_ms} ms after" true
+check "healed, node $fault_id rejoined as a follower and caught up" true
 
-step "docker pause the leader, then unpause"
-read -r paused_id paused_name paused_term < <(leader_of_view)
-docker pause "${paused_name%%:*}" >/dev/null
-paused_at=$(now_ms)
-wait_until 10000 "a leader other than the paused one" new_leader_since "$paused_id" "$paused_term"
-check "a new leader $(($(now_ms) - paused_at)) ms after pausing node $paused_id" true
-docker unpause "${paused_name%%:*}" >/dev/null
-wait_until 15000 "node $paused_id a caught-up follower again" node_caught_up "$paused_id"
-check "the unpaused node $paused_id stepped down and caught up" true
+step "built in: pause the leader"
+builtin_leader_fault pause
+check "paused, node $fault_id lost the lead: a new leader ${fault_new_leader_ms} ms after" true
+check "healed, node $fault_id stepped down and caught up" true
+
+step "built in: drop 30% of the followers' messages"
+ctl chaos drop followers 30% --for 30s >/dev/null
+dropped_at=$(now_ms)
+dropped_commit=$(leader_commit)
+wait_until 10000 "a move committed while messages drop" acked_after "$dropped_at"
+sleep 2
+check "moves commit through the drops ($dropped_commit -> $(leader_commit))" \
+    test "$(leader_commit)" -gt "$dropped_commit"
+ctl chaos heal >/dev/null
+wait_until 15000 "every node caught up after the heal" all_caught_up 6
+check "healed, every node caught up" true
+
+if "$binary" ctl chaos --help | grep -q '^  crash '; then
+    step "built in: crash the leader, then recover it from its WAL"
+    builtin_leader_fault crash recover
+    check "crashed, node $fault_id lost the lead: a new leader ${fault_new_leader_ms} ms after" true
+    check "recovered from its WAL, node $fault_id caught up as a follower" true
+else
+    say "SKIPPED crash and recover: this build has no ctl chaos crash"
+fi
+
+step "built in: a fault heals itself after --for"
+read -r self_id _ < <(a_follower)
+ctl chaos isolate "$self_id" --for 2s >/dev/null
+check "node $self_id has a fault in force" has_faults "$self_id"
+sleep 2.5
+wait_until 5000 "node $self_id without faults" no_faults "$self_id"
+wait_until 15000 "node $self_id caught up" node_caught_up "$self_id"
+check "its isolate healed itself after 2s and node $self_id caught up" true
+
+step "scripts/chaos/partition-leader --target proxy (the proxy alone)"
+chaos_status=0
+RAFTESCORT_BINARY=$binary "$root/scripts/chaos/partition-leader" --target proxy \
+    --proxy "$proxy_url" >"$work/partition-leader.out" 2>&1 || chaos_status=$?
+chaos_result=$(grep '^RESULT ' "$work/partition-leader.out" || true)
+say "$chaos_result"
+check "partition-leader exits 0 and ends ok" test "$chaos_status" -eq 0 -a "${chaos_result##* }" = ok
+[ "$chaos_status" -eq 0 ] || sed 's/^/    | /' "$work/partition-leader.out"
 
 step "no acknowledged move lost"
 stop_move_stream

@@ -134,6 +134,36 @@ stop_move_stream() {
     fi
 }
 
+# builtin_leader_fault KIND [HEAL]: `ctl chaos KIND leader`, then waits for
+# a new leader and a move committed after the fault, then `ctl chaos HEAL`
+# (heal unless told, e.g. recover) on the old leader and waits until it is a
+# caught-up follower. Sets fault_id and fault_new_leader_ms.
+builtin_leader_fault() {
+    local kind=$1 heal=${2:-heal} term at
+    read -r fault_id _ term < <(leader_of_view)
+    ctl chaos "$kind" leader --for 30s >/dev/null
+    at=$(now_ms)
+    wait_until 10000 "a new leader after the $kind of node $fault_id" \
+        new_leader_since "$fault_id" "$term"
+    # shellcheck disable=SC2034 # the caller reports it
+    fault_new_leader_ms=$(($(now_ms) - at))
+    wait_until 10000 "a move committed after the $kind" acked_after "$at"
+    ctl chaos "$heal" "$fault_id" >/dev/null
+    wait_until 15000 "node $fault_id a caught-up follower after the $heal" \
+        node_caught_up "$fault_id"
+}
+
+# has_faults ID, no_faults ID: built-in faults in force on node ID, or none.
+has_faults() {
+    ctl --json chaos status |
+        jq -e --argjson id "$1" 'any(.nodes[]; .id == $id and ((.faults // []) | length > 0))'
+}
+
+no_faults() {
+    ctl --json chaos status |
+        jq -e --argjson id "$1" 'any(.nodes[]; .id == $id and ((.faults // []) | length == 0))'
+}
+
 acked_after() {
     awk -v since="$1" '$1 > since { found = 1 } END { exit !found }' "$work/acked"
 }

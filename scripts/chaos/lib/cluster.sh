@@ -99,20 +99,35 @@ node_name() {
 node_kill() { "${chaos_target}_kill" "$1"; }
 node_stop() { "${chaos_target}_stop" "$1"; }
 node_start() { "${chaos_target}_start" "$1"; }
-node_restart() { "${chaos_target}_restart" "$1"; }
+# Built in, a restart is a crash and a recover: volatile state dropped, the
+# data dir reopened from its WAL, with no process started.
+node_restart() {
+    if [ "$chaos_via" = builtin ]; then
+        builtin_inject crash "$1"
+        builtin_recover "$1"
+        return 0
+    fi
+    "${chaos_target}_restart" "$1"
+}
 node_pause() { "${chaos_target}_pause" "$1"; }
 node_resume() { "${chaos_target}_resume" "$1"; }
 node_partition() { "${chaos_target}_partition" "$1"; }
 node_reconnect() { "${chaos_target}_reconnect" "$1"; }
 node_add() { "${chaos_target}_add"; }
-partition_supported() { "${chaos_target}_partition_supported"; }
+# The built-in isolate needs nothing of the target.
+partition_supported() {
+    [ "$chaos_via" = builtin ] || "${chaos_target}_partition_supported"
+}
 
-# node_heal VERB ID: undo a fault (start, resume or reconnect).
+# node_heal VERB ID: undo a fault (start, resume or reconnect; built in,
+# heal or recover).
 node_heal() {
     case "$1" in
     start) node_start "$2" ;;
     resume) node_resume "$2" ;;
     reconnect) node_reconnect "$2" ;;
+    heal) builtin_heal "$2" ;;
+    recover) builtin_recover "$2" ;;
     *) return 1 ;;
     esac
 }

@@ -19,6 +19,13 @@ converge_timeout_ms=30000
 
 # heal_verb KIND: what undoes a fault of this kind.
 heal_verb() {
+    if [ "$chaos_via" = builtin ]; then
+        case "$1" in
+        kill | stop) echo recover ;;
+        *) echo heal ;;
+        esac
+        return 0
+    fi
     case "$1" in
     kill | stop) echo start ;;
     pause) echo resume ;;
@@ -28,8 +35,14 @@ heal_verb() {
 
 # inject KIND ID: the heal is registered first, so that even a fault that
 # half-failed is undone on exit (undoing one that never happened is harmless).
+# KIND is kill, stop, pause or partition: built in, a crash, a crash, a
+# pause or an isolate of node ID (lib/builtin.sh).
 inject() {
     heal_register "$(heal_verb "$1")" "$2"
+    if [ "$chaos_via" = builtin ]; then
+        builtin_inject "$(builtin_kind "$1")" "$2"
+        return 0
+    fi
     case "$1" in
     kill) node_kill "$2" ;;
     stop) node_stop "$2" ;;
@@ -134,6 +147,26 @@ follower_fault() {
     pause_ms "$left"
     healed=$(now_ms)
     heal "$kind" "$id"
+    wait_converged_since "$healed"
+}
+
+# network_fault KIND TARGET HOLD_MS ARGS...: a built-in fault of the links
+# (drop, delay, duplicate) on TARGET (ids or a role) for HOLD_MS, checking
+# that moves still commit through it; then heals it and waits for
+# convergence. Sets m_first_commit_ms, m_converge_ms.
+network_fault() {
+    local kind=$1 target=$2 hold_ms=$3 start healed left
+    shift 3
+    log "fault: $kind $* on $target for $hold_ms ms"
+    start=$(now_ms)
+    heal_register heal "$target"
+    builtin_inject "$kind" "$target" "$@"
+    wait_first_commit "$start" 0
+    left=$((start + hold_ms - $(now_ms)))
+    pause_ms "$left"
+    healed=$(now_ms)
+    node_heal heal "$target"
+    heal_done heal "$target"
     wait_converged_since "$healed"
 }
 
