@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Goal: the dashboard's controls work end to end in a real browser: the
 # page takes the admin token from its address (and drops it from there),
-# a click on the leader's pause button pauses it, the fault is drawn on the
+# a click on the leader's crash button crashes it, the fault is drawn on the
 # node with its time left counting down, a new leader appears; a click on
-# heal brings the node back as a follower with no lag (its applied index
+# recover brings the node back as a follower with no lag (its applied index
 # equal to the leader's); a wrong token is answered 401, forgotten and
 # asked for again, and the token typed in sends the control once more.
-# TODO(dash): crash and recover in place of pause and heal (the default
-# below) once the nodes have the crash fault; RAFTESCORT_CONTROLS_FAULT=crash
-# runs it so now.
+# RAFTESCORT_CONTROLS_FAULT=pause runs it with pause and heal instead.
 #
 # Method: a three-node cluster and a proxy on loopback (cluster.sh beside
 # this file); the proxy makes its admin token and prints the page's address
@@ -16,8 +14,8 @@
 # headless Chromium over the DevTools protocol: real mouse clicks on the
 # page's buttons, and what is checked is what the page shows (its test
 # hooks, see src/proxy/dashboard/dashboard_page.cpp). Screenshots of each
-# step land in BUILD_DIR: dashboard-controls-1-cluster.png, -2-pause.png,
-# -3-heal.png (-2-crash.png, -3-recover.png with crash; -failed.png on a
+# step land in BUILD_DIR: dashboard-controls-1-cluster.png, -2-crash.png,
+# -3-recover.png (-2-pause.png, -3-heal.png with pause; -failed.png on a
 # failure).
 #
 # Usage: tests/browser/controls_test.sh path/to/raftescort BUILD_DIR
@@ -30,7 +28,7 @@ fi
 binary=$1
 build_dir=$(cd "$2" && pwd)
 chromium=${RAFTESCORT_CHROMIUM:-/usr/bin/chromium}
-fault=${RAFTESCORT_CONTROLS_FAULT:-pause}
+fault=${RAFTESCORT_CONTROLS_FAULT:-crash}
 node_count=3
 test_name=controls
 # shellcheck source=tests/browser/cluster.sh

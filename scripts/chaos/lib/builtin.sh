@@ -70,9 +70,10 @@ builtin_heal() {
     [ "$builtin_status" -eq 0 ] || log "ctl chaos heal $1 failed: $builtin_error"
 }
 
+# builtin_recover TARGET: ends a crash on TARGET (recover takes no --for).
 builtin_recover() {
     log "ctl chaos recover $1"
-    builtin_chaos recover "$1" --for "$builtin_for"
+    builtin_chaos recover "$1"
     [ "$builtin_status" -eq 0 ] || log "ctl chaos recover $1 failed: $builtin_error"
 }
 
