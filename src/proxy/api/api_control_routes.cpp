@@ -24,6 +24,26 @@ namespace {
 
 using nlohmann::json;
 
+/// Forwards a change that sets an absolute state (the mission, the timing)
+/// to the leader, fenced by its term: sending it twice is harmless, so it is
+/// retried until the deadline. Answers with the leader's reply.
+void forward_absolute(ApiContext& context, httplib::Response& response, const std::string& path,
+                      const json& body, const std::string& message)
+{
+    ForwardResult result =
+        context.forwarder.forward({path, body, RetryPolicy::until_deadline, 0, true});
+    context.metrics.count_forward(path, result.status);
+    if (result.status != 200) {
+        reply_forward_error(response, result, "");
+        return;
+    }
+    json data = result.body.is_object() ? result.body : json::object();
+    if (data.contains("positions")) {
+        data["positions"] = named_positions(data["positions"], *context.view.snapshot());
+    }
+    reply_ok(response, data, message);
+}
+
 void handle_mission(ApiContext& context, const httplib::Request& request,
                     httplib::Response& response)
 {
@@ -51,19 +71,8 @@ void handle_mission(ApiContext& context, const httplib::Request& request,
         forwarded["x"] = *x;
         forwarded["y"] = *y;
     }
-    // Setting the mission sets an absolute state: sending it twice is harmless.
-    ForwardResult result =
-        context.forwarder.forward({"/mission", forwarded, RetryPolicy::until_deadline, 0, true});
-    context.metrics.count_forward("/mission", result.status);
-    if (result.status != 200) {
-        reply_forward_error(response, result, "");
-        return;
-    }
-    json data = result.body.is_object() ? result.body : json::object();
-    if (data.contains("positions")) {
-        data["positions"] = named_positions(data["positions"], *context.view.snapshot());
-    }
-    reply_ok(response, data, "mission " + action.get<std::string>());
+    forward_absolute(context, response, "/mission", forwarded,
+                     "mission " + action.get<std::string>());
 }
 
 void handle_timing(ApiContext& context, const httplib::Request& request,
@@ -105,23 +114,12 @@ void handle_timing(ApiContext& context, const httplib::Request& request,
             return;
         }
     }
-    // A timing is an absolute state: sending it twice is harmless.
-    ForwardResult result =
-        context.forwarder.forward({"/timing", *body, RetryPolicy::until_deadline, 0, true});
-    context.metrics.count_forward("/timing", result.status);
-    if (result.status != 200) {
-        reply_forward_error(response, result, "");
-        return;
-    }
-    json data = result.body.is_object() ? result.body : json::object();
-    if (data.contains("positions")) {
-        data["positions"] = named_positions(data["positions"], *context.view.snapshot());
-    }
-    reply_ok(response, data,
-             body->contains("reset") ? std::string("timing reset to each node's own")
-                                     : "timing: heartbeat " + std::to_string(timing.heartbeat_ms)
-                                           + " ms, election timeout "
-                                           + std::to_string(timing.election_timeout_ms) + " ms");
+    forward_absolute(context, response, "/timing", *body,
+                     body->contains("reset")
+                         ? std::string("timing reset to each node's own")
+                         : "timing: heartbeat " + std::to_string(timing.heartbeat_ms)
+                               + " ms, election timeout "
+                               + std::to_string(timing.election_timeout_ms) + " ms");
 }
 
 void handle_members_add(ApiContext& context, const httplib::Request& request,
