@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <random>
-#include <type_traits>
 #include <utility>
 
 namespace raftescort::node {
@@ -59,19 +58,8 @@ NodeLoop::~NodeLoop()
     }
     for (std::deque<Input>* queue : {&m_inbox, &m_held_requests}) {
         for (Input& input : *queue) {
-            std::visit(
-                [](auto& request) {
-                    using Request = std::decay_t<decltype(request)>;
-                    if constexpr (std::is_same_v<Request, transport::InboundMessage>) {
-                        // Its request is answered now rather than at its deadline.
-                        if (request.reply) {
-                            request.reply->close();
-                        }
-                    } else if constexpr (!std::is_same_v<Request, PeerRefused>) {
-                        request.promise.set_value(stopping_outcome());
-                    }
-                },
-                input);
+            // A peer's request is answered now rather than at its deadline.
+            answer_request(input, stopping_outcome());
         }
     }
 }
