@@ -158,6 +158,20 @@ void setup_query_commands(CLI::App& ctl, const Options& options)
                                 "Show the replicated log of every node", CtlAction::logs);
     logs->add_option("--node", options->settings.node, "Only this node (its id or HOST:PORT)")
         ->type_name("ID|HOST:PORT");
+    CLI::App* log = add_action(
+        ctl, options, "log", "log",
+        "Show each node's Raft log side by side, uncommitted entries and lost ones included",
+        CtlAction::log);
+    log->add_option("--node", options->settings.node, "Only this node, with each entry's state")
+        ->check(positive_integer_validator("node id"))
+        ->type_name("ID");
+    log->add_option("--from", options->settings.log_from,
+                    "Start at this index (default: the last entries)")
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("N");
+    log->add_option("--limit", options->settings.log_limit, "Entries per node (default 40)")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000}))
+        ->type_name("N");
     CLI::App* watch = add_action(
         ctl, options, "watch", "watch",
         "Show the convoy and the roles live, redrawn every 250ms (q quits)", CtlAction::watch);

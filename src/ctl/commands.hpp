@@ -4,7 +4,7 @@
 // each writes its answer to the context's stream (a table, or with --json
 // one JSON document) and returns the failure that ends it, if any.
 //
-//   queries.cpp   status, elections, leaders, positions, logs, mission show
+//   queries.cpp   status, elections, leaders, positions, logs, log, mission show
 //   changes.cpp   move, mission start|pause|set, members, transfer-leader
 //   watch.cpp     watch
 //   chaos.cpp     chaos KIND TARGET, chaos heal, chaos status
@@ -30,6 +30,7 @@ util::Status run_elections(CommandContext& context);
 util::Status run_leaders(CommandContext& context);
 util::Status run_positions(CommandContext& context);
 util::Status run_logs(CommandContext& context);
+util::Status run_log(CommandContext& context);
 util::Status run_mission_show(CommandContext& context);
 
 util::Status run_move(CommandContext& context);

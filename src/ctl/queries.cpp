@@ -4,6 +4,7 @@
 
 #include "ctl/commands.hpp"
 #include "ctl/format.hpp"
+#include "ctl/log_views.hpp"
 #include "ctl/table.hpp"
 #include "ctl/views.hpp"
 
@@ -179,6 +180,39 @@ util::Status run_logs(CommandContext& context)
         context.out << (first ? "" : "\n") << name << '\n';
         first = false;
         log_table(logs[name]).print(context.out, "  ");
+    }
+    return util::Ok{};
+}
+
+util::Status run_log(CommandContext& context)
+{
+    const CtlSettings& settings = context.settings;
+    std::string query;
+    if (!settings.node.empty()) {
+        const std::optional<std::uint64_t> id = util::parse_decimal<std::uint64_t>(settings.node);
+        if (!id || *id == 0) {
+            return util::make_error(util::ErrorCode::rejected,
+                                    "log --node takes a node id, not \"" + settings.node
+                                        + "\" (see 'raftescort ctl status' for the ids)");
+        }
+        query += "&node=" + std::to_string(*id);
+    }
+    if (settings.log_from >= 0) {
+        query += "&from=" + std::to_string(settings.log_from);
+    }
+    if (settings.log_limit > 0) {
+        query += "&limit=" + std::to_string(settings.log_limit);
+    }
+    if (!query.empty()) {
+        query[0] = '?';
+    }
+    RE_TRY(answer, context.client.get("/raft/log" + query));
+    if (settings.json) {
+        print_json(context.out, answer);
+    } else if (settings.node.empty()) {
+        print_log_windows(context.out, answer);
+    } else {
+        print_log_window(context.out, answer);
     }
     return util::Ok{};
 }

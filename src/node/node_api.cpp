@@ -378,8 +378,52 @@ void handle_logs(const httplib::Request& request, httplib::Response& response, N
                {"entries", entries}});
 }
 
+/// Entries one window shows when the request does not say.
+constexpr std::uint64_t k_log_window_limit_default = 40;
+
+void handle_raft_log(const httplib::Request& request, httplib::Response& response,
+                     NodeLoop& loop, const NodeApiOptions& options)
+{
+    bool ok = true;
+    std::optional<raft::Index> from;
+    if (request.has_param("from")) {
+        from = raft::Index{query_u64(request, "from", 0, ok)};
+    }
+    std::uint64_t limit = query_u64(request, "limit", k_log_window_limit_default, ok);
+    if (!ok) {
+        reply_error(response, 400, "from and limit must be non-negative integers");
+        return;
+    }
+    if (limit > k_log_window_limit_max) {
+        reply_error(response, 400,
+                    "limit must be at most " + std::to_string(k_log_window_limit_max));
+        return;
+    }
+    std::future<RequestOutcome> future = loop.log_window(from, limit);
+    if (future.wait_for(std::chrono::milliseconds(options.commit_timeout_ms))
+        != std::future_status::ready) {
+        reply_error(response, 503, "the node did not read its log within "
+                                       + std::to_string(options.commit_timeout_ms)
+                                       + " ms (paused?)");
+        return;
+    }
+    RequestOutcome outcome = future.get();
+    if (outcome.kind != RequestOutcome::Kind::committed) {
+        reply_error(response, 503, outcome.message);
+        return;
+    }
+    NodeStatus status = loop.status();
+    json body = log_window_json(outcome.log_window);
+    body["id"] = status.id.value;
+    body["name"] = status.name;
+    body["role"] = status.role;
+    body["term"] = outcome.term.value;
+    body["leader"] = outcome.leader.value;
+    reply(response, 200, body);
+}
+
 /// The routes that only read the node's state.
-void install_reads(transport::HttpServer& server, NodeLoop& loop)
+void install_reads(transport::HttpServer& server, NodeLoop& loop, const NodeApiOptions& options)
 {
     server.Get("/health", [](const httplib::Request&, httplib::Response& response) {
         reply(response, 200, json{{"ok", true}});
@@ -395,6 +439,10 @@ void install_reads(transport::HttpServer& server, NodeLoop& loop)
     });
     server.Get("/logs", [&loop](const httplib::Request& request, httplib::Response& response) {
         handle_logs(request, response, loop);
+    });
+    server.Get("/raft/log", [&loop, options](const httplib::Request& request,
+                                             httplib::Response& response) {
+        handle_raft_log(request, response, loop, options);
     });
 }
 
@@ -444,7 +492,7 @@ void install_node_api(transport::HttpServer& server, NodeLoop& loop, const NodeA
 {
     // A node without a cluster token would admit anyone to /join.
     RE_ASSERT(!options.cluster_token.empty());
-    install_reads(server, loop);
+    install_reads(server, loop, options);
     install_writes(server, loop, options);
 }
 

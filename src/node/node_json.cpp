@@ -114,6 +114,39 @@ json logged_entry_json(const LoggedEntry& entry)
                 {"command", entry.command}};
 }
 
+json log_window_json(const LogWindow& window)
+{
+    json entries = json::array();
+    for (const LogWindowEntry& entry : window.entries) {
+        // The command's first word ("move", "take_lead", "add_learner"):
+        // what a view colours or labels the entry by.
+        std::string kind = entry.text.substr(0, entry.text.find(' '));
+        entries.push_back(json{{"index", entry.index.value},
+                               {"term", entry.term.value},
+                               {"type", entry_type_name(entry.type)},
+                               {"kind", kind},
+                               {"command", entry.text}});
+    }
+    json overwritten = json::array();
+    for (const LogOverwrite& lost : window.overwritten) {
+        json item{{"index", lost.index.value},
+                  {"term", lost.term.value},
+                  {"how", overwrite_how_name(lost.how)},
+                  {"at_ms", lost.at_ms}};
+        item["replaced_by_term"] =
+            lost.how == LogOverwrite::How::replaced ? json(lost.replaced_by.value) : json(nullptr);
+        overwritten.push_back(std::move(item));
+    }
+    return json{{"first_index", window.first_index.value},
+                {"last_index", window.last_index.value},
+                {"commit_index", window.commit_index.value},
+                {"applied_index", window.applied_index.value},
+                {"snapshot_index", window.snapshot_index.value},
+                {"snapshot_term", window.snapshot_term.value},
+                {"entries", std::move(entries)},
+                {"overwritten", std::move(overwritten)}};
+}
+
 const char* apply_result_name(escort::ApplyResult::Kind kind)
 {
     switch (kind) {

@@ -130,6 +130,12 @@ std::future<RequestOutcome> NodeLoop::transfer_leadership(raft::NodeId target)
     return submit(TransferLeadership{target, {}});
 }
 
+std::future<RequestOutcome> NodeLoop::log_window(std::optional<raft::Index> from,
+                                                 std::size_t limit)
+{
+    return submit(LogWindowRequest{from, limit, {}});
+}
+
 NodeStatus NodeLoop::status() const
 {
     std::lock_guard lock(m_status_mutex);
@@ -157,6 +163,7 @@ void NodeLoop::run()
     if (!process_ready()) {
         return;
     }
+    m_log_watch.observe(m_replica->raft(), transport::wall_clock_ms());
     follow_timing();
     observe_role();
     publish_status();
@@ -211,6 +218,7 @@ void NodeLoop::run()
         if (!ready_ok) {
             return;
         }
+        m_log_watch.observe(m_replica->raft(), transport::wall_clock_ms());
         follow_timing();
         observe_role();
         settle_transfers();
@@ -233,6 +241,8 @@ void NodeLoop::handle(Input& input)
         handle_transfer(*transfer);
     } else if (auto* chaos = std::get_if<ChaosRequest>(&input)) {
         handle_chaos(*chaos);
+    } else if (auto* window = std::get_if<LogWindowRequest>(&input)) {
+        handle_log_window(*window);
     } else {
         handle_peer_refused(std::get<PeerRefused>(input));
     }

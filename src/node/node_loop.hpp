@@ -16,6 +16,7 @@
 // when a leader loses its quorum: a move is never reported as a false success).
 
 #include "node/address_book.hpp"
+#include "node/log_window.hpp"
 #include "node/node_status.hpp"
 #include "node/registry_worker.hpp"
 
@@ -91,6 +92,8 @@ struct RequestOutcome {
     escort::ApplyResult result;
     escort::Mission mission;
     std::vector<NodePosition> positions;
+    /// A log window read (NodeLoop::log_window), when `kind` is committed.
+    LogWindow log_window;
 };
 
 class NodeLoop {
@@ -139,6 +142,10 @@ public:
     std::future<RequestOutcome> heal(chaos::FaultKind kind);
 
     NodeStatus status() const;
+    /// A window of the Raft log as the loop sees it between two turns
+    /// (log_window.hpp), in the outcome's `log_window`; refused while
+    /// crashed, held while paused, like every client request.
+    std::future<RequestOutcome> log_window(std::optional<raft::Index> from, std::size_t limit);
     /// Applied entries with index >= from, at most `limit`, oldest first.
     std::vector<LoggedEntry> logs(raft::Index from, std::size_t limit) const;
     raft::NodeId id() const { return m_id; }
@@ -172,8 +179,13 @@ private:
         std::optional<chaos::FaultKind> heal_kind;
         std::promise<RequestOutcome> promise;
     };
+    struct LogWindowRequest {
+        std::optional<raft::Index> from;
+        std::size_t limit = 0;
+        std::promise<RequestOutcome> promise;
+    };
     using Input = std::variant<transport::InboundMessage, Proposal, AddNode, RemoveNode,
-                               TransferLeadership, PeerRefused, ChaosRequest>;
+                               TransferLeadership, PeerRefused, ChaosRequest, LogWindowRequest>;
     struct Pending {
         raft::Term term;
         std::promise<RequestOutcome> promise;
@@ -196,6 +208,7 @@ private:
     void handle_add_node(AddNode& request);
     void handle_remove_node(RemoveNode& request);
     void handle_transfer(TransferLeadership& request);
+    void handle_log_window(LogWindowRequest& request);
     void settle_transfers();
     void track(raft::LogPosition position, std::promise<RequestOutcome> promise);
     void settle(const runtime::AppliedEntry& applied);
@@ -286,6 +299,8 @@ private:
     std::vector<std::pair<std::promise<RequestOutcome>, RequestOutcome>> m_answers;
     NodeMetrics m_metrics;
     raft::NodeId m_last_leader;
+    /// The uncommitted tail, to notice entries a new leader overwrites.
+    LogTailWatch m_log_watch;
 
     // Published for HTTP threads.
     mutable std::mutex m_status_mutex;

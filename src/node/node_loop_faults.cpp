@@ -177,6 +177,7 @@ void NodeLoop::crash_now()
     m_votes_granted = 0;
     m_voters_granted.clear();
     m_last_leader = raft::k_no_node;
+    m_log_watch.reset();
     m_replica.reset();
     std::lock_guard lock(m_status_mutex);
     m_logged.clear();

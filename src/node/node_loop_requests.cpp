@@ -114,6 +114,18 @@ void NodeLoop::handle_remove_node(RemoveNode& request)
     track(position.value(), std::move(request.promise));
 }
 
+void NodeLoop::handle_log_window(LogWindowRequest& request)
+{
+    RequestOutcome outcome;
+    outcome.kind = RequestOutcome::Kind::committed;
+    outcome.term = m_replica->raft().term();
+    outcome.leader = m_replica->raft().leader();
+    outcome.log_window = read_log_window(m_replica->raft(), request.from, request.limit);
+    const std::deque<LogOverwrite>& overwrites = m_log_watch.overwrites();
+    outcome.log_window.overwritten.assign(overwrites.begin(), overwrites.end());
+    request.promise.set_value(std::move(outcome));
+}
+
 void NodeLoop::handle_transfer(TransferLeadership& request)
 {
     raft::RaftNode& raft = m_replica->raft();

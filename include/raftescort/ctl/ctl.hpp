@@ -28,6 +28,8 @@ enum class CtlAction {
     leaders,
     positions,
     logs,
+    /// log: each node's Raft log window (GET /raft/log).
+    log,
     watch,
     mission_show,
     mission_start,
@@ -66,8 +68,12 @@ struct CtlSettings {
     std::int64_t y = 0;
     /// `elections --term N` or `leaders --term N`; 0 means every term.
     std::uint64_t term = 0;
-    /// `logs --node ID|HOST:PORT`; empty means every node.
+    /// `logs --node ID|HOST:PORT`, `log --node ID`; empty means every node.
     std::string node;
+    /// `log --from N`: the window's first index; -1 means the last entries.
+    std::int64_t log_from = -1;
+    /// `log --limit N`: entries per node; 0 means the proxy's default (40).
+    std::uint64_t log_limit = 0;
     /// `watch --count N`: frames to print before stopping; 0 means no limit.
     std::uint64_t count = 0;
     /// `members add ID HOST:PORT`, `members remove ID`: the member's id.

@@ -4,6 +4,7 @@
 #include "proxy/api/api_context.hpp"
 #include "proxy/api/api_envelope.hpp"
 #include "proxy/api/api_input.hpp"
+#include "proxy/api/node_fetch.hpp"
 #include "proxy/view/cluster_json.hpp"
 #include "proxy/view/node_address.hpp"
 
@@ -21,9 +22,6 @@ namespace raftescort::proxy {
 namespace {
 
 using nlohmann::json;
-
-/// How long one node may take to send its log.
-constexpr std::chrono::milliseconds k_log_fetch_timeout{2000};
 
 /// The node named by ?ip=, or the reason answered: 404 if none answers to
 /// it, 400 if several do (node_address.hpp).
@@ -43,59 +41,18 @@ const NodeView* node_for_ip(const ClusterSnapshot& snapshot, const httplib::Requ
 /// GET /logs of one node: its entries, or why not.
 util::Result<json> fetch_log(ApiContext& context, const NodeView& node, const std::string& query)
 {
-    ClientLease client = context.pool.lease(node.name);
-    if (!client) {
-        return util::make_error(util::ErrorCode::unavailable, "the proxy is stopping");
-    }
-    client->set_read_timeout(k_log_fetch_timeout);
-    httplib::Result answer = client->Get(("/logs" + query).c_str());
-    if (!answer) {
+    RE_TRY(body, fetch_node_json(context, node, "/logs" + query));
+    if (!body.contains("entries") || !body["entries"].is_array()) {
         return util::make_error(util::ErrorCode::unavailable,
-                                "node " + std::to_string(node.id) + " at " + node.name
-                                    + " did not answer (" + httplib::to_string(answer.error())
-                                    + ")");
+                                "node " + std::to_string(node.id)
+                                    + " answered GET /logs without its entries");
     }
-    const std::string refused = "node " + std::to_string(node.id) + " answered GET /logs with HTTP "
-                                + std::to_string(answer->status);
-    if (answer->status != 200) {
-        return util::make_error(util::ErrorCode::unavailable, refused);
-    }
-    util::Result<json> body = transport::parse_answer_json(answer->body);
-    if (!body) {
-        return util::make_error(util::ErrorCode::unavailable,
-                                refused + ": " + body.error().message);
-    }
-    if (!body.value().is_object() || !body.value().contains("entries")
-        || !body.value()["entries"].is_array()) {
-        return util::make_error(util::ErrorCode::unavailable, refused);
-    }
-    return std::move(body.value()["entries"]);
-}
-
-/// "?from=N&limit=M" from the request (validated), or "" for the node's defaults.
-std::optional<std::string> log_query(const httplib::Request& request, httplib::Response& response)
-{
-    std::string query;
-    for (const char* name : {"from", "limit"}) {
-        if (!request.has_param(name)) {
-            continue;
-        }
-        const std::string text = request.get_param_value(name);
-        std::optional<std::int64_t> value = util::parse_decimal<std::int64_t>(text);
-        if (!value || *value < 0) {
-            reply_error(response, 400,
-                        std::string(name) + " must be a non-negative integer, not \""
-                            + text.substr(0, 40) + "\"");
-            return std::nullopt;
-        }
-        query += (query.empty() ? "?" : "&") + std::string(name) + "=" + std::to_string(*value);
-    }
-    return query;
+    return std::move(body["entries"]);
 }
 
 void handle_logs(ApiContext& context, const httplib::Request& request, httplib::Response& response)
 {
-    std::optional<std::string> query = log_query(request, response);
+    std::optional<std::string> query = range_query(request, response);
     if (!query) {
         return;
     }

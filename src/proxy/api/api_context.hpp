@@ -38,6 +38,8 @@ struct ApiContext {
 void install_status_routes(transport::HttpServer& server, ApiContext& context);
 /// GET /nodes, /nodes/full, /nodes/position, /logs, /mission.
 void install_cluster_routes(transport::HttpServer& server, ApiContext& context);
+/// GET /raft/log: each node's Raft log window.
+void install_raft_routes(transport::HttpServer& server, ApiContext& context);
 /// GET /elections, /leaders (from Redis).
 void install_record_routes(transport::HttpServer& server, ApiContext& context);
 /// GET and POST /nodes/move.

@@ -35,6 +35,10 @@ constexpr Endpoint k_endpoints[] = {
     {"GET", "/logs",
      "the entries each node applied since it started (its last 10,000); ?ip=ADDR for one node, "
      "?from=N&limit=M for a range"},
+    {"GET", "/raft/log",
+     "each node's Raft log, uncommitted tail included: entries (index, term, type, kind, "
+     "command), commit, applied and snapshot points, and the entries it lost at a heal; "
+     "?node=ID for one node, ?from=N&limit=M (default the last 40, at most 1000)"},
     {"POST", "/members/add", "body {\"id\", \"address\"}: add a learner; admin token"},
     {"POST", "/members/remove", "body {\"id\", \"force\"?}: remove a member; admin token"},
     {"POST", "/transfer-leader", "body {\"to\"?}: hand leadership to a voter; admin token"},
@@ -75,6 +79,7 @@ void install_routes(transport::HttpServer& server, ApiContext& context)
     install_envelope_handlers(server);
     install_status_routes(server, context);
     install_cluster_routes(server, context);
+    install_raft_routes(server, context);
     install_record_routes(server, context);
     install_move_routes(server, context);
     install_control_routes(server, context);

@@ -55,6 +55,17 @@
 //               was not sent, is listed under the controls. Table rows are
 //               updated in place, never rebuilt, so that a status arriving
 //               between a button's press and its release cannot eat the click.
+//   logview.js  The Raft log view, opened by the header's "Raft log" button
+//               (or #logs in the address): every node's log side by side,
+//               one column per index, the last 32 indexes, from the proxy's
+//               GET /raft/log every 500 ms while open. Colour is the term; an
+//               entry the node has not committed is faded and dashed; the
+//               commit index has a blue edge. An entry the node lost (its
+//               /raft/log "overwritten", or a term seen changing at an index
+//               between two fetches) stays marked for 30 s: the new entry
+//               with the old term struck out in its corner, or a dashed empty
+//               cell where the log was cut shorter. That is Raft repairing a
+//               deposed leader's log after a partition heals, live.
 //
 // The scripts run in one function scope that index.html opens and that
 // ends with start(); scripts/lint-js lints them that way. Their notes live
@@ -104,6 +115,7 @@ std::string_view map_js();
 std::string_view history_js();
 std::string_view faults_js();
 std::string_view controls_js();
+std::string_view logview_js();
 
 } // namespace raftescort::embedded
 
@@ -125,6 +137,7 @@ std::string assemble_page()
         {"/* @embed history.js */\n", embedded::history_js()},
         {"/* @embed faults.js */\n", embedded::faults_js()},
         {"/* @embed controls.js */\n", embedded::controls_js()},
+        {"/* @embed logview.js */\n", embedded::logview_js()},
     };
     std::string page(embedded::index_html());
     RE_ASSERT(!page.empty());

@@ -521,6 +521,7 @@ function start() {
     byId('show-steps').addEventListener('change', renderLog);
     window.addEventListener('resize', renderMap);
     setUpControls();
+    setUpLogView();
     renderAll();
     connectEvents();
     loadInitial();
