@@ -1,5 +1,10 @@
 #include "proxy/view/cluster_json.hpp"
 
+#include <raftescort/transport/clock.hpp>
+#include <raftescort/util/assert.hpp>
+
+#include <algorithm>
+
 namespace raftescort::proxy {
 
 using nlohmann::json;
@@ -27,6 +32,26 @@ const PeerView* leader_peer(const ClusterSnapshot& snapshot, std::uint64_t id)
         }
     }
     return nullptr;
+}
+
+/// Never negative: a snapshot taken just after `now_ms` was read may hold a
+/// slightly later answer.
+json data_age_json(const NodeView& node, std::int64_t now_ms)
+{
+    if (!node.answered_at_ms) {
+        return nullptr;
+    }
+    return std::max<std::int64_t>(0, now_ms - *node.answered_at_ms);
+}
+
+bool data_stale(const ClusterSnapshot& snapshot, const NodeView& node, std::int64_t now_ms)
+{
+    RE_ASSERT(snapshot.poll_interval_ms > 0);
+    // Nothing heard yet is no fresh data either.
+    if (!node.answered_at_ms) {
+        return true;
+    }
+    return now_ms - *node.answered_at_ms > snapshot.poll_interval_ms + k_poll_answer_allowance_ms;
 }
 
 } // namespace
@@ -58,6 +83,11 @@ std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const 
 
 json node_json(const ClusterSnapshot& snapshot, const NodeView& node)
 {
+    return node_json(snapshot, node, transport::monotonic_ms());
+}
+
+json node_json(const ClusterSnapshot& snapshot, const NodeView& node, std::int64_t now_ms)
+{
     json lag = nullptr;
     json last_contact = nullptr;
     if (node.id == snapshot.leader) {
@@ -81,14 +111,21 @@ json node_json(const ClusterSnapshot& snapshot, const NodeView& node)
                 {"lag", lag},
                 {"last_contact_ms", last_contact},
                 {"faults", node.faults.is_array() ? node.faults : json::array()},
-                {"timing", node.timing}};
+                {"timing", node.timing},
+                {"data_age_ms", data_age_json(node, now_ms)},
+                {"data_stale", data_stale(snapshot, node, now_ms)}};
 }
 
 json nodes_json(const ClusterSnapshot& snapshot)
 {
+    return nodes_json(snapshot, transport::monotonic_ms());
+}
+
+json nodes_json(const ClusterSnapshot& snapshot, std::int64_t now_ms)
+{
     json list = json::array();
     for (const NodeView& node : snapshot.nodes) {
-        list.push_back(node_json(snapshot, node));
+        list.push_back(node_json(snapshot, node, now_ms));
     }
     return list;
 }

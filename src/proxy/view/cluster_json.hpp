@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -18,12 +19,23 @@ namespace raftescort::proxy {
 /// knows where an unreachable member stands). Empty if neither knows.
 std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const NodeView& node);
 
+/// How long after a node's last answer its data counts as stale: one poll
+/// interval plus this much for the poll's own round trip and scheduling.
+inline constexpr std::int64_t k_poll_answer_allowance_ms = 50;
+
 /// {"id", "name", "_name", "role", "term", "position", "commit_index",
-/// "applied_index", "lag", "last_contact_ms", "faults", "timing"}; faults
-/// and timing as node_faults.hpp gives them.
+/// "applied_index", "lag", "last_contact_ms", "faults", "timing",
+/// "data_age_ms", "data_stale"}; faults and timing as node_faults.hpp gives
+/// them. data_age_ms is how long ago, at `now_ms` (monotonic), the proxy last
+/// had an answer from the node (null before its first); data_stale says it
+/// missed a poll (data_age_ms over the poll interval plus the allowance, or
+/// no answer yet). Without `now_ms`, the clock's now.
 nlohmann::json node_json(const ClusterSnapshot& snapshot, const NodeView& node);
+nlohmann::json node_json(const ClusterSnapshot& snapshot, const NodeView& node,
+                         std::int64_t now_ms);
 /// [node_json, ...] sorted by id.
 nlohmann::json nodes_json(const ClusterSnapshot& snapshot);
+nlohmann::json nodes_json(const ClusterSnapshot& snapshot, std::int64_t now_ms);
 /// The node's own GET /status plus "_name"; an unreachable node as
 /// {"id", "name", "_name", "role": "unreachable"}.
 nlohmann::json node_full_json(const NodeView& node);
