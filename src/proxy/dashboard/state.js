@@ -518,7 +518,7 @@ function renderHeader() {
 function start() {
     takeTokenFromFragment();
     holdLoadIfAsked();
-    byId('show-steps').addEventListener('change', renderLog);
+    setUpLog();
     window.addEventListener('resize', renderMap);
     setUpControls();
     renderAll();
