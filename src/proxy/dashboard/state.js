@@ -140,6 +140,7 @@ function normalizeNode(raw) {
     var name = null;
     if (typeof raw.name === 'string') { name = raw.name; }
     else if (typeof raw._name === 'string') { name = raw._name; }
+    var age = normalizeAge(raw, Date.now());
     return {
         id: id,
         name: name,
@@ -151,7 +152,9 @@ function normalizeNode(raw) {
         lag: numberOrNull(raw.lag),
         lastContact: numberOrNull(raw.last_contact_ms),
         faults: normalizeFaults(raw.faults, Date.now()),
-        timing: normalizeTiming(raw.timing)
+        timing: normalizeTiming(raw.timing),
+        dataStale: age.dataStale,
+        heardAtMs: age.heardAtMs
     };
 }
 
@@ -526,4 +529,5 @@ function start() {
     loadInitial();
     setInterval(poll, k_poll_interval_ms);
     setInterval(scheduleHistoryRefresh, k_history_interval_ms);
+    setInterval(tickAges, k_age_tick_ms);
 }
