@@ -90,3 +90,43 @@ TEST_CASE("proxy: /nodes and the status event carry every node's data age",
     CHECK(event["nodes"][0]["data_age_ms"].get<std::int64_t>() >= 5'000);
     CHECK(event["nodes"][0]["data_stale"] == true);
 }
+
+TEST_CASE("proxy: each node's formation place is the leader's, whatever the node reports",
+          "[proxy][freshness]")
+{
+    // Goal: a node cut off from the leader still reports the place it had
+    // (a deposed leader: the lead's); the formation's place of every node comes
+    // from the leader's state, one applied index for all. Method: a leader
+    // whose status places node 2 at [2, 1] while node 2 reports [3, 0]; a
+    // malformed entry for node 3 gives no place rather than a wrong one.
+    ClusterSnapshot snapshot;
+    NodeView leader;
+    leader.id = 1;
+    leader.reachable = true;
+    leader.role = "leader";
+    leader.position = raftescort::escort::Point{3, 0};
+    leader.status = json{{"positions", json::array({json{{"id", 1}, {"position", {3, 0}}},
+                                                    json{{"id", 2}, {"position", {2, 1}}},
+                                                    json{{"id", 3}, {"position", {"2", -1}}}})}};
+    NodeView deposed;
+    deposed.id = 2;
+    deposed.reachable = true;
+    deposed.role = "candidate";
+    deposed.position = raftescort::escort::Point{3, 0};
+    NodeView odd;
+    odd.id = 3;
+    odd.reachable = true;
+    odd.role = "follower";
+    snapshot.nodes = {leader, deposed, odd};
+    snapshot.leader = 1;
+
+    json list = nodes_json(snapshot, 0);
+    CHECK(list[0]["formation_position"] == json::array({3, 0}));
+    CHECK(list[1]["position"] == json::array({3, 0}));
+    CHECK(list[1]["formation_position"] == json::array({2, 1}));
+    CHECK(list[2]["formation_position"].is_null());
+
+    // Without a leader nobody's place is the formation's.
+    snapshot.leader = 0;
+    CHECK(nodes_json(snapshot, 0)[1]["formation_position"].is_null());
+}

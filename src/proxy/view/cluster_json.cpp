@@ -56,11 +56,8 @@ bool data_stale(const ClusterSnapshot& snapshot, const NodeView& node, std::int6
 
 } // namespace
 
-std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const NodeView& node)
+std::optional<escort::Point> leader_position_of(const ClusterSnapshot& snapshot, std::uint64_t id)
 {
-    if (node.reachable) {
-        return node.position;
-    }
     const NodeView* leader = snapshot.leader_view();
     if (leader == nullptr || !leader->status.is_object()) {
         return std::nullopt;
@@ -70,7 +67,7 @@ std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const 
         return std::nullopt;
     }
     for (const json& entry : *positions) {
-        if (entry.is_object() && entry.value("id", json(0)) == json(node.id)
+        if (entry.is_object() && entry.value("id", json(0)) == json(id)
             && entry.contains("position") && entry["position"].is_array()
             && entry["position"].size() == 2 && entry["position"][0].is_number_integer()
             && entry["position"][1].is_number_integer()) {
@@ -79,6 +76,14 @@ std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const 
         }
     }
     return std::nullopt;
+}
+
+std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const NodeView& node)
+{
+    if (node.reachable) {
+        return node.position;
+    }
+    return leader_position_of(snapshot, node.id);
 }
 
 json node_json(const ClusterSnapshot& snapshot, const NodeView& node)
@@ -112,6 +117,7 @@ json node_json(const ClusterSnapshot& snapshot, const NodeView& node, std::int64
                 {"last_contact_ms", last_contact},
                 {"faults", node.faults.is_array() ? node.faults : json::array()},
                 {"timing", node.timing},
+                {"formation_position", point_json(leader_position_of(snapshot, node.id))},
                 {"data_age_ms", data_age_json(node, now_ms)},
                 {"data_stale", data_stale(snapshot, node, now_ms)}};
 }

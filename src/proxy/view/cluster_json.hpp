@@ -18,6 +18,10 @@ namespace raftescort::proxy {
 /// (every member's position follows from the replicated state, so the leader
 /// knows where an unreachable member stands). Empty if neither knows.
 std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const NodeView& node);
+/// Node `id`'s place as the leader's state has it (its status "positions"):
+/// one applied index for every node, where each member's own report may lag
+/// or, cut off from the leader, be stale. Empty without a leader or an entry.
+std::optional<escort::Point> leader_position_of(const ClusterSnapshot& snapshot, std::uint64_t id);
 
 /// How long after a node's last answer its data counts as stale: one poll
 /// interval plus this much for the poll's own round trip and scheduling.
@@ -25,8 +29,8 @@ inline constexpr std::int64_t k_poll_answer_allowance_ms = 50;
 
 /// {"id", "name", "_name", "role", "term", "position", "commit_index",
 /// "applied_index", "lag", "last_contact_ms", "faults", "timing",
-/// "data_age_ms", "data_stale"}; faults and timing as node_faults.hpp gives
-/// them. data_age_ms is how long ago, at `now_ms` (monotonic), the proxy last
+/// "formation_position", "data_age_ms", "data_stale"}; faults and timing as
+/// node_faults.hpp gives them, formation_position as leader_position_of. data_age_ms is how long ago, at `now_ms` (monotonic), the proxy last
 /// had an answer from the node (null before its first); data_stale says it
 /// missed a poll (data_age_ms over the poll interval plus the allowance, or
 /// no answer yet). Without `now_ms`, the clock's now.
