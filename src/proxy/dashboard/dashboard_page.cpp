@@ -22,8 +22,9 @@
 //               shown as if it were the cluster's state.
 //   layout.js   Where the close-up puts each node's marker and label. At
 //               the close-up's scale a formation's places never crowd, but
-//               two nodes can claim one place (a deposed leader still reports
-//               the lead's, a last known place lags): the node listed later
+//               two nodes can claim one place (without a leader, a deposed
+//               one still reports the lead's; a last known place lags): the
+//               node listed later
 //               is drawn at the nearest free spot, a dotted line back to its
 //               place. A label goes right of its marker, else left, below or
 //               above, wherever it covers no marker and no other label; with
@@ -37,9 +38,11 @@
 //   map.js      The formation close-up (SVG), following the lead: one unit
 //               is 44 px across, more than a marker with its widest ring, so
 //               no two columns meet, and 24 to 36 px up, so a label beside a
-//               node clears the rows above and below; it shows every node's
-//               place (an unreachable node's as the leader knows it, or its
-//               last known), and nodes without one in rows below. It centres
+//               node clears the rows above and below. A node's place is the
+//               leader's record of it (formation_position: every node's from
+//               one applied index, where a node's own report may lag, or be
+//               stale when it is cut off), else its own report, else its last
+//               known; nodes without one go in rows below. It centres
 //               the places when they fit, else the lead, and draws any place
 //               beyond it at its edge, saying where it is. Grid lines mark
 //               whole units; the stretch of track and the target show when in

@@ -211,9 +211,16 @@ function updateNodeGroup(group, node, place, now_ms) {
     group.querySelector('title').textContent =
         nodeLabel(node.id) + ' ' + show(node.name) + ' · ' + node.role +
         ' · term ' + show(node.term) + ' · ' + pointText(place.point) +
-        (place.stale && place.point ? ' (last known)' : '') +
+        (place.stale && place.point ? ' (last known)' : '') + ownPlaceText(node, place.point) +
         (place.off ? ' (beyond the close-up, ' + place.off + ')' : '') +
         (faults ? ' · ' + faults : '') + (age ? ' · ' + age : '');
+}
+
+// A node whose own state puts it elsewhere than the leader's does.
+function ownPlaceText(node, point) {
+    var own = node.position;
+    if (!own || !point || (own[0] === point[0] && own[1] === point[1])) { return ''; }
+    return ' (its own state says ' + pointText(own) + ')';
 }
 
 // The box a group's marker takes around its centre, and its label's size
@@ -261,16 +268,19 @@ function nodeGroupFor(id) {
     return group;
 }
 
-// Each node with a known place, and those without one. The leader comes
-// first, then live places before last known ones: when two nodes claim one
-// place (a deposed leader still reports the lead's), the one listed first
-// keeps it and the other is drawn beside it.
+// Each node with a known place, and those without one. A node's place is
+// the leader's record of it (one applied index for all; a node cut off from
+// the leader reports a stale one), else its own report, else its last known.
+// The leader comes first, then live places before last known ones: when two
+// nodes claim one place (without a leader, a deposed one still reports the
+// lead's), the one listed first keeps it and the other is drawn beside it.
 function sortNodesByPlace() {
     var placed = [];
     var unplaced = [];
     state.nodes.forEach(function (node) {
-        var point = node.position || state.lastPositions[node.id] || null;
-        if (point) { placed.push({ node: node, point: point, stale: !node.position }); }
+        var live = node.formationPosition || node.position;
+        var point = live || state.lastPositions[node.id] || null;
+        if (point) { placed.push({ node: node, point: point, stale: !live }); }
         else { unplaced.push(node); }
     });
     var rank = function (item) {

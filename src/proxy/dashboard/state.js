@@ -147,6 +147,7 @@ function normalizeNode(raw) {
         role: role,
         term: numberOrNull(raw.term),
         position: pointOrNull(raw.position),
+        formationPosition: pointOrNull(raw.formation_position),
         commit: numberOrNull(raw.commit_index),
         applied: numberOrNull(raw.applied_index),
         lag: numberOrNull(raw.lag),
@@ -227,7 +228,8 @@ function applyStatus(payload) {
         });
         nodes.sort(function (a, b) { return a.id - b.id; });
         nodes.forEach(function (node) {
-            if (node.position) { state.lastPositions[node.id] = node.position; }
+            var place = node.formationPosition || node.position;
+            if (place) { state.lastPositions[node.id] = place; }
         });
         state.nodes = nodes;
     }
