@@ -69,3 +69,34 @@ TEST_CASE("proxy: the view's snapshot follows every poll", "[proxy]")
         return snapshot->leader == 0 && snapshot->term == 6;
     }));
 }
+
+TEST_CASE("proxy: the view dates each node's last answer and keeps the date when it stops",
+          "[proxy][freshness]")
+{
+    // Goal: the view knows when it last heard from a node, so a stale view of
+    // a silent node can be told apart from a fresh one; the date survives the
+    // node going unreachable, since it dates what is kept of the node.
+    // Method: a node that answers, then dies; the date is read before and after.
+    FakeNode node(1);
+    node.set_status(status_body(1, node.address(), "leader", 4));
+    ClusterView view(view_polling_every(20));
+    view.learn(1, node.address(), AddressSource::registry);
+    REQUIRE(view.snapshot()->find(1) != nullptr);
+    REQUIRE_FALSE(view.snapshot()->find(1)->answered_at_ms.has_value());
+    REQUIRE(eventually([&] { return view.snapshot()->leader == 1; }));
+    REQUIRE(view.snapshot()->poll_interval_ms == 20);
+
+    // Answered polls move the date on.
+    const std::int64_t first_ms = view.snapshot()->find(1)->answered_at_ms.value();
+    REQUIRE(eventually([&] { return view.snapshot()->find(1)->answered_at_ms > first_ms; }));
+
+    node.stop();
+    REQUIRE(eventually([&] { return !view.snapshot()->find(1)->reachable; }));
+    const std::optional<std::int64_t> last_ms = view.snapshot()->find(1)->answered_at_ms;
+    REQUIRE(last_ms.has_value());
+    REQUIRE(*last_ms > first_ms);
+    // Failed polls leave it where the last answer put it.
+    const std::uint64_t version = view.snapshot()->version;
+    REQUIRE(eventually([&] { return view.snapshot()->version > version; }));
+    CHECK(view.snapshot()->find(1)->answered_at_ms == last_ms);
+}

@@ -2,10 +2,10 @@
 // which the build compiles in (cmake/embed_files.cmake). index.html is the
 // markup; each of its lines `/* @embed NAME */` stands for the file NAME:
 //
-//   style.css   The style sheet. Laid out for a 1280x800 window: a header
-//               bar, then the map and the node table on the left, the
-//               controls, the election timeline and the event log on the
-//               right. System
+//   style.css   The style sheet. Laid out for a 1280x800 window, and usable
+//               from 1024 px wide: a header bar, then the convoy and the node
+//               table on the left, the controls, the election timeline and
+//               the event log on the right. System
 //               fonts only: the page loads nothing from outside the proxy.
 //   state.js    Helpers, the page's state, loading it from the proxy's API
 //               and following GET /events. Everything read from the proxy
@@ -13,15 +13,42 @@
 //               position, Redis may be down): each value goes through
 //               numberOrNull/pointOrNull once, there, and the drawing code
 //               only sees normalized shapes.
-//   map.js      The convoy map (SVG) and the node table. The map is drawn to
-//               scale along x: the track runs from 0 to 100 with a tick every
-//               10, and the view widens to show anything outside it (the
-//               formation's rear rows sit behind the lead, the target may
-//               have been moved). Along y it is scaled on its own so the
-//               formation's rows, one unit apart, stay apart on screen; faint
-//               lines mark the integer rows. A node's SVG group is kept from
-//               one redraw to the next, so a CSS transition carries it to its
-//               new place.
+//   freshness.js How old each node's data is: the proxy gives, per node,
+//               data_age_ms (since it last had an answer from the node) and
+//               data_stale (that is over one poll). A node whose data is
+//               stale, or for which no status came for 1.5 s (the stream or
+//               the proxy stalled), says so on its marker and its table row,
+//               the age counting on between statuses; a stale view is never
+//               shown as if it were the cluster's state.
+//   layout.js   Where the close-up puts each node's marker and label. At
+//               the close-up's scale a formation's places never crowd, but
+//               two nodes can claim one place (without a leader, a deposed
+//               one still reports the lead's; a last known place lags): the
+//               node listed later
+//               is drawn at the nearest free spot, a dotted line back to its
+//               place. A label goes right of its marker, else left, below or
+//               above, wherever it covers no marker and no other label; with
+//               no room it is not shown (the node's tooltip still has it).
+//               Pure functions over measured boxes: no drawing.
+//   track.js    The whole track, a strip above the close-up: x from 0 to 100
+//               with a tick every 10, widened to the target and the lead, the
+//               part done, the target, and the formation as one chevron at the
+//               lead (at this scale its nodes would sit on each other), with a
+//               band marking what the close-up shows.
+//   map.js      The formation close-up (SVG), following the lead: one unit
+//               is 44 px across, more than a marker with its widest ring, so
+//               no two columns meet, and 24 to 36 px up, so a label beside a
+//               node clears the rows above and below. A node's place is the
+//               leader's record of it (formation_position: every node's from
+//               one applied index, where a node's own report may lag, or be
+//               stale when it is cut off), else its own report, else its last
+//               known; nodes without one go in rows below. It centres
+//               the places when they fit, else the lead, and draws any place
+//               beyond it at its edge, saying where it is. Grid lines mark
+//               whole units; the stretch of track and the target show when in
+//               view. A node's SVG group is kept from one redraw to the next,
+//               so a CSS transition carries it to its new place.
+//   table.js    The node table; a stale node's row carries its data's age.
 //   history.js  The election timeline and the event log. The timeline shows
 //               one entry per term, newest first: each candidacy with its
 //               outcome and every ballot (granted, or refused with the
@@ -35,7 +62,11 @@
 //               last record before the election. Beside it, the election's
 //               own length, from the first campaign since the old leader was
 //               elected. The proxy replays only its latest records to a new
-//               page, so older terms may show none of these.
+//               page, so older terms may show none of these. The event log
+//               folds each row to one line, where a command's client id is
+//               shortened to its kind and the shortest tail that still tells
+//               it from every other client shown (proxy…e-0); a click opens
+//               the row, wrapped, with the whole record.
 //   faults.js   The faults in force on each node (its "faults" in the
 //               proxy's /nodes and status events): a crashed node drawn dark
 //               with a cross, a paused one faded with a pause badge, an
@@ -71,7 +102,8 @@
 // ends with start(); scripts/lint-js lints them that way. Their notes live
 // here, not in the files, because the files go to every browser as they are.
 //
-// Test hooks, which tests/browser/dashboard_test.sh reads from a dumped DOM:
+// Test hooks, which tests/browser/dashboard_test.sh reads from a dumped DOM
+// and controls_scenario.py and convoy_scenario.py from the live page:
 //   <html data-leader="ID">      the current leader's id ("" while none)
 //   <html data-term="N">         the current term ("" until known)
 //   <html data-nodes="N">        how many nodes the map draws
@@ -79,14 +111,20 @@
 //                                Date.now() when the page last saw the leader
 //                                id change; set only by a change after the
 //                                first status, so it is absent until then
+//   <svg id="map" data-lead="X,Y"> the close-up, and the lead it follows
 //   <g data-node-id="ID" data-role="ROLE" data-faults="KIND ...">
-//                                each node on the map, with the kinds of the
-//                                faults in force on it ("" for none)
+//                                each node on the close-up, with the kinds of
+//                                the faults in force on it ("" for none); its
+//                                child <g class="marker"> draws the node, its
+//                                child <text class="tag"> is its label (hidden
+//                                when no place was free), with .age-tag
 //   <g class="link STYLE" data-link="A-B" data-style="cut|slow|lossy">
 //                                each faulted link drawn (A < B)
 //   <tr data-node-id="ID">       each node's table row; its chaos buttons are
 //                                <button data-action="crash|recover|pause|
-//                                isolate|cut|heal" data-node-id="ID">
+//                                isolate|cut|heal" data-node-id="ID">, and a
+//                                stale node's data age is its .age-chip
+//   #log .record[data-key="KEY"] each event row; class expanded when opened
 //   #answers .answer             the proxy's answers, newest first, with
 //                                data-action, data-node-id, data-code (HTTP
 //                                status, 0 if unsent), data-outcome (ok|error)
@@ -111,7 +149,11 @@ namespace raftescort::embedded {
 std::string_view index_html();
 std::string_view style_css();
 std::string_view state_js();
+std::string_view freshness_js();
+std::string_view layout_js();
+std::string_view track_js();
 std::string_view map_js();
+std::string_view table_js();
 std::string_view history_js();
 std::string_view faults_js();
 std::string_view controls_js();
@@ -133,7 +175,11 @@ std::string assemble_page()
     const EmbeddedFile files[] = {
         {"/* @embed style.css */\n", embedded::style_css()},
         {"/* @embed state.js */\n", embedded::state_js()},
+        {"/* @embed freshness.js */\n", embedded::freshness_js()},
+        {"/* @embed layout.js */\n", embedded::layout_js()},
+        {"/* @embed track.js */\n", embedded::track_js()},
         {"/* @embed map.js */\n", embedded::map_js()},
+        {"/* @embed table.js */\n", embedded::table_js()},
         {"/* @embed history.js */\n", embedded::history_js()},
         {"/* @embed faults.js */\n", embedded::faults_js()},
         {"/* @embed controls.js */\n", embedded::controls_js()},

@@ -210,13 +210,3 @@ function drawFaultLinks(layer, nodes, places) {
             nodeLabel(link.from) + ': ' + link.fault.description;
     });
 }
-
-function drawLinkLegend(layer, x) {
-    [['cut', 'cut'], ['slow', 'slow'], ['lossy', 'lossy']].forEach(function (item) {
-        var group = svgElement('g', { 'class': 'legend link ' + item[0] }, layer);
-        group.setAttribute('transform', 'translate(' + x + ',12)');
-        svgElement('path', { d: 'M0 0 L22 0' }, group);
-        svgText(group, 27, 0, item[1]);
-        x += 36 + item[1].length * 6.2;
-    });
-}

@@ -267,33 +267,131 @@ function isStepRecord(record) {
     return record.kind === 'applied_move' && /^step\b/.test(record.detail);
 }
 
+var k_client_tail_min = 3;      // characters of a client id's tail shown at least
+var expandedRecords = {};       // recordKey -> true: rows the user opened to read in full
+
+function recordKey(record) {
+    return record.id !== null ? record.id :
+        record.timestamp + ' ' + record.node + ' ' + record.detail;
+}
+
+// The client id a command's record names ("... c=ID s=N"), or null.
+function clientIdOf(record) {
+    var match = / c=(\S+)/.exec(record.detail);
+    return match ? match[1] : null;
+}
+
+// A short name for each of `ids` that still tells them apart: the id's first
+// part (its kind: ctl, proxy) and the shortest tail, k_client_tail_min
+// characters or more, whose name no other id shares; the whole id when that
+// would be as long.
+function shortClientIds(ids) {
+    var names = {};
+    var distinct = ids.filter(function (id, index) { return ids.indexOf(id) === index; });
+    var nameOf = function (id, tail_length) {
+        var dash = id.indexOf('-');
+        var head = dash > 0 ? id.slice(0, dash) : '';
+        if (head.length + tail_length + 1 >= id.length) { return id; }
+        return head + '…' + id.slice(id.length - tail_length);
+    };
+    distinct.forEach(function (id) {
+        for (var tail_length = k_client_tail_min; tail_length <= id.length; tail_length++) {
+            var name = nameOf(id, tail_length);
+            var shared = distinct.some(function (other) {
+                return other !== id && nameOf(other, tail_length) === name;
+            });
+            if (!shared) {
+                names[id] = name;
+                return;
+            }
+        }
+        names[id] = id;
+    });
+    return names;
+}
+
+// The newest records the log shows, and how many steps it hides.
+function shownRecords() {
+    var show_steps = byId('show-steps').checked;
+    var shown = [];
+    var hidden = 0;
+    for (var i = state.records.length - 1; i >= 0 && shown.length < k_log_rows_max; i--) {
+        if (!show_steps && isStepRecord(state.records[i])) { hidden += 1; }
+        else { shown.push(state.records[i]); }
+    }
+    return { records: shown, hidden: hidden };
+}
+
+// One row; a click shows its whole text, wrapped, or folds it again.
+function logRow(record, client_names) {
+    var key = recordKey(record);
+    var row = html('div', 'record' + (expandedRecords[key] ? ' expanded' : ''));
+    row.appendChild(html('span', 'time', clockText(record.timestamp)));
+    row.appendChild(html('span', 'kind ' + record.kind, record.kind.replace('_', ' ')));
+    row.appendChild(html('span', 'node', nodeLabel(record.node)));
+    row.appendChild(html('span', 'termno', record.term === null ? '' : 't' + record.term));
+    var at_index = record.index !== null && record.index > 0 ? ' @' + record.index : '';
+    var client = clientIdOf(record);
+    var text = record.detail;
+    // Folded, a command shows its client's short name and not its sequence.
+    if (client !== null && !expandedRecords[key]) {
+        text = text.replace(/ c=\S+ s=\d+/, ' c=' + client_names[client]);
+    }
+    var detail = html('span', 'detail', text + at_index);
+    row.title = expandedRecords[key] ? 'click to fold' : record.detail + ' (click to show in full)';
+    row.appendChild(detail);
+    row.setAttribute('data-key', key);
+    return row;
+}
+
+// Rows are rebuilt whenever records come (several times a second while the
+// convoy moves), maybe between a press and its release: so a click is a press
+// and a release on rows of the same record, not on the same element.
+function setUpLog() {
+    var container = byId('log');
+    var pressed = null;
+    var keyAt = function (event) {
+        var row = event.target.closest ? event.target.closest('.record') : null;
+        return row ? row.getAttribute('data-key') : null;
+    };
+    container.addEventListener('mousedown', function (event) { pressed = keyAt(event); });
+    container.addEventListener('mouseup', function (event) {
+        var key = keyAt(event);
+        if (key === null || key !== pressed) { return; }
+        pressed = null;
+        // A drag that selected text to copy is not a click.
+        if (String(window.getSelection()) !== '') { return; }
+        if (expandedRecords[key]) { delete expandedRecords[key]; }
+        else { expandedRecords[key] = true; }
+        renderLog();
+    });
+    byId('show-steps').addEventListener('change', renderLog);
+}
+
 function renderLog() {
     var container = byId('log');
-    var show_steps = byId('show-steps').checked;
+    var scroll_top = container.scrollTop;
     clearChildren(container);
-    var hidden = 0;
-    var shown = 0;
-    for (var i = state.records.length - 1; i >= 0 && shown < k_log_rows_max; i--) {
-        var record = state.records[i];
-        if (!show_steps && isStepRecord(record)) {
-            hidden += 1;
-            continue;
-        }
-        var row = html('div', 'record');
-        row.appendChild(html('span', 'time', clockText(record.timestamp)));
-        row.appendChild(html('span', 'kind ' + record.kind, record.kind.replace('_', ' ')));
-        row.appendChild(html('span', 'node', nodeLabel(record.node)));
-        row.appendChild(html('span', 'termno', record.term === null ? '' : 't' + record.term));
-        var at_index = record.index !== null && record.index > 0 ? ' @' + record.index : '';
-        var detail = html('span', 'detail', record.detail + at_index);
-        detail.title = record.detail;
-        row.appendChild(detail);
-        container.appendChild(row);
-        shown += 1;
-    }
-    if (shown === 0) {
+    var shown = shownRecords();
+    var clients = [];
+    shown.records.forEach(function (record) {
+        var client = clientIdOf(record);
+        if (client !== null) { clients.push(client); }
+    });
+    var client_names = shortClientIds(clients);
+    var kept = {};
+    shown.records.forEach(function (record) {
+        container.appendChild(logRow(record, client_names));
+        kept[recordKey(record)] = true;
+    });
+    // Rows gone from the log forget that they were open.
+    Object.keys(expandedRecords).forEach(function (key) {
+        if (!kept[key]) { delete expandedRecords[key]; }
+    });
+    if (shown.records.length === 0) {
         var nothing = state.records.length === 0 ? 'Waiting for events…' : 'Only steps so far.';
         container.appendChild(html('div', 'empty', nothing));
     }
-    byId('steps-hidden').textContent = hidden > 0 ? '(' + hidden + ' hidden)' : '';
+    container.scrollTop = scroll_top;
+    byId('steps-hidden').textContent = shown.hidden > 0 ? '(' + shown.hidden + ' hidden)' : '';
 }

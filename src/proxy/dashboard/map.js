@@ -1,8 +1,22 @@
-// ---- The convoy map ---------------------------------------------------------
+// ---- The formation close-up ----------------------------------------------------
 
 var SVG_NS = 'http://www.w3.org/2000/svg';
-var k_map_height = 300;
 var k_node_radius = 11;
+// Wider than a marker with its widest ring (38 px): two columns never meet.
+var k_closeup_unit_x_px = 44;
+// At least a label's height plus a ring's radius: a label beside a node
+// clears the markers of the rows above and below.
+var k_closeup_unit_y_min_px = 24;
+var k_closeup_unit_y_max_px = 36;
+var k_closeup_left_px = 44;          // the row labels
+var k_closeup_top_px = 34;           // a crown above the top row
+var k_closeup_bottom_px = 28;        // the column labels
+var k_closeup_label_room_px = 170;   // beside the front of the formation
+var k_closeup_height_min_px = 170;
+var k_closeup_height_share = 0.5;    // of the window, at most, unless that is under the minimum
+var k_unplaced_row_px = 44;          // nodes without a known place, in rows below
+var k_unplaced_step_px = 150;
+var k_unplaced_caption_px = 130;
 var mapLayers = null;        // { scenery, links, nodes }: the drawing, faulted links, nodes
 var nodeGroups = {};         // id -> <g>, reused across redraws
 
@@ -30,107 +44,139 @@ function clearChildren(element) {
     while (element.firstChild) { element.removeChild(element.firstChild); }
 }
 
-// Where the map puts things: the x range, the y extent, and the scales.
-function mapFrame(width, placed) {
-    var mission = state.mission || {};
-    var target = mission.target || [100, 0];
-    var xs = [0, 100, target[0]];
-    var ys = [0, target[1]];
+function clamp(value, low, high) { return Math.max(low, Math.min(high, value)); }
+
+// The lead point: the mission's, else the leader's place, else the front.
+function formationLead(placed) {
+    if (state.mission && state.mission.lead) { return state.mission.lead; }
+    var lead = null;
+    placed.forEach(function (item) {
+        if (item.node.id === state.leader) { lead = item.point; }
+    });
+    if (lead !== null) { return lead; }
+    placed.forEach(function (item) {
+        if (lead === null || item.point[0] > lead[0]) { lead = item.point; }
+    });
+    return lead;
+}
+
+// The units the close-up shows along one axis: all of `low`..`high` when
+// they fit in `units`, else `units` around `focus`.
+function viewRange(low, high, focus, units) {
+    if (high - low <= units) {
+        var middle = (low + high) / 2;
+        return [middle - units / 2, middle + units / 2];
+    }
+    return [focus - units / 2, focus + units / 2];
+}
+
+// Where the close-up puts things. One unit is k_closeup_unit_x_px wide and,
+// along y, as tall as the window's share allows within the bounds above; a
+// place beyond the view is drawn at its edge (`off` says which).
+function closeupFrame(width, placed, lead, unplaced_count) {
+    var xs = lead ? [lead[0]] : [];
+    var ys = lead ? [lead[1]] : [];
     placed.forEach(function (item) { xs.push(item.point[0]); ys.push(item.point[1]); });
-    if (mission.lead) { xs.push(mission.lead[0]); ys.push(mission.lead[1]); }
-    var x_min = Math.min.apply(null, xs) - 3;
-    var x_max = Math.max.apply(null, xs) + 3;
-    var y_extent = Math.max(2, Math.max.apply(null, ys.map(Math.abs))) + 0.7;
-    var frame = { left: 40, right: 18, top: 30, bottom: 52, target: target };
-    frame.lead = mission.lead || null;
-    frame.width = width;
-    frame.plot_width = width - frame.left - frame.right;
-    frame.plot_height = k_map_height - frame.top - frame.bottom;
-    frame.centre_y = frame.top + frame.plot_height / 2;
-    frame.x_min = x_min;
-    frame.x_max = x_max;
-    frame.y_extent = y_extent;
-    frame.x_scale = frame.plot_width / (x_max - x_min);
-    frame.y_scale = (frame.plot_height / 2) / y_extent;
-    frame.sx = function (x) { return frame.left + (x - x_min) * frame.x_scale; };
-    frame.sy = function (y) { return frame.centre_y - y * frame.y_scale; };
+    if (xs.length === 0) { xs.push(0); ys.push(0); }
+    var focus = lead || [xs[0], ys[0]];
+    var frame = { width: width, left: k_closeup_left_px, top: k_closeup_top_px };
+    var plot_width = Math.max(k_closeup_unit_x_px,
+                              width - k_closeup_left_px - k_closeup_label_room_px);
+    var columns = Math.floor(plot_width / k_closeup_unit_x_px);
+    var x_view = viewRange(Math.min.apply(null, xs), Math.max.apply(null, xs), focus[0], columns);
+    var per_row = Math.max(1, Math.floor((width - k_unplaced_caption_px) / k_unplaced_step_px));
+    var unplaced_rows = Math.ceil(unplaced_count / per_row);
+    var height_cap = Math.max(k_closeup_height_min_px,
+                              Math.round(window.innerHeight * k_closeup_height_share));
+    var plot_cap = Math.max(0, height_cap - k_closeup_top_px - k_closeup_bottom_px -
+                            unplaced_rows * k_unplaced_row_px);
+    var y_low = Math.min.apply(null, ys);
+    var y_high = Math.max.apply(null, ys);
+    var rows = Math.min(y_high - y_low, Math.floor(plot_cap / k_closeup_unit_y_min_px));
+    var y_view = viewRange(y_low, y_high, focus[1], rows);
+    frame.unit_y = rows === 0 ? k_closeup_unit_y_max_px :
+        clamp(Math.floor(plot_cap / rows), k_closeup_unit_y_min_px, k_closeup_unit_y_max_px);
+    frame.x_view = x_view;
+    frame.y_view = y_view;
+    frame.plot_height = rows * frame.unit_y;
+    frame.unplaced_top = k_closeup_top_px + frame.plot_height + k_closeup_bottom_px;
+    frame.unplaced_per_row = per_row;
+    frame.height = Math.max(k_closeup_height_min_px,
+                            frame.unplaced_top + unplaced_rows * k_unplaced_row_px);
+    frame.sx = function (x) {
+        return k_closeup_left_px + (clamp(x, x_view[0], x_view[1]) - x_view[0]) *
+            k_closeup_unit_x_px;
+    };
+    frame.sy = function (y) {
+        return k_closeup_top_px + (y_view[1] - clamp(y, y_view[0], y_view[1])) * frame.unit_y;
+    };
+    frame.off = function (point) {
+        var x = point[0] < x_view[0] ? 'left' : point[0] > x_view[1] ? 'right' : '';
+        var y = point[1] < y_view[0] ? 'below' : point[1] > y_view[1] ? 'above' : '';
+        return x && y ? x + ', ' + y : x || y;
+    };
     return frame;
 }
 
-function drawLegend(layer) {
-    var items = [['leader', 'leader'], ['follower', 'follower'], ['candidate', 'candidate'],
-                 ['learner', 'learner'], ['crashed', 'crashed'],
-                 ['unreachable', 'unreachable (last known place)']];
-    var x = 10;
-    items.forEach(function (item) {
-        var group = svgElement('g', { 'class': 'legend node ' + item[0] }, layer);
-        group.setAttribute('transform', 'translate(' + x + ',12)');
-        svgElement('circle', { 'class': 'body', r: 5, cx: 5, cy: 0 }, group);
-        svgText(group, 14, 0, item[1]);
-        x += 24 + item[1].length * 6.2;
-    });
-    drawLinkLegend(layer, x + 10);
-}
-
-function drawScenery(layer, frame) {
+// Grid lines at whole units, the stretch of track in view, the target if in view.
+function drawCloseupScenery(layer, frame, lead) {
     var sx = frame.sx;
     var sy = frame.sy;
-    var plot_left = frame.left;
-    var plot_right = frame.width - frame.right;
-    var axis_y = frame.top + frame.plot_height + 12;
-    // Formation rows (integer y) as faint lines, when there are few enough to read.
-    if (frame.y_extent <= 12) {
-        for (var row = -Math.floor(frame.y_extent); row <= Math.floor(frame.y_extent); row++) {
-            if (row !== 0) { svgLine(layer, 'row', plot_left, sy(row), plot_right, sy(row)); }
+    var top = k_closeup_top_px;
+    var bottom = top + frame.plot_height;
+    var x_first = Math.ceil(frame.x_view[0]);
+    for (var x = x_first; x <= frame.x_view[1]; x++) {
+        svgLine(layer, 'column', sx(x), top - 8, sx(x), bottom + 8);
+        var is_lead = lead !== null && x === lead[0];
+        svgText(layer, sx(x), bottom + 22, String(x), is_lead ? 'lead-label' : 'tick-label',
+                'middle');
+    }
+    for (var y = Math.ceil(frame.y_view[0]); y <= frame.y_view[1]; y++) {
+        svgLine(layer, y === 0 ? 'centre' : 'row', k_closeup_left_px - 4, sy(y),
+                frame.width - 4, sy(y));
+        svgText(layer, k_closeup_left_px - 8, sy(y) + 4, 'y ' + y, 'axis-label', 'end');
+    }
+    var track_from = Math.max(0, frame.x_view[0]);
+    var track_to = Math.min(100, frame.x_view[1]);
+    if (frame.y_view[0] <= 0 && frame.y_view[1] >= 0 && track_from < track_to) {
+        svgLine(layer, 'track', sx(track_from), sy(0), sx(track_to), sy(0));
+        var done_to = lead ? Math.min(track_to, lead[0]) : track_from;
+        if (done_to > track_from) {
+            svgLine(layer, 'track-done', sx(track_from), sy(0), sx(done_to), sy(0));
         }
     }
-    var row_label = Math.floor(frame.y_extent);
-    [row_label, 0, -row_label].forEach(function (y) {
-        svgText(layer, frame.left - 8, sy(y) + 4, 'y ' + y, 'axis-label', 'end');
-    });
-    svgLine(layer, 'centre', plot_left, sy(0), plot_right, sy(0));
-    svgLine(layer, 'track', sx(0), sy(0), sx(100), sy(0));
-    if (frame.lead) {
-        var done_x = Math.max(0, Math.min(100, frame.lead[0]));
-        if (done_x > 0) { svgLine(layer, 'track-done', sx(0), sy(0), sx(done_x), sy(0)); }
-    }
-    // The x axis: a tick every 10 units across the visible range.
-    svgLine(layer, 'tick', plot_left, axis_y, plot_right, axis_y);
-    for (var x = Math.ceil(frame.x_min / 10) * 10; x <= frame.x_max; x += 10) {
-        svgLine(layer, 'tick', sx(x), axis_y, sx(x), axis_y + 6);
-        svgLine(layer, 'tick', sx(x), sy(0) - 5, sx(x), sy(0) + 5);
-        svgText(layer, sx(x), axis_y + 18, String(x), 'tick-label', 'middle');
-    }
-    // The target; its label turns left near the right edge.
-    var tx = sx(frame.target[0]);
-    var ty = sy(frame.target[1]);
-    svgElement('circle', { 'class': 'target', cx: tx, cy: ty, r: 15 }, layer);
-    svgElement('circle', { 'class': 'target', cx: tx, cy: ty, r: 7 }, layer);
-    var label = 'target ' + pointText(frame.target);
-    if (tx > plot_right - 60) {
-        svgText(layer, tx + 15, ty - 21, label, 'target-label', 'end');
-    } else {
-        svgText(layer, tx, ty - 21, label, 'target-label', 'middle');
+    var target = (state.mission && state.mission.target) || [100, 0];
+    var target_in_view = target[0] >= frame.x_view[0] && target[0] <= frame.x_view[1] &&
+        target[1] >= frame.y_view[0] && target[1] <= frame.y_view[1];
+    if (target_in_view) {
+        svgElement('circle', { 'class': 'target', cx: sx(target[0]), cy: sy(target[1]), r: 15 },
+                   layer);
+        svgElement('circle', { 'class': 'target', cx: sx(target[0]), cy: sy(target[1]), r: 7 },
+                   layer);
     }
 }
 
 function createNodeGroup(layer, id) {
     var group = svgElement('g', { 'data-node-id': String(id) }, layer);
+    svgElement('line', { 'class': 'displacement', x1: 0, y1: 0, x2: 0, y2: 0 }, group);
+    // Everything that draws the node itself, measured as one box by the layout.
+    var marker = svgElement('g', { 'class': 'marker' }, group);
     var crown = 'M-8 -19 L-8 -27 L-4 -22 L0 -29 L4 -22 L8 -27 L8 -19 Z';
-    svgElement('circle', { 'class': 'ring', r: k_node_radius + 5 }, group);
-    svgElement('circle', { 'class': 'isolation-ring', r: k_node_radius + 8 }, group);
-    svgElement('circle', { 'class': 'ballot-ring', r: k_node_radius + 5 }, group);
-    svgElement('path', { 'class': 'crown', d: crown }, group);
-    svgElement('circle', { 'class': 'body', r: k_node_radius }, group);
-    svgText(group, 0, 0, String(id), 'id');
+    svgElement('circle', { 'class': 'ring', r: k_node_radius + 5 }, marker);
+    svgElement('circle', { 'class': 'isolation-ring', r: k_node_radius + 8 }, marker);
+    svgElement('circle', { 'class': 'ballot-ring', r: k_node_radius + 5 }, marker);
+    svgElement('path', { 'class': 'crown', d: crown }, marker);
+    svgElement('circle', { 'class': 'body', r: k_node_radius }, marker);
+    svgText(marker, 0, 0, String(id), 'id');
     var cross = 'M-7 -7 L7 7 M7 -7 L-7 7';
-    svgElement('path', { 'class': 'cross', d: cross }, group);
-    var badge = svgElement('g', { 'class': 'pause-badge' }, group);
+    svgElement('path', { 'class': 'cross', d: cross }, marker);
+    var badge = svgElement('g', { 'class': 'pause-badge' }, marker);
     svgElement('circle', { r: 6, cx: 10, cy: -10 }, badge);
     svgElement('path', { d: 'M8 -13 L8 -7 M12 -13 L12 -7' }, badge);
-    var tag = svgText(group, k_node_radius + 8, 4, '', 'tag', 'start');
+    var tag = svgText(group, 0, 0, '', 'tag', 'start');
     svgElement('tspan', { 'class': 'role-tag' }, tag);
     svgElement('tspan', { 'class': 'fault-tag', dx: 4 }, tag);
+    svgElement('tspan', { 'class': 'age-tag', dx: 4 }, tag);
     svgElement('title', {}, group);
     return group;
 }
@@ -144,74 +190,147 @@ function nodeTag(node, leading, campaigning) {
     return '';
 }
 
-function updateNodeGroup(group, node, x, y, stale) {
+// `place`: { point, stale (a last known place), off (beyond the view: which side) }.
+function updateNodeGroup(group, node, place, now_ms) {
     // The proxy's leader; a node that still calls itself leader in an older
     // term (deposed, not told yet) gets no crown.
     var leading = node.role !== 'unreachable' &&
         (state.leader !== null ? node.id === state.leader : node.role === 'leader');
     var campaigning = node.role === 'candidate' || node.role === 'pre_candidate';
-    group.setAttribute('class', 'node ' + node.role);
+    var age = dataAgeText(node, now_ms);
+    group.setAttribute('class', 'node ' + node.role + (age ? ' stale' : ''));
     group.setAttribute('data-role', node.role);
-    group.style.transform = 'translate(' + x.toFixed(1) + 'px, ' + y.toFixed(1) + 'px)';
     group.querySelector('.ring').style.display = leading ? '' : 'none';
     group.querySelector('.crown').style.display = leading ? '' : 'none';
     group.querySelector('.ballot-ring').style.display = campaigning ? '' : 'none';
-    group.querySelector('.role-tag').textContent = nodeTag(node, leading, campaigning);
+    var role_tag = nodeTag(node, leading, campaigning);
+    if (place.off) { role_tag += (role_tag ? ' ' : '') + pointText(place.point); }
+    group.querySelector('.role-tag').textContent = role_tag;
+    group.querySelector('.age-tag').textContent = age;
     var faults = decorateNodeFaults(group, node);
-    var position = node.position || state.lastPositions[node.id] || null;
     group.querySelector('title').textContent =
         nodeLabel(node.id) + ' ' + show(node.name) + ' · ' + node.role +
-        ' · term ' + show(node.term) + ' · ' + pointText(position) +
-        (stale && position ? ' (last known)' : '') + (faults ? ' · ' + faults : '');
+        ' · term ' + show(node.term) + ' · ' + pointText(place.point) +
+        (place.stale && place.point ? ' (last known)' : '') + ownPlaceText(node, place.point) +
+        (place.off ? ' (beyond the close-up, ' + place.off + ')' : '') +
+        (faults ? ' · ' + faults : '') + (age ? ' · ' + age : '');
+}
+
+// A node whose own state puts it elsewhere than the leader's does.
+function ownPlaceText(node, point) {
+    var own = node.position;
+    if (!own || !point || (own[0] === point[0] && own[1] === point[1])) { return ''; }
+    return ' (its own state says ' + pointText(own) + ')';
+}
+
+// The box a group's marker takes around its centre, and its label's size
+// (null when it says nothing), both as drawn now.
+var k_marker_box_fallback = { x: -19, y: -29, width: 38, height: 48 };
+
+function measureNodeGroup(group) {
+    var box = group.querySelector('.marker').getBBox();
+    if (!(box.width > 0 && box.height > 0)) { box = k_marker_box_fallback; }
+    var tag = group.querySelector('text.tag');
+    tag.style.display = '';
+    tag.setAttribute('x', 0);
+    tag.setAttribute('y', 0);
+    var text = tag.textContent.trim();
+    var size = text ? tag.getBBox() : null;
+    var label = size && size.width > 0 ? { x: size.x, y: size.y, width: size.width,
+                                           height: size.height } : null;
+    return { box: { x: box.x, y: box.y, width: box.width, height: box.height }, label: label };
+}
+
+// Moves a measured, placed item's group to its place, its label beside it.
+function applyPlacement(item) {
+    var group = item.group;
+    var x = item.shown[0];
+    var y = item.shown[1];
+    group.style.transform = 'translate(' + x.toFixed(1) + 'px, ' + y.toFixed(1) + 'px)';
+    // A marker moved off its place to stay clear keeps a line to the place.
+    var line = group.querySelector('.displacement');
+    line.setAttribute('x2', (item.x - x).toFixed(1));
+    line.setAttribute('y2', (item.y - y).toFixed(1));
+    line.style.display = item.x === x && item.y === y ? 'none' : '';
+    var tag = group.querySelector('text.tag');
+    if (item.labelAt === null) {
+        tag.style.display = item.label ? 'none' : '';
+        return;
+    }
+    tag.setAttribute('x', (item.labelAt[0] - x - item.label.x).toFixed(1));
+    tag.setAttribute('y', (item.labelAt[1] - y - item.label.y).toFixed(1));
+}
+
+function nodeGroupFor(id) {
+    var group = nodeGroups[id] || createNodeGroup(mapLayers.nodes, id);
+    nodeGroups[id] = group;
+    mapLayers.nodes.appendChild(group);
+    return group;
+}
+
+// Each node with a known place, and those without one. A node's place is
+// the leader's record of it (one applied index for all; a node cut off from
+// the leader reports a stale one), else its own report, else its last known.
+// The leader comes first, then live places before last known ones: when two
+// nodes claim one place (without a leader, a deposed one still reports the
+// lead's), the one listed first keeps it and the other is drawn beside it.
+function sortNodesByPlace() {
+    var placed = [];
+    var unplaced = [];
+    state.nodes.forEach(function (node) {
+        var live = node.formationPosition || node.position;
+        var point = live || state.lastPositions[node.id] || null;
+        if (point) { placed.push({ node: node, point: point, stale: !live }); }
+        else { unplaced.push(node); }
+    });
+    var rank = function (item) {
+        return item.node.id === state.leader ? 0 : item.stale ? 2 : 1;
+    };
+    placed.sort(function (a, b) { return rank(a) - rank(b) || a.node.id - b.node.id; });
+    return { placed: placed, unplaced: unplaced };
 }
 
 function renderMap() {
     var svg = byId('map');
     var width = Math.max(360, Math.round(svg.getBoundingClientRect().width) || 820);
-    svg.setAttribute('viewBox', '0 0 ' + width + ' ' + k_map_height);
     if (!mapLayers) {
         mapLayers = { scenery: svgElement('g', {}, svg), links: svgElement('g', {}, svg),
                       nodes: svgElement('g', {}, svg) };
     }
-    var placed = [];
-    var unplaced = [];
-    state.nodes.forEach(function (node) {
-        var point = node.position || state.lastPositions[node.id] || null;
-        if (point) { placed.push({ node: node, point: point, stale: !node.position }); }
-        else { unplaced.push(node); }
-    });
-    var frame = mapFrame(width, placed);
+    var now_ms = Date.now();
+    var nodes = sortNodesByPlace();
+    var lead = formationLead(nodes.placed);
+    var frame = closeupFrame(width, nodes.placed, lead, nodes.unplaced.length);
+    svg.setAttribute('viewBox', '0 0 ' + width + ' ' + frame.height);
+    svg.style.height = frame.height + 'px';
     clearChildren(mapLayers.scenery);
-    drawLegend(mapLayers.scenery);
-    drawScenery(mapLayers.scenery, frame);
-    if (unplaced.length > 0) {
-        var unknown_y = k_map_height - 8;
-        svgText(mapLayers.scenery, frame.left, unknown_y, 'position unknown:', 'axis-label',
+    drawCloseupScenery(mapLayers.scenery, frame, lead);
+    var items = [];
+    var drawn = {};
+    nodes.placed.forEach(function (entry) {
+        var group = nodeGroupFor(entry.node.id);
+        var off = frame.off(entry.point);
+        updateNodeGroup(group, entry.node, { point: entry.point, stale: entry.stale, off: off },
+                        now_ms);
+        var measured = measureNodeGroup(group);
+        items.push({ group: group, id: entry.node.id, box: measured.box, label: measured.label,
+                     x: frame.sx(entry.point[0]), y: frame.sy(entry.point[1]) });
+        drawn[entry.node.id] = true;
+    });
+    if (nodes.unplaced.length > 0) {
+        svgText(mapLayers.scenery, 10, frame.unplaced_top + 24, 'place unknown:', 'axis-label',
                 'start');
     }
-    var drawn = {};
-    var places = {};
-    // Reachable nodes are drawn last, on top of the grey ones left behind.
-    placed.sort(function (a, b) {
-        return (b.stale ? 1 : 0) - (a.stale ? 1 : 0) || a.node.id - b.node.id;
-    });
-    placed.forEach(function (item) {
-        var group = nodeGroups[item.node.id] || createNodeGroup(mapLayers.nodes, item.node.id);
-        nodeGroups[item.node.id] = group;
-        mapLayers.nodes.appendChild(group);
-        var x = frame.sx(item.point[0]);
-        var y = frame.sy(item.point[1]);
-        updateNodeGroup(group, item.node, x, y, item.stale);
-        drawn[item.node.id] = true;
-        places[item.node.id] = [x, y];
-    });
-    unplaced.forEach(function (node, index) {
-        var group = nodeGroups[node.id] || createNodeGroup(mapLayers.nodes, node.id);
-        nodeGroups[node.id] = group;
-        var x = frame.left + 125 + index * 60;
-        updateNodeGroup(group, node, x, k_map_height - 12, true);
+    nodes.unplaced.forEach(function (node, index) {
+        var group = nodeGroupFor(node.id);
+        updateNodeGroup(group, node, { point: null, stale: true, off: '' }, now_ms);
+        var measured = measureNodeGroup(group);
+        var column = index % frame.unplaced_per_row;
+        var row = Math.floor(index / frame.unplaced_per_row);
+        items.push({ group: group, id: node.id, box: measured.box, label: measured.label,
+                     x: k_unplaced_caption_px + column * k_unplaced_step_px,
+                     y: frame.unplaced_top + 20 + row * k_unplaced_row_px });
         drawn[node.id] = true;
-        places[node.id] = [x, k_map_height - 12];
     });
     Object.keys(nodeGroups).forEach(function (id) {
         if (!drawn[id]) {
@@ -219,88 +338,27 @@ function renderMap() {
             delete nodeGroups[id];
         }
     });
+    var bounds = { left: 0, top: 0, right: width, bottom: frame.height };
+    var markers = placeMarkers(items, bounds);
+    placeLabels(items, markers, bounds);
+    var places = {};
+    items.forEach(function (item) {
+        applyPlacement(item);
+        places[item.id] = item.shown;
+    });
     drawFaultLinks(mapLayers.links, state.nodes, places);
-    root.setAttribute('data-nodes', String(Object.keys(drawn).length));
-    var stretch = (frame.y_scale / frame.x_scale).toFixed(1);
-    byId('map-note').textContent =
-        'x to scale; y stretched ×' + stretch + ' to show the formation rows';
+    root.setAttribute('data-nodes', String(items.length));
+    svg.setAttribute('data-lead', lead ? lead[0] + ',' + lead[1] : '');
+    byId('map-note').textContent = 'close-up: 1 unit = ' + k_closeup_unit_x_px + ' px across, ' +
+        frame.unit_y + ' px up' + (lead ? ' · lead ' + pointText(lead) : '');
+    renderTrack({ lead: lead, count: items.length, window_x: frame.x_view,
+                  depth_units: formationDepth(nodes.placed, lead) });
 }
 
-// ---- The node table ---------------------------------------------------------
-
-var k_table_columns = ['id', 'name', 'role', 'term', 'commit', 'applied', 'lag', 'contact',
-                       'place', 'actions'];
-var k_numeric_columns = { id: true, term: true, commit: true, applied: true, lag: true,
-                          contact: true };
-// id -> { row, cells }. Rows are kept and updated in place: rebuilt with
-// every status (four times a second while a fault counts down), their
-// buttons would be replaced between a press and its release.
-var tableRows = {};
-var tableEmptyRow = null;
-
-function createTableRow(id) {
-    var row = html('tr');
-    row.setAttribute('data-node-id', String(id));
-    var cells = {};
-    k_table_columns.forEach(function (column) {
-        var cell = html('td', k_numeric_columns[column] ? 'num' : 'col-' + column);
-        row.appendChild(cell);
-        cells[column] = cell;
-    });
-    createNodeActions(cells.actions, id);
-    return { row: row, cells: cells };
-}
-
-function updateTableRow(entry, node) {
-    var cells = entry.cells;
-    var classes = node.role + (node.id === state.leader ? ' leader' : '');
-    entry.row.className = classes + (isCrashed(node) ? ' crashed' : '');
-    cells.id.textContent = String(node.id);
-    cells.name.textContent = show(node.name);
-    clearChildren(cells.role);
-    cells.role.appendChild(html('span', 'role ' + node.role, node.role.replace('_', '-')));
-    node.faults.forEach(function (fault) {
-        var chip = html('span', 'fault-chip ' + (k_link_styles[fault.kind] || fault.kind));
-        chip.title = fault.description;
-        setFaultClock(chip, faultName(fault), fault.until_ms);
-        cells.role.appendChild(chip);
-    });
-    cells.term.textContent = show(node.term);
-    cells.commit.textContent = show(node.commit);
-    cells.applied.textContent = show(node.applied);
-    cells.lag.textContent = show(node.lag);
-    cells.contact.textContent = node.id === state.leader ? 'self' :
-        node.lastContact === null ? '—' : durationText(node.lastContact);
-    var last = state.lastPositions[node.id];
-    cells.place.textContent = node.position ? pointText(node.position) :
-        last ? pointText(last) + ' (last known)' : '—';
-    updateNodeActions(cells.actions, node);
-}
-
-function renderTable() {
-    var body = byId('nodes');
-    if (!tableEmptyRow) {
-        tableEmptyRow = html('tr');
-        tableEmptyRow.appendChild(html('td', 'empty', 'No nodes known yet.')).colSpan =
-            k_table_columns.length;
-    }
-    var wanted = state.nodes.length === 0 ? [tableEmptyRow] : [];
-    var kept = {};
-    var reachable = 0;
-    state.nodes.forEach(function (node) {
-        if (node.role !== 'unreachable') { reachable += 1; }
-        var entry = tableRows[node.id] || (tableRows[node.id] = createTableRow(node.id));
-        updateTableRow(entry, node);
-        wanted.push(entry.row);
-        kept[node.id] = true;
-    });
-    Object.keys(tableRows).forEach(function (id) {
-        if (!kept[id]) { delete tableRows[id]; }
-    });
-    // Moves a row only when it is out of place.
-    wanted.forEach(function (row, index) {
-        if (body.children[index] !== row) { body.insertBefore(row, body.children[index] || null); }
-    });
-    while (body.children.length > wanted.length) { body.removeChild(body.lastChild); }
-    byId('table-note').textContent = state.nodes.length + ' nodes · ' + reachable + ' reachable';
+// How far the formation reaches behind the lead, in units, for the track's glyph.
+function formationDepth(placed, lead) {
+    var depth = 0;
+    if (!lead) { return depth; }
+    placed.forEach(function (item) { depth = Math.max(depth, lead[0] - item.point[0]); });
+    return depth;
 }

@@ -140,18 +140,22 @@ function normalizeNode(raw) {
     var name = null;
     if (typeof raw.name === 'string') { name = raw.name; }
     else if (typeof raw._name === 'string') { name = raw._name; }
+    var age = normalizeAge(raw, Date.now());
     return {
         id: id,
         name: name,
         role: role,
         term: numberOrNull(raw.term),
         position: pointOrNull(raw.position),
+        formationPosition: pointOrNull(raw.formation_position),
         commit: numberOrNull(raw.commit_index),
         applied: numberOrNull(raw.applied_index),
         lag: numberOrNull(raw.lag),
         lastContact: numberOrNull(raw.last_contact_ms),
         faults: normalizeFaults(raw.faults, Date.now()),
-        timing: normalizeTiming(raw.timing)
+        timing: normalizeTiming(raw.timing),
+        dataStale: age.dataStale,
+        heardAtMs: age.heardAtMs
     };
 }
 
@@ -224,7 +228,8 @@ function applyStatus(payload) {
         });
         nodes.sort(function (a, b) { return a.id - b.id; });
         nodes.forEach(function (node) {
-            if (node.position) { state.lastPositions[node.id] = node.position; }
+            var place = node.formationPosition || node.position;
+            if (place) { state.lastPositions[node.id] = place; }
         });
         state.nodes = nodes;
     }
@@ -518,7 +523,7 @@ function renderHeader() {
 function start() {
     takeTokenFromFragment();
     holdLoadIfAsked();
-    byId('show-steps').addEventListener('change', renderLog);
+    setUpLog();
     window.addEventListener('resize', renderMap);
     setUpControls();
     setUpLogView();
@@ -527,4 +532,5 @@ function start() {
     loadInitial();
     setInterval(poll, k_poll_interval_ms);
     setInterval(scheduleHistoryRefresh, k_history_interval_ms);
+    setInterval(tickAges, k_age_tick_ms);
 }

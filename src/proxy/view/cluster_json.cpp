@@ -1,5 +1,10 @@
 #include "proxy/view/cluster_json.hpp"
 
+#include <raftescort/transport/clock.hpp>
+#include <raftescort/util/assert.hpp>
+
+#include <algorithm>
+
 namespace raftescort::proxy {
 
 using nlohmann::json;
@@ -29,13 +34,30 @@ const PeerView* leader_peer(const ClusterSnapshot& snapshot, std::uint64_t id)
     return nullptr;
 }
 
+/// Never negative: a snapshot taken just after `now_ms` was read may hold a
+/// slightly later answer.
+json data_age_json(const NodeView& node, std::int64_t now_ms)
+{
+    if (!node.answered_at_ms) {
+        return nullptr;
+    }
+    return std::max<std::int64_t>(0, now_ms - *node.answered_at_ms);
+}
+
+bool data_stale(const ClusterSnapshot& snapshot, const NodeView& node, std::int64_t now_ms)
+{
+    RE_ASSERT(snapshot.poll_interval_ms > 0);
+    // Nothing heard yet is no fresh data either.
+    if (!node.answered_at_ms) {
+        return true;
+    }
+    return now_ms - *node.answered_at_ms > snapshot.poll_interval_ms + k_poll_answer_allowance_ms;
+}
+
 } // namespace
 
-std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const NodeView& node)
+std::optional<escort::Point> leader_position_of(const ClusterSnapshot& snapshot, std::uint64_t id)
 {
-    if (node.reachable) {
-        return node.position;
-    }
     const NodeView* leader = snapshot.leader_view();
     if (leader == nullptr || !leader->status.is_object()) {
         return std::nullopt;
@@ -45,7 +67,7 @@ std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const 
         return std::nullopt;
     }
     for (const json& entry : *positions) {
-        if (entry.is_object() && entry.value("id", json(0)) == json(node.id)
+        if (entry.is_object() && entry.value("id", json(0)) == json(id)
             && entry.contains("position") && entry["position"].is_array()
             && entry["position"].size() == 2 && entry["position"][0].is_number_integer()
             && entry["position"][1].is_number_integer()) {
@@ -56,7 +78,20 @@ std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const 
     return std::nullopt;
 }
 
+std::optional<escort::Point> position_of(const ClusterSnapshot& snapshot, const NodeView& node)
+{
+    if (node.reachable) {
+        return node.position;
+    }
+    return leader_position_of(snapshot, node.id);
+}
+
 json node_json(const ClusterSnapshot& snapshot, const NodeView& node)
+{
+    return node_json(snapshot, node, transport::monotonic_ms());
+}
+
+json node_json(const ClusterSnapshot& snapshot, const NodeView& node, std::int64_t now_ms)
 {
     json lag = nullptr;
     json last_contact = nullptr;
@@ -81,14 +116,22 @@ json node_json(const ClusterSnapshot& snapshot, const NodeView& node)
                 {"lag", lag},
                 {"last_contact_ms", last_contact},
                 {"faults", node.faults.is_array() ? node.faults : json::array()},
-                {"timing", node.timing}};
+                {"timing", node.timing},
+                {"formation_position", point_json(leader_position_of(snapshot, node.id))},
+                {"data_age_ms", data_age_json(node, now_ms)},
+                {"data_stale", data_stale(snapshot, node, now_ms)}};
 }
 
 json nodes_json(const ClusterSnapshot& snapshot)
 {
+    return nodes_json(snapshot, transport::monotonic_ms());
+}
+
+json nodes_json(const ClusterSnapshot& snapshot, std::int64_t now_ms)
+{
     json list = json::array();
     for (const NodeView& node : snapshot.nodes) {
-        list.push_back(node_json(snapshot, node));
+        list.push_back(node_json(snapshot, node, now_ms));
     }
     return list;
 }

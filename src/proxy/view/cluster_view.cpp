@@ -90,6 +90,7 @@ void ClusterView::record(std::uint64_t id, const std::string& address,
                          util::Result<nlohmann::json> answer)
 {
     std::vector<std::pair<std::uint64_t, std::string>> peers;
+    const std::int64_t now_ms = transport::monotonic_ms();
     {
         std::lock_guard lock(m_mutex);
         auto found = m_slots.find(id);
@@ -107,6 +108,7 @@ void ClusterView::record(std::uint64_t id, const std::string& address,
         if (parsed.ok()) {
             NodeView view = std::move(parsed.value());
             view.name = address;
+            view.answered_at_ms = now_ms;
             if (!slot.view.reachable) {
                 spdlog::info("node {} at {} answers ({} in term {})", id, address, view.role,
                              view.term);
@@ -132,7 +134,7 @@ void ClusterView::record(std::uint64_t id, const std::string& address,
             slot.view.last_error = parsed.error().message;
         }
         ++m_version;
-        account_leader_locked(transport::monotonic_ms());
+        account_leader_locked(now_ms);
     }
     for (const auto& [peer_id, peer_address] : peers) {
         learn(peer_id, peer_address, AddressSource::peer_list);
@@ -215,6 +217,7 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::snapshot() const
         }
     }
     snapshot.version = m_version;
+    snapshot.poll_interval_ms = m_options.poller.poll_interval_ms;
     m_snapshot = std::make_shared<const ClusterSnapshot>(std::move(snapshot));
     return m_snapshot;
 }

@@ -74,6 +74,10 @@ struct NodeView {
     nlohmann::json status;
     /// Why the latest poll failed; empty while reachable.
     std::string last_error;
+    /// When the proxy last had an answer from the node, in monotonic ms
+    /// (transport/clock.hpp); empty before its first. Kept while the node is
+    /// unreachable: it dates what is kept of the node's last status.
+    std::optional<std::int64_t> answered_at_ms;
 };
 
 /// Reads a node's GET /status body. Needs an object with a positive "id" and
@@ -96,6 +100,9 @@ struct ClusterSnapshot {
     /// Grows with every change to the view (a poll result, a node learned or
     /// moved, the registered set); equal versions mean equal snapshots.
     std::uint64_t version = 0;
+    /// How often the view polls each node: data older than one interval (and
+    /// the poll's round trip) has missed a poll.
+    std::int64_t poll_interval_ms = 250;
 
     const NodeView* find(std::uint64_t id) const;
     const NodeView* leader_view() const;
