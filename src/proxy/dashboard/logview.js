@@ -153,14 +153,14 @@ function entryCell(window_, entry, lost) {
     cell.setAttribute('data-index', entry.index);
     cell.setAttribute('data-term', entry.term);
     cell.setAttribute('data-state', state_);
-    cell.appendChild(html('span', 'term', entry.term));
-    cell.appendChild(html('span', 'kind', kindLetter(entry.kind)));
+    cell.appendChild(html('span', 'raft-term', entry.term));
+    cell.appendChild(html('span', 'raft-kind', kindLetter(entry.kind)));
     var title = 'index ' + entry.index + ', term ' + entry.term + ': ' + entry.command +
         ' (' + state_ + ')';
     if (lost) {
         cell.classList.add('replaced');
         cell.setAttribute('data-replaced', lost.term);
-        cell.appendChild(html('span', 'was', lost.term));
+        cell.appendChild(html('span', 'raft-was', lost.term));
         title += '; replaced an uncommitted entry of term ' + lost.term + ' at ' +
             clockText(lost.at_ms);
     }
@@ -175,7 +175,7 @@ function lostCell(window_, index, lost) {
     cell.setAttribute('data-node-id', window_.id);
     cell.setAttribute('data-index', index);
     cell.setAttribute('data-replaced', lost.term);
-    cell.appendChild(html('span', 'was', lost.term));
+    cell.appendChild(html('span', 'raft-was', lost.term));
     cell.title = 'index ' + index + ': an uncommitted entry of term ' + lost.term +
         ' was cut off at ' + clockText(lost.at_ms);
     return cell;
