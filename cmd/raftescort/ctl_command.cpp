@@ -172,6 +172,17 @@ void setup_query_commands(CLI::App& ctl, const Options& options)
     log->add_option("--limit", options->settings.log_limit, "Entries per node (default 40)")
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000}))
         ->type_name("N");
+    CLI::App* trace = add_action(
+        ctl, options, "trace", "trace",
+        "Show the Raft messages the nodes send, live: votes with the reason of a refusal, "
+        "appends and their answers, heartbeats counted per second",
+        CtlAction::trace);
+    trace->add_option("--node", options->settings.node, "Only messages from or to this node")
+        ->check(positive_integer_validator("node id"))
+        ->type_name("ID");
+    trace->add_option("--count", options->settings.count, "Stop after N messages")
+        ->check(positive_integer_validator("message count"))
+        ->type_name("N");
     CLI::App* watch = add_action(
         ctl, options, "watch", "watch",
         "Show the convoy and the roles live, redrawn every 250ms (q quits)", CtlAction::watch);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <limits>
+#include <map>
 #include <memory>
 
 namespace raftescort::cmd {
@@ -87,7 +88,7 @@ CLI::Option* add_duration_option(CLI::App& node, const std::string& name, std::i
 }
 
 /// Raft's clock and the convoy's pace: --heartbeat, --election-timeout,
-/// --step-interval, --autopilot and --no-autopilot.
+/// --step-interval, --autopilot and --no-autopilot; --trace.
 void add_timing_options(CLI::App& node, const std::shared_ptr<NodeOptions>& options)
 {
     add_duration_option(node, "--heartbeat", options->heartbeat_interval_ms,
@@ -104,6 +105,12 @@ void add_timing_options(CLI::App& node, const std::shared_ptr<NodeOptions>& opti
             "--no-autopilot", [options] { options->autopilot = false; },
             "Wait for 'raftescort ctl mission start'")
         ->excludes(autopilot);
+    node.add_option("--trace", options->trace,
+                    "Keep a sampled trace of the Raft messages this node sends, for "
+                    "GET /raft/trace, the proxy's trace events and 'ctl trace'")
+        ->transform(CLI::Transformer(std::map<std::string, bool>{{"on", true}, {"off", false}}))
+        ->default_str("on")
+        ->type_name("on|off");
 }
 
 /// The cluster token, the admin token and mutual TLS.
@@ -211,6 +218,7 @@ void run_node(const NodeOptions& options)
     settings.election_timeout_ms = options.election_timeout_ms;
     settings.step_interval_ms = options.step_interval_ms;
     settings.autopilot = options.autopilot;
+    settings.trace = options.trace;
     settings.cluster_token = options.cluster_token;
     settings.admin_token = options.admin_token;
     settings.redis_password = options.redis_password;

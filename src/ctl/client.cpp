@@ -211,6 +211,80 @@ util::Result<json> ProxyClient::get(const std::string& target)
     return decode_answer(result, m_proxy_url);
 }
 
+namespace {
+
+/// An event stream line's value after its "name:", without the one space
+/// that may follow the colon.
+std::string event_field_value(std::string_view line, std::size_t colon_end)
+{
+    std::string_view value = line.substr(colon_end);
+    if (!value.empty() && value.front() == ' ') {
+        value.remove_prefix(1);
+    }
+    return std::string(value);
+}
+
+} // namespace
+
+util::Status ProxyClient::stream(const std::string& target, const EventHandler& on_event)
+{
+    RE_ASSERT(!target.empty() && target.front() == '/');
+    // An event is "event: NAME" and "data: TEXT" lines ended by a blank line
+    // (the proxy sends one data line per event). Bounded: a line longer
+    // than this is not the proxy's and ends the stream.
+    constexpr std::size_t k_line_bytes_max = 1 << 20;
+    std::string pending;
+    std::string name;
+    std::string data;
+    bool stopped = false;
+    bool overlong = false;
+    auto receive = [&](const char* bytes, std::size_t length) {
+        pending.append(bytes, length);
+        std::size_t start = 0;
+        for (std::size_t end; (end = pending.find('\n', start)) != std::string::npos;
+             start = end + 1) {
+            std::string_view line(pending.data() + start, end - start);
+            if (!line.empty() && line.back() == '\r') {
+                line.remove_suffix(1);
+            }
+            if (line.empty()) {
+                if (!data.empty() && !on_event(name, data)) {
+                    stopped = true;
+                    return false;
+                }
+                name.clear();
+                data.clear();
+            } else if (line.rfind("event:", 0) == 0) {
+                name = event_field_value(line, 6);
+            } else if (line.rfind("data:", 0) == 0) {
+                data += event_field_value(line, 5);
+            }
+        }
+        pending.erase(0, start);
+        overlong = pending.size() > k_line_bytes_max;
+        return !overlong;
+    };
+    httplib::Headers headers{{"Accept", "text/event-stream"}};
+    const httplib::Result result = m_http->Get(m_path_prefix + target, headers, receive);
+    m_last_http_status = result ? result->status : 0;
+    if (stopped) {
+        return util::Ok{};
+    }
+    if (overlong) {
+        return util::make_error(ErrorCode::io_error,
+                                "the event stream of " + m_proxy_url + " sent an overlong line");
+    }
+    if (result && result->status != 200) {
+        return util::make_error(ErrorCode::unavailable, "the proxy at " + m_proxy_url
+                                                            + " answered GET " + target
+                                                            + " with HTTP "
+                                                            + std::to_string(result->status));
+    }
+    return util::make_error(ErrorCode::unavailable,
+                            "the event stream of " + m_proxy_url + " ended"
+                                + (result ? "" : " (" + httplib::to_string(result.error()) + ")"));
+}
+
 util::Result<json> ProxyClient::post(const std::string& path, const json& body)
 {
     RE_ASSERT(!path.empty() && path.front() == '/');

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -87,6 +88,12 @@ public:
     /// id and sequence in the body).
     util::Result<nlohmann::json>
     post_with_retry(const std::string& path, const nlohmann::json& body, const RetryPolicy& policy);
+    /// Called with each server-sent event's name and data; false stops the stream.
+    using EventHandler = std::function<bool(const std::string& name, const std::string& data)>;
+    /// GET `target` as a server-sent event stream (the proxy's /events),
+    /// handing each event to `on_event` until it returns false (Ok) or the
+    /// stream ends or fails (unavailable).
+    util::Status stream(const std::string& target, const EventHandler& on_event);
     /// Shortens the read timeout (watch redraws every 250 ms and must not
     /// freeze for 15 s on a stuck proxy).
     void set_read_timeout(std::chrono::milliseconds timeout);

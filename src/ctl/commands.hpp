@@ -7,6 +7,7 @@
 //   queries.cpp   status, elections, leaders, positions, logs, log, mission show
 //   changes.cpp   move, mission start|pause|set, members, transfer-leader
 //   watch.cpp     watch
+//   trace.cpp     trace
 //   chaos.cpp     chaos KIND TARGET, chaos heal, chaos status
 
 #include "ctl/client.hpp"
@@ -42,6 +43,7 @@ util::Status run_members_remove(CommandContext& context);
 util::Status run_transfer_leader(CommandContext& context);
 
 util::Status run_watch(CommandContext& context);
+util::Status run_trace(CommandContext& context);
 
 /// chaos KIND TARGET, chaos heal [TARGET], chaos status.
 util::Status run_chaos(CommandContext& context);

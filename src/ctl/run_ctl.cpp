@@ -25,6 +25,7 @@ util::Status run_ctl(const CtlSettings& settings, std::ostream& out)
     case CtlAction::positions: return run_positions(context);
     case CtlAction::logs: return run_logs(context);
     case CtlAction::log: return run_log(context);
+    case CtlAction::trace: return run_trace(context);
     case CtlAction::watch: return run_watch(context);
     case CtlAction::mission_show: return run_mission_show(context);
     case CtlAction::mission_start:

@@ -422,6 +422,49 @@ void handle_raft_log(const httplib::Request& request, httplib::Response& respons
     reply(response, 200, body);
 }
 
+/// Trace items one page holds when the request does not say, and at most.
+constexpr std::uint64_t k_trace_page_default = 200;
+constexpr std::uint64_t k_trace_page_max = 1000;
+
+void handle_raft_trace(const httplib::Request& request, httplib::Response& response,
+                       NodeLoop& loop)
+{
+    bool ok = true;
+    std::uint64_t after = query_u64(request, "after", 0, ok);
+    std::uint64_t limit = query_u64(request, "limit", k_trace_page_default, ok);
+    if (!ok) {
+        reply_error(response, 400, "after and limit must be non-negative integers");
+        return;
+    }
+    if (limit > k_trace_page_max) {
+        reply_error(response, 400, "limit must be at most " + std::to_string(k_trace_page_max));
+        return;
+    }
+    if (!loop.tracing()) {
+        reply_error(response, 404, "this node keeps no message trace (started with --trace off)");
+        return;
+    }
+    if (!request.has_param("after")) {
+        // No cursor yet: where to follow from, without the backlog.
+        reply(response, 200,
+              json{{"id", loop.id().value},
+                   {"next", loop.trace_newest()},
+                   {"missed", 0},
+                   {"messages", json::array()}});
+        return;
+    }
+    TracePage page = loop.trace(after, limit);
+    json messages = json::array();
+    for (const TracedMessage& message : page.messages) {
+        messages.push_back(traced_message_json(message));
+    }
+    reply(response, 200,
+          json{{"id", loop.id().value},
+               {"next", page.next},
+               {"missed", page.missed},
+               {"messages", std::move(messages)}});
+}
+
 /// The routes that only read the node's state.
 void install_reads(transport::HttpServer& server, NodeLoop& loop, const NodeApiOptions& options)
 {
@@ -439,6 +482,10 @@ void install_reads(transport::HttpServer& server, NodeLoop& loop, const NodeApiO
     });
     server.Get("/logs", [&loop](const httplib::Request& request, httplib::Response& response) {
         handle_logs(request, response, loop);
+    });
+    server.Get("/raft/trace", [&loop](const httplib::Request& request,
+                                      httplib::Response& response) {
+        handle_raft_trace(request, response, loop);
     });
     server.Get("/raft/log", [&loop, options](const httplib::Request& request,
                                              httplib::Response& response) {

@@ -147,6 +147,57 @@ json log_window_json(const LogWindow& window)
                 {"overwritten", std::move(overwritten)}};
 }
 
+json traced_message_json(const TracedMessage& message)
+{
+    json item{{"seq", message.seq},
+              {"at_ms", message.at_ms},
+              {"from", message.from.value},
+              {"to", message.to.value},
+              {"type", raft::message_type_name(message.type)},
+              {"term", message.term.value},
+              {"fate", fate_name(message.fate)},
+              {"count", message.count}};
+    switch (message.type) {
+    case raft::MessageType::pre_vote:
+    case raft::MessageType::vote:
+        // The candidate's last log entry, which a voter compares with its own.
+        item["last_index"] = message.index.value;
+        item["last_term"] = message.log_term.value;
+        break;
+    case raft::MessageType::pre_vote_response:
+    case raft::MessageType::vote_response:
+        item["granted"] = !message.reject;
+        if (message.reject) {
+            item["reason"] = raft::vote_refusal_name(message.refusal);
+        }
+        break;
+    case raft::MessageType::append:
+        item["prev_index"] = message.index.value;
+        item["prev_term"] = message.log_term.value;
+        item["entries"] = message.entries;
+        item["commit"] = message.commit.value;
+        break;
+    case raft::MessageType::append_response:
+        item["index"] = message.index.value;
+        item["success"] = !message.reject;
+        if (message.reject) {
+            item["conflict_index"] = message.conflict_index.value;
+            item["conflict_term"] = message.conflict_term.value;
+        }
+        break;
+    case raft::MessageType::heartbeat: item["commit"] = message.commit.value; break;
+    case raft::MessageType::snapshot:
+        item["chunk_offset"] = message.chunk_offset;
+        item["chunk_bytes"] = message.chunk_bytes;
+        item["chunk_last"] = message.chunk_last;
+        break;
+    case raft::MessageType::snapshot_response: item["success"] = !message.reject; break;
+    case raft::MessageType::heartbeat_response:
+    case raft::MessageType::timeout_now: break;
+    }
+    return item;
+}
+
 const char* apply_result_name(escort::ApplyResult::Kind kind)
 {
     switch (kind) {

@@ -22,6 +22,8 @@ nlohmann::json status_json(const NodeStatus& status);
 /// Counters and the fsync histogram (cumulative buckets, as Prometheus has them).
 nlohmann::json metrics_json(const NodeMetrics& metrics);
 nlohmann::json logged_entry_json(const LoggedEntry& entry);
+/// One item of GET /raft/trace: the fields its type uses, by name.
+nlohmann::json traced_message_json(const TracedMessage& message);
 /// GET /raft/log's body, without the node's identity (the route adds it).
 nlohmann::json log_window_json(const LogWindow& window);
 /// The body of a committed request: term, index, result, lead, positions, mission.

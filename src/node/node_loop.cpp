@@ -136,6 +136,13 @@ std::future<RequestOutcome> NodeLoop::log_window(std::optional<raft::Index> from
     return submit(LogWindowRequest{from, limit, {}});
 }
 
+TracePage NodeLoop::trace(std::uint64_t after, std::size_t limit)
+{
+    return m_trace.read(after, limit, transport::wall_clock_ms());
+}
+
+std::uint64_t NodeLoop::trace_newest() { return m_trace.newest(transport::wall_clock_ms()); }
+
 NodeStatus NodeLoop::status() const
 {
     std::lock_guard lock(m_status_mutex);

@@ -17,6 +17,7 @@
 
 #include "node/address_book.hpp"
 #include "node/log_window.hpp"
+#include "node/message_trace.hpp"
 #include "node/node_status.hpp"
 #include "node/registry_worker.hpp"
 
@@ -59,6 +60,8 @@ struct NodeLoopOptions {
     std::size_t inbox_messages_max = 16384;
     /// Applied entries kept for /logs.
     std::size_t logged_entries_max = 10000;
+    /// Keep the message trace (message_trace.hpp) for GET /raft/trace.
+    bool trace = true;
     /// A follower that has not heard from its leader for this long probes
     /// the leader's port, at most once per this long; a refused connect means
     /// the leader's process is gone and the follower campaigns early
@@ -149,6 +152,11 @@ public:
     /// Applied entries with index >= from, at most `limit`, oldest first.
     std::vector<LoggedEntry> logs(raft::Index from, std::size_t limit) const;
     raft::NodeId id() const { return m_id; }
+    /// The message trace after `after` (message_trace.hpp); empty when the
+    /// trace is off.
+    TracePage trace(std::uint64_t after, std::size_t limit);
+    std::uint64_t trace_newest();
+    bool tracing() const { return m_options.trace; }
 
 private:
     struct Proposal {
@@ -301,6 +309,8 @@ private:
     raft::NodeId m_last_leader;
     /// The uncommitted tail, to notice entries a new leader overwrites.
     LogTailWatch m_log_watch;
+    /// Written by the loop thread, read by HTTP threads (it locks itself).
+    MessageTrace m_trace;
 
     // Published for HTTP threads.
     mutable std::mutex m_status_mutex;
@@ -349,6 +359,7 @@ private:
     /// False when a fault drops or delays the message.
     bool admit_inbound(const transport::InboundMessage& inbound);
     bool admit_outbound(raft::Message& message);
+    void trace_message(const raft::Message& message, TracedMessage::Fate fate);
     /// Hands on the delayed and duplicated messages that are due.
     void release_delayed(std::int64_t now_ms);
 

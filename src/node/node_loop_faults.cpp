@@ -256,9 +256,11 @@ bool NodeLoop::admit_outbound(raft::Message& message)
     }
     const chaos::Verdict verdict = m_faults.judge(message.to, chaos::Direction::out);
     if (verdict.drop) {
+        trace_message(message, TracedMessage::Fate::dropped);
         return false;
     }
     if (verdict.delay_ms > 0) {
+        trace_message(message, TracedMessage::Fate::delayed);
         m_delayed_out.emplace(transport::monotonic_ms() + verdict.delay_ms, std::move(message));
         return false;
     }

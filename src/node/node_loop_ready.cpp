@@ -4,6 +4,8 @@
 
 #include "node/node_loop.hpp"
 
+#include <raftescort/transport/clock.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <utility>
@@ -101,6 +103,7 @@ void NodeLoop::send(std::vector<raft::Message>& messages)
         if (!admit_outbound(message)) {
             continue;
         }
+        trace_message(message, TracedMessage::Fate::sent);
         if (is_answer(message.type)) {
             auto slot = m_reply_slots.find(message.to);
             if (slot != m_reply_slots.end() && slot->second->add(message)) {
@@ -112,6 +115,13 @@ void NodeLoop::send(std::vector<raft::Message>& messages)
         if (transport::PeerSender* sender = sender_for(message.to)) {
             sender->enqueue(std::move(message));
         }
+    }
+}
+
+void NodeLoop::trace_message(const raft::Message& message, TracedMessage::Fate fate)
+{
+    if (m_options.trace) {
+        m_trace.record(message, fate, transport::wall_clock_ms());
     }
 }
 

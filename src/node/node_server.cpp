@@ -181,6 +181,7 @@ void NodeServer::make_loop(std::unique_ptr<runtime::Replica> replica,
     // connect to tell a dead leader from a slow one.
     options.leader_probe_after_ms = m_settings.heartbeat_interval_ms * 3 / 2;
     options.autopilot = m_settings.autopilot;
+    options.trace = m_settings.trace;
     // The data dir holds this node's state by now, so no bootstrap: the
     // built-in crash recovers exactly as a restarted process does.
     options.reopen = [this]() {

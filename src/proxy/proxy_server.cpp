@@ -1,5 +1,7 @@
 #include "proxy/proxy_server.hpp"
 
+#include "proxy/api/node_fetch.hpp"
+
 #include <raftescort/transport/raft_endpoint.hpp>
 #include <raftescort/transport/secret.hpp>
 #include <raftescort/transport/thread_name.hpp>
@@ -22,6 +24,9 @@ constexpr std::size_t k_event_streams_max = 40;
 // holds a connection (so a thread) on the leader, whose pool is sized for a
 // few dozen; 32 lanes keep a loaded proxy from queueing behind a handful.
 constexpr std::size_t k_move_lanes = 32;
+/// A node's trace is read between its status polls; a node slower than
+/// this (paused, overloaded) is skipped for the round.
+constexpr std::chrono::milliseconds k_trace_fetch_timeout{300};
 
 registry::RegistryOptions registry_options(const ProxySettings& settings,
                                            const registry::RedisUrl& url)
@@ -188,6 +193,13 @@ util::Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxySetting
                                          registry_poller_options(settings, proxy->m_pool));
     proxy->m_status_publisher = std::make_unique<StatusPublisher>(
         proxy->m_view, proxy->m_hub, std::max<std::int64_t>(250, settings.poll_interval_ms));
+    TraceFollowerOptions trace;
+    trace.interval_ms = std::max<std::int64_t>(250, settings.poll_interval_ms);
+    trace.fetch = [pool = &proxy->m_pool](const NodeView& node, const std::string& path) {
+        return fetch_node_json(*pool, node, path, k_trace_fetch_timeout);
+    };
+    proxy->m_trace_follower =
+        std::make_unique<TraceFollower>(proxy->m_view, proxy->m_hub, std::move(trace));
     proxy->m_server.start();
     spdlog::info("proxy of cluster {} serving on {}:{}; Redis at {}", settings.cluster_id,
                  settings.listen_host, proxy->m_port, url.redacted());
@@ -216,6 +228,7 @@ void ProxyServer::stop()
     m_server.stop();
     spdlog::debug("HTTP server stopped");
     m_status_publisher.reset();
+    m_trace_follower.reset();
     m_registry_poller.reset();
     m_view.stop();
 }

@@ -8,6 +8,7 @@
 #include "proxy/api/api_context.hpp"
 #include "proxy/view/registry_poller.hpp"
 #include "proxy/view/status_publisher.hpp"
+#include "proxy/view/trace_follower.hpp"
 #include <raftescort/transport/http_server.hpp>
 
 #include <raftescort/proxy/proxy.hpp>
@@ -57,6 +58,7 @@ private:
     int m_port = 0;
     std::unique_ptr<RegistryPoller> m_registry_poller;
     std::unique_ptr<StatusPublisher> m_status_publisher;
+    std::unique_ptr<TraceFollower> m_trace_follower;
     bool m_stopped = false;
 
     ProxyServer(const ProxySettings& settings, std::unique_ptr<registry::Registry> registry);

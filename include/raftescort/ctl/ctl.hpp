@@ -30,6 +30,8 @@ enum class CtlAction {
     logs,
     /// log: each node's Raft log window (GET /raft/log).
     log,
+    /// trace: the nodes' Raft messages, live (the proxy's trace events).
+    trace,
     watch,
     mission_show,
     mission_start,
@@ -68,13 +70,15 @@ struct CtlSettings {
     std::int64_t y = 0;
     /// `elections --term N` or `leaders --term N`; 0 means every term.
     std::uint64_t term = 0;
-    /// `logs --node ID|HOST:PORT`, `log --node ID`; empty means every node.
+    /// `logs --node ID|HOST:PORT`, `log --node ID`, `trace --node ID`;
+    /// empty means every node.
     std::string node;
     /// `log --from N`: the window's first index; -1 means the last entries.
     std::int64_t log_from = -1;
     /// `log --limit N`: entries per node; 0 means the proxy's default (40).
     std::uint64_t log_limit = 0;
-    /// `watch --count N`: frames to print before stopping; 0 means no limit.
+    /// `watch --count N`: frames to print before stopping; `trace --count
+    /// N`: messages; 0 means no limit.
     std::uint64_t count = 0;
     /// `members add ID HOST:PORT`, `members remove ID`: the member's id.
     std::uint64_t member_id = 0;

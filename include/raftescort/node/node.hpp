@@ -39,6 +39,8 @@ struct NodeSettings {
     std::int64_t step_interval_ms = 1000;
     /// Start the mission by itself when it has never run.
     bool autopilot = true;
+    /// Keep a sampled trace of the Raft messages it sends (GET /raft/trace).
+    bool trace = true;
     /// The cluster token given by the operator; empty means the one in the
     /// data dir, or Redis's (src/node/cluster_token.hpp). The node always
     /// runs with one: it is required on node-to-node requests.

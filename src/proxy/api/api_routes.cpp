@@ -49,7 +49,8 @@ constexpr Endpoint k_endpoints[] = {
     {"POST", "/chaos/heal",
      "body {\"target\"?}: clear the faults (default: every node); admin token"},
     {"GET", "/metrics", "Prometheus metrics"},
-    {"GET", "/events", "server-sent events: status and record"},
+    {"GET", "/events",
+     "server-sent events: status, record, and trace (the Raft messages the nodes send)"},
 };
 
 } // namespace

@@ -12,15 +12,15 @@ namespace raftescort::proxy {
 
 using nlohmann::json;
 
-util::Result<json> fetch_node_json(ApiContext& context, const NodeView& node,
-                                   const std::string& path)
+util::Result<json> fetch_node_json(ClientPool& pool, const NodeView& node,
+                                   const std::string& path, std::chrono::milliseconds timeout)
 {
     const std::string who = "node " + std::to_string(node.id) + " at " + node.name;
-    ClientLease client = context.pool.lease(node.name);
+    ClientLease client = pool.lease(node.name);
     if (!client) {
         return util::make_error(util::ErrorCode::unavailable, "the proxy is stopping");
     }
-    client->set_read_timeout(k_node_fetch_timeout);
+    client->set_read_timeout(timeout);
     httplib::Result answer = client->Get(path.c_str());
     if (!answer) {
         return util::make_error(util::ErrorCode::unavailable,

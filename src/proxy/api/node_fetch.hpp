@@ -24,8 +24,14 @@ inline constexpr std::chrono::milliseconds k_node_fetch_timeout{2000};
 /// GET `path` (with its query) from `node`: the answer's JSON object when
 /// it is 200, otherwise an unavailable error naming the node, the route and
 /// the node's own reason when it gave one.
-util::Result<nlohmann::json> fetch_node_json(ApiContext& context, const NodeView& node,
-                                             const std::string& path);
+util::Result<nlohmann::json> fetch_node_json(ClientPool& pool, const NodeView& node,
+                                             const std::string& path,
+                                             std::chrono::milliseconds timeout);
+inline util::Result<nlohmann::json> fetch_node_json(ApiContext& context, const NodeView& node,
+                                                    const std::string& path)
+{
+    return fetch_node_json(context.pool, node, path, k_node_fetch_timeout);
+}
 
 /// "?from=N&limit=M" rebuilt from the request's own (each checked to be a
 /// non-negative integer, the limit at most `limit_max`), or "" when it has

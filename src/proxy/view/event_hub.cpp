@@ -122,6 +122,12 @@ void EventHub::publish_record(ServerSentEvent event)
     }
 }
 
+void EventHub::publish_live(const ServerSentEvent& event)
+{
+    std::lock_guard lock(m_mutex);
+    publish_locked(event);
+}
+
 void EventHub::publish_locked(const ServerSentEvent& event)
 {
     if (m_closed) {

@@ -80,6 +80,8 @@ public:
     void publish_status(ServerSentEvent event);
     /// Sends a record event and remembers it among the recent ones.
     void publish_record(ServerSentEvent event);
+    /// Sends an event of the moment (a message trace), remembered by no one.
+    void publish_live(const ServerSentEvent& event);
     /// Ends every stream and refuses new ones. Idempotent.
     void close();
 
