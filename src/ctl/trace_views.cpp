@@ -69,9 +69,9 @@ std::string trace_line(const json& message)
     line += "  " + padded("n" + field_text(message, "from") + " -> n" + field_text(message, "to"), 10);
     line += "  " + padded(type, 18);
     line += "  " + padded("term " + field_text(message, "term"), 8);
-    const std::uint64_t count = field_unsigned(message, "count");
-    if (count > 1) {
-        line += "  x" + std::to_string(count);
+    const json& count = field(message, "count");
+    if (count.is_number_integer() && count.get<std::int64_t>() > 1) {
+        line += "  x" + std::to_string(count.get<std::int64_t>());
     }
     const std::string said = details(message, type);
     if (!said.empty()) {

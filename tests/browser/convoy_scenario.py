@@ -46,7 +46,12 @@ LAYOUT = """(function () {
     });
     return { area: box(svg), nodes: nodes, lead: svg.getAttribute('data-lead'),
              leader: document.documentElement.getAttribute('data-leader'),
-             width: window.innerWidth, animations: document.getAnimations().length };
+             width: window.innerWidth,
+             // Markers moving; the Raft messages flying between them never stop.
+             animations: document.getAnimations().filter(function (animation) {
+                 var target = animation.effect && animation.effect.target;
+                 return !(target && target.classList && target.classList.contains('flight'));
+             }).length };
 })()"""
 
 

@@ -113,6 +113,13 @@ def run(browser, shots, url, proxy, token):
                      " document.querySelectorAll('#raftlog tr[data-node-id]').length === 5 &&"
                      " document.documentElement.getAttribute('data-leader') !== ''",
                      STEP_TIMEOUT_S, "the log view open with five rows and a leader")
+    # The mission's steps replicate: an append carrying entries flies from
+    # the leader to a follower on the close-up.
+    browser.wait_for("document.querySelector('#map circle.flight[data-type=\"append\"].append')"
+                     " !== null", STEP_TIMEOUT_S, "an append with entries in flight")
+    browser.screenshot(shots + "-0-append-in-flight.png")
+    print("an append in flight, %s messages drawn so far"
+          % browser.evaluate("document.documentElement.getAttribute('data-flights-shown')"))
     # Paused, the convoy gets no autopilot steps: only the test's entries arrive.
     proxy_call(proxy, "/mission", {"action": "pause"}, token)
     nodes = proxy_call(proxy, "/nodes")["data"]
@@ -129,6 +136,10 @@ def run(browser, shots, url, proxy, token):
     except (urllib.error.HTTPError, OSError):
         pass
 
+    # Cut off, the leader's followers campaign: their vote requests fly.
+    browser.wait_for("document.querySelector('#map circle.flight.vote') !== null",
+                     STEP_TIMEOUT_S, "a vote request in flight")
+    browser.screenshot(shots + "-1-vote-in-flight.png")
     stranded = wait_cells(browser, "the isolated leader's uncommitted entry", lambda cells: [
         cell for cell in cells if cell["node"] == str(old_id) and cell["state"] == "uncommitted"
         and cell["term"] == old_term])
@@ -143,7 +154,7 @@ def run(browser, shots, url, proxy, token):
     wait_cells(browser, "the new leader's entries at the stranded indexes", lambda cells: all(
         any(cell["node"] == new_leader and cell["index"] == index and cell["term"] != old_term
             for cell in cells) for index in indexes))
-    browser.screenshot(shots + "-1-partitioned.png")
+    browser.screenshot(shots + "-2-partitioned.png")
     print("n%s leads; at indexes %s its log holds entries of a later term than n%d's"
           % (new_leader, indexes, old_id))
 
@@ -161,7 +172,7 @@ def run(browser, shots, url, proxy, token):
             fail("index %d: n%d holds term %s, the leader n%s term %s"
                  % (index, old_id, old_cells[index]["term"], new_leader,
                     leader_cells[index]["term"]))
-    browser.screenshot(shots + "-2-healed.png")
+    browser.screenshot(shots + "-3-healed.png")
     print("log view: %s" % json.dumps(browser.evaluate(
         "(function () { var v = document.getElementById('raftlog');"
         " return { scroll: v.scrollWidth, client: v.clientWidth }; })()")))

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Goal: the dashboard's Raft log view shows Raft repairing a log (issue 21):
+# Goal: the dashboard shows the protocol (issue 21): Raft messages fly
+# between the nodes on the close-up (an append with entries while the
+# mission runs, vote requests once the leader is cut off), and the Raft log
+# view shows Raft repairing a log:
 # with the leader isolated, its row shows the entries it took and cannot
 # commit (faded, dashed) at indexes where the new leader's row shows other
 # terms; after the heal the old leader's row holds the new leader's entries
@@ -11,8 +14,8 @@
 # the leader through the proxy, sends a move straight to it, and reads the
 # log view's cells (their data-node-id, data-index, data-term, data-state,
 # data-replaced hooks). Screenshots land in BUILD_DIR:
-# dashboard-raftlog-1-partitioned.png, dashboard-raftlog-2-healed.png
-# (-failed.png on a failure).
+# dashboard-raftlog-0-append-in-flight.png, -1-vote-in-flight.png,
+# -2-partitioned.png, -3-healed.png (-failed.png on a failure).
 #
 # Usage: tests/browser/raftlog_test.sh path/to/raftescort BUILD_DIR
 set -euo pipefail

@@ -97,6 +97,16 @@
 //               with the old term struck out in its corner, or a dashed empty
 //               cell where the log was cut shorter. That is Raft repairing a
 //               deposed leader's log after a partition heals, live.
+//   trace.js    Raft messages in flight on the close-up: each message of the
+//               proxy's "trace" events flies as a dot from its sender's
+//               marker to its receiver's in 0.8 s, as it arrives (up to a
+//               quarter second after it was sent): amber a vote request,
+//               green a vote granted, red a refusal (vote or append), blue an
+//               append with entries, pale blue its acknowledgement, small
+//               grey dots a second of heartbeats or empty appends, purple a
+//               snapshot chunk, black timeout-now. A message a fault dropped
+//               stops halfway and fades. At most 60 fly at once; hovering a
+//               dot names it.
 //
 // The scripts run in one function scope that index.html opens and that
 // ends with start(); scripts/lint-js lints them that way. Their notes live
@@ -130,6 +140,14 @@
 //                                status, 0 if unsent), data-outcome (ok|error)
 //                                and data-seen (Date.now() when it came)
 //   <html data-token="set|none"> whether the page holds an admin token
+//   <html data-raftlog="open|closed">
+//                                whether the Raft log view is open; its cells
+//                                are <td data-node-id data-index data-term
+//                                data-state="applied|committed|uncommitted"
+//                                data-replaced="OLD TERM">
+//   <circle class="flight" data-type data-from data-to>
+//                                each message in flight on the close-up;
+//                                <html data-flights-shown="N"> counts them
 //   URL fragment #hold-load      keeps the document loading (a style sheet
 //                                link to the never-ending /events stream), so
 //                                that headless Chromium's --dump-dom and
@@ -158,6 +176,7 @@ std::string_view history_js();
 std::string_view faults_js();
 std::string_view controls_js();
 std::string_view logview_js();
+std::string_view trace_js();
 
 } // namespace raftescort::embedded
 
@@ -184,6 +203,7 @@ std::string assemble_page()
         {"/* @embed faults.js */\n", embedded::faults_js()},
         {"/* @embed controls.js */\n", embedded::controls_js()},
         {"/* @embed logview.js */\n", embedded::logview_js()},
+        {"/* @embed trace.js */\n", embedded::trace_js()},
     };
     std::string page(embedded::index_html());
     RE_ASSERT(!page.empty());

@@ -19,6 +19,7 @@ var k_unplaced_step_px = 150;
 var k_unplaced_caption_px = 130;
 var mapLayers = null;        // { scenery, links, nodes }: the drawing, faulted links, nodes
 var nodeGroups = {};         // id -> <g>, reused across redraws
+var mapPlaces = {};          // id -> [x, y] where its marker is drawn now (trace.js aims at it)
 
 function svgElement(tag, attributes, parent) {
     var element = document.createElementNS(SVG_NS, tag);
@@ -295,7 +296,7 @@ function renderMap() {
     var width = Math.max(360, Math.round(svg.getBoundingClientRect().width) || 820);
     if (!mapLayers) {
         mapLayers = { scenery: svgElement('g', {}, svg), links: svgElement('g', {}, svg),
-                      nodes: svgElement('g', {}, svg) };
+                      nodes: svgElement('g', {}, svg), messages: svgElement('g', {}, svg) };
     }
     var now_ms = Date.now();
     var nodes = sortNodesByPlace();
@@ -347,6 +348,7 @@ function renderMap() {
         places[item.id] = item.shown;
     });
     drawFaultLinks(mapLayers.links, state.nodes, places);
+    mapPlaces = places;
     root.setAttribute('data-nodes', String(items.length));
     svg.setAttribute('data-lead', lead ? lead[0] + ',' + lead[1] : '');
     byId('map-note').textContent = 'close-up: 1 unit = ' + k_closeup_unit_x_px + ' px across, ' +

@@ -444,6 +444,7 @@ function connectEvents() {
         var payload = parseJson(event.data);
         if (Array.isArray(payload)) { payload.forEach(addRecord); } else { addRecord(payload); }
     });
+    source.addEventListener('trace', function (event) { showTrace(parseJson(event.data)); });
 }
 
 // See the #hold-load test hook in dashboard_page.cpp.
