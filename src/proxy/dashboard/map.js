@@ -295,8 +295,9 @@ function renderMap() {
     var svg = byId('map');
     var width = Math.max(360, Math.round(svg.getBoundingClientRect().width) || 820);
     if (!mapLayers) {
+        // Messages fly under the markers, so an id is never hidden by one.
         mapLayers = { scenery: svgElement('g', {}, svg), links: svgElement('g', {}, svg),
-                      nodes: svgElement('g', {}, svg), messages: svgElement('g', {}, svg) };
+                      messages: svgElement('g', {}, svg), nodes: svgElement('g', {}, svg) };
     }
     var now_ms = Date.now();
     var nodes = sortNodesByPlace();
