@@ -178,6 +178,36 @@ TEST_CASE("ctl_through_the_real_proxy", "[integration][ctl]")
     REQUIRE(logs.exit.clean());
     CHECK(!logs.document.empty());
 
+    // The Raft log of every node, side by side, and of one node.
+    CtlRun raft_log = proxy.ctl({"log", "--limit", "5", "--json"});
+    INFO(raft_log.describe());
+    REQUIRE(raft_log.exit.clean());
+    REQUIRE(raft_log.document.at("nodes").size() == 3);
+    for (const json& window : raft_log.document.at("nodes")) {
+        CHECK(window.at("entries").size() == 5);
+        CHECK(window.at("entries").back().at("index") == window.at("last_index"));
+    }
+    CtlRun one_log = proxy.ctl({"log", "--node", std::to_string(leader)});
+    INFO(one_log.describe());
+    REQUIRE(one_log.exit.clean());
+    CHECK(one_log.out.rfind("node " + std::to_string(leader) + " (", 0) == 0);
+    CHECK(one_log.out.find("INDEX  TERM  TYPE") != std::string::npos);
+    // The messages, live, through the proxy's event stream: the mission's
+    // steps replicate, so appends and their answers come within a second.
+    CtlRun traced = proxy.ctl({"trace", "--count", "6", "--json"});
+    INFO(traced.describe());
+    REQUIRE(traced.exit.clean());
+    std::size_t lines = 0;
+    for (std::size_t start = 0, end; (end = traced.out.find('\n', start)) != std::string::npos;
+         start = end + 1) {
+        json message = json::parse(traced.out.substr(start, end - start), nullptr, false);
+        REQUIRE_FALSE(message.is_discarded());
+        CHECK(message.contains("type"));
+        CHECK(message.at("from") != message.at("to"));
+        ++lines;
+    }
+    CHECK(lines == 6);
+
     CtlRun paused = proxy.ctl({"mission", "pause"});
     INFO(paused.describe());
     REQUIRE(paused.exit.clean());
