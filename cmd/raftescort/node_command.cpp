@@ -108,7 +108,15 @@ void add_timing_options(CLI::App& node, const std::shared_ptr<NodeOptions>& opti
     node.add_option("--trace", options->trace,
                     "Keep a sampled trace of the Raft messages this node sends, for "
                     "GET /raft/trace, the proxy's trace events and 'ctl trace'")
-        ->transform(CLI::Transformer(std::map<std::string, bool>{{"on", true}, {"off", false}}))
+        ->transform(CLI::Validator(
+            [](std::string& text) -> std::string {
+                if (text != "on" && text != "off") {
+                    return "'" + text + "' is not on or off";
+                }
+                text = text == "on" ? "1" : "0";
+                return "";
+            },
+            ""))
         ->default_str("on")
         ->type_name("on|off");
 }
