@@ -161,6 +161,11 @@ struct ProxySettings {
     /// token still guards changes) and reaches the nodes with this
     /// certificate, trusting only nodes whose certificate the CA signed.
     transport::TlsFiles tls;
+    /// Not empty: record the event stream to this file from the start
+    /// (man/raftescort-proxy.1, RECORDING); an existing file is refused.
+    std::string record_file;
+    /// A recording stops when its file would grow past this.
+    std::uint64_t record_bytes_max = 64ull * 1024 * 1024;
 };
 
 /// Runs the proxy until SIGTERM or SIGINT (returns Ok) or a fatal error.

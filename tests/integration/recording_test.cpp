@@ -1,0 +1,168 @@
+// Integration: `raftescort proxy --record FILE` writes the event stream of a
+// real cluster as JSON Lines, and POST /record refuses what it must.
+
+#include "integration/local_cluster.hpp"
+#include "integration/proxy_process.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace raftescort::integration;
+using nlohmann::json;
+
+namespace {
+
+/// Every line of the file, parsed; a line that is not JSON fails the test.
+std::vector<json> read_json_lines(const std::string& path)
+{
+    std::ifstream file(path);
+    REQUIRE(file.good());
+    std::vector<json> lines;
+    std::string line;
+    while (std::getline(file, line)) {
+        INFO("line " << lines.size() + 1 << ": " << line.substr(0, 200));
+        json value = json::parse(line, nullptr, false);
+        REQUIRE_FALSE(value.is_discarded());
+        REQUIRE(value.is_object());
+        lines.push_back(std::move(value));
+    }
+    return lines;
+}
+
+/// The terms GET /leaders of the proxy answers, with each leader's id.
+std::map<std::string, std::uint64_t> leaders_by_term(const json& leaders)
+{
+    std::map<std::string, std::uint64_t> found;
+    for (const auto& [term, leader] : leaders.items()) {
+        found[term] = leader.value("id", std::uint64_t{0});
+    }
+    return found;
+}
+
+/// POST /record's status for `body`, with or without the admin token.
+int post_record(std::uint16_t port, const std::string& body, bool as_operator = true)
+{
+    NodeClient client("127.0.0.1", port, as_operator);
+    return client.post("/record", httplib::Headers{}, body).status;
+}
+
+} // namespace
+
+TEST_CASE("proxy_records_a_leader_crash", "[integration][proxy][record]")
+{
+    // Goal: the recording of a kill-leader run holds a valid header, only
+    // valid JSON lines, the election records of both terms, status and
+    // trace events, and snapshots whose leaders match the live /leaders.
+    // Method: a 3-node cluster and a proxy started with --record; the
+    // leader is killed with SIGKILL; once the proxy shows the new leader
+    // the recording is stopped through POST /record and the file is read.
+    ClusterOptions options;
+    options.name = "record";
+    LocalCluster cluster(options);
+    cluster.bootstrap(3);
+    const NodeStatus first = cluster.wait_for_leader();
+    const std::string path = cluster.temp_path() + "/run.jsonl";
+    ProxyProcess proxy(cluster, {"--poll-interval", "100ms", "--record", path});
+    proxy.start();
+    proxy.wait_until_serving();
+    NodeClient live("127.0.0.1", proxy.port());
+    CHECK(envelope_data(live.get("/record"), 200).value("recording", false));
+
+    cluster.kill_node(first.id);
+    const NodeStatus second = cluster.wait_for_leader(Milliseconds(10000), IdSet{1, 2, 3});
+    REQUIRE(second.id != first.id);
+    REQUIRE(second.term > first.term);
+    const std::string second_term = std::to_string(second.term);
+    json live_leaders;
+    CHECK(poll_until(Milliseconds(10000), [&] {
+        HttpReply reply = live.get("/leaders");
+        live_leaders = reply.status == 200 ? reply.json["data"] : json();
+        return live_leaders.is_object() && live_leaders.contains(second_term);
+    }));
+    const json live_elections = envelope_data(live.get("/elections"), 200);
+    // A second's worth of status and trace events after the change.
+    std::this_thread::sleep_for(Milliseconds(1000));
+
+    const json stopped = envelope_data(live.post("/record", json{{"action", "stop"}}), 200);
+    CHECK_FALSE(stopped.value("recording", true));
+    CHECK(stopped.value("stopped_reason", "") == "stopped");
+    CHECK(stopped.value("snapshots", 0) >= 2);
+
+    const std::vector<json> lines = read_json_lines(path);
+    REQUIRE(lines.size() >= 3);
+    CHECK(lines[0].value("format", "") == "raftescort-recording");
+    CHECK(lines[0].value("version", 0) == 1);
+    CHECK(lines[0].value("cluster", "") == "record");
+    CHECK(lines[0].value("started_ms", std::int64_t{0}) > 0);
+    CHECK(stopped.value("lines", 0) == lines.size());
+
+    std::map<std::string, int> events;
+    std::set<std::uint64_t> election_terms;
+    std::int64_t last_t_ms = 0;
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        const json& line = lines[i];
+        INFO("line " << i + 1 << ": " << line.dump().substr(0, 200));
+        REQUIRE(line.contains("t_ms"));
+        REQUIRE(line.contains("data"));
+        const std::int64_t t_ms = line["t_ms"].get<std::int64_t>();
+        CHECK(t_ms >= last_t_ms);
+        last_t_ms = t_ms;
+        const std::string event = line.value("event", "");
+        ++events[event];
+        if (event == "record" && line["data"].value("kind", "") == "election") {
+            election_terms.insert(line["data"].value("term", std::uint64_t{0}));
+        }
+    }
+    CHECK(events["status"] >= 2);
+    CHECK(events["trace"] >= 1);
+    CHECK(events["snapshot"] >= 2);
+    CHECK(events.size() == 4);
+    // The first term may predate the recording: the proxy replays its
+    // latest records to a new subscriber, the recorder included.
+    CHECK(election_terms.count(first.term) == 1);
+    CHECK(election_terms.count(second.term) == 1);
+
+    const json* last_snapshot = nullptr;
+    for (const json& line : lines) {
+        if (line.value("event", "") == "snapshot") {
+            last_snapshot = &line;
+        }
+    }
+    REQUIRE(last_snapshot != nullptr);
+    const json& snapshot = (*last_snapshot)["data"];
+    CHECK(leaders_by_term(snapshot["leaders"]) == leaders_by_term(live_leaders));
+    CHECK(snapshot["leaders"][second_term].value("id", std::uint64_t{0}) == second.id);
+    CHECK(snapshot["elections"].contains(second_term));
+    CHECK(live_elections.contains(second_term));
+    CHECK(snapshot["nodes"].is_array());
+    CHECK(snapshot["nodes"].size() == 3);
+    CHECK(snapshot["mission"].is_object());
+
+    SECTION("refusals")
+    {
+        // Goal: POST /record answers bad input with the 4xx that names it.
+        CHECK(post_record(proxy.port(), R"({"action": "stop"})", false) == 401);
+        CHECK(post_record(proxy.port(), R"({"action": )") == 400);
+        CHECK(post_record(proxy.port(), R"({"action": "rewind"})") == 400);
+        CHECK(post_record(proxy.port(), R"({"action": "start"})") == 400);
+        CHECK(post_record(proxy.port(), R"({"action": "start", "file": "../up.jsonl"})") == 400);
+        CHECK(post_record(proxy.port(),
+                          json{{"action", "start"}, {"file", cluster.temp_path() + "/no/x"}}.dump())
+              == 400);
+        CHECK(post_record(proxy.port(), json{{"action", "start"}, {"file", path}}.dump()) == 400);
+        CHECK(post_record(proxy.port(), R"({"action": "stop"})") == 409);
+        const std::string again = cluster.temp_path() + "/again.jsonl";
+        CHECK(post_record(proxy.port(), json{{"action", "start"}, {"file", again}}.dump()) == 200);
+        CHECK(post_record(proxy.port(), json{{"action", "start"}, {"file", again}}.dump()) == 409);
+        proxy.stop();
+        // The proxy's stop ends the recording with a last snapshot.
+        const std::vector<json> again_lines = read_json_lines(again);
+        REQUIRE(again_lines.size() >= 3);
+        CHECK(again_lines.back().value("event", "") == "snapshot");
+    }
+}
