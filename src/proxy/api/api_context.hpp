@@ -52,6 +52,8 @@ void install_control_routes(transport::HttpServer& server, ApiContext& context);
 void install_chaos_routes(transport::HttpServer& server, ApiContext& context);
 /// GET /record, POST /record: recording the event stream.
 void install_recording_routes(transport::HttpServer& server, ApiContext& context);
+/// Answers GET /events: a stream of the hub's events, or 503 when full.
+void reply_event_stream(EventHub& hub, httplib::Response& response);
 /// GET /metrics, /events.
 void install_stream_routes(transport::HttpServer& server, ApiContext& context);
 
