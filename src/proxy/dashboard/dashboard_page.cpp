@@ -97,6 +97,12 @@
 //               with the old term struck out in its corner, or a dashed empty
 //               cell where the log was cut shorter. That is Raft repairing a
 //               deposed leader's log after a partition heals, live.
+//   replay.js   The replay's control bar (raftescort replay): shown only
+//               when GET /replay answers, which a live proxy does not. Play
+//               or pause, step to the next recorded event, a slider to seek,
+//               the speed, and the replay's clock; changes need the token,
+//               as the controls' do. <html data-replay="true"
+//               data-replay-position="MS"> says it is shown and where.
 //
 // The scripts run in one function scope that index.html opens and that
 // ends with start(); scripts/lint-js lints them that way. Their notes live
@@ -158,6 +164,7 @@ std::string_view history_js();
 std::string_view faults_js();
 std::string_view controls_js();
 std::string_view logview_js();
+std::string_view replay_js();
 
 } // namespace raftescort::embedded
 
@@ -184,6 +191,7 @@ std::string assemble_page()
         {"/* @embed faults.js */\n", embedded::faults_js()},
         {"/* @embed controls.js */\n", embedded::controls_js()},
         {"/* @embed logview.js */\n", embedded::logview_js()},
+        {"/* @embed replay.js */\n", embedded::replay_js()},
     };
     std::string page(embedded::index_html());
     RE_ASSERT(!page.empty());
