@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <string>
@@ -61,6 +62,9 @@ std::pair<ExitStatus, json> run_ctl(LocalCluster& cluster, const std::string& ur
 {
     const std::string out_path = cluster.temp_path() + "/ctl.out";
     const std::string err_path = cluster.temp_path() + "/ctl.err";
+    // The child appends: each run starts from empty files.
+    std::remove(out_path.c_str());
+    std::remove(err_path.c_str());
     std::vector<std::string> argv{RAFTESCORT_BINARY, "ctl", "--proxy", url, "--json"};
     argv.insert(argv.end(), args.begin(), args.end());
     ChildProcess child;
@@ -100,6 +104,13 @@ TEST_CASE("proxy_records_a_leader_crash", "[integration][proxy][record]")
     NodeClient live("127.0.0.1", proxy.port());
     CHECK(envelope_data(live.get("/record"), 200).value("recording", false));
 
+    // The recording shows the first leader before it is killed: a status
+    // event names it (the publisher sends one within 250 ms of a change).
+    CHECK(poll_until(Milliseconds(10000), [&] {
+        HttpReply reply = live.get("/status");
+        return reply.status == 200 && reply.json["data"].value("leader", std::uint64_t{0}) == first.id;
+    }));
+    std::this_thread::sleep_for(Milliseconds(600));
     cluster.kill_node(first.id);
     const NodeStatus second = cluster.wait_for_leader(Milliseconds(10000), IdSet{1, 2, 3});
     REQUIRE(second.id != first.id);
@@ -127,7 +138,7 @@ TEST_CASE("proxy_records_a_leader_crash", "[integration][proxy][record]")
     CHECK(lines[0].value("version", 0) == 1);
     CHECK(lines[0].value("cluster", "") == "record");
     CHECK(lines[0].value("started_ms", std::int64_t{0}) > 0);
-    CHECK(stopped.value("lines", 0) == lines.size());
+    CHECK(stopped.value("lines", std::size_t{0}) == lines.size());
 
     std::map<std::string, int> events;
     std::set<std::uint64_t> election_terms;
@@ -204,7 +215,7 @@ TEST_CASE("proxy_records_a_leader_crash", "[integration][proxy][record]")
         CHECK(position.value("cluster", "") == "record");
         const std::int64_t end_ms = position.value("end_ms", std::int64_t{0});
         CHECK(end_ms > position.value("start_ms", end_ms));
-        CHECK(position.value("lines", 0) + 1 == lines.size());
+        CHECK(position.value("lines", std::size_t{0}) + 1 == lines.size());
         NodeClient anonymous("127.0.0.1", port, false);
         CHECK(anonymous.post("/replay", json{{"action", "seek"}, {"to_ms", end_ms}}).status
               == 401);
