@@ -30,7 +30,7 @@ util::Result<Recording> load_recording(const std::string& path)
     }
     if (size > k_replay_file_bytes_max) {
         return util::make_error(util::ErrorCode::rejected,
-                                path + " is larger than a replay reads (1 GiB)");
+                                path + " is larger than a replay reads (256 MiB)");
     }
     std::ifstream file(path);
     std::string line;

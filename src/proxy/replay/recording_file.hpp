@@ -18,8 +18,9 @@
 
 namespace raftescort::proxy {
 
-/// A replay reads at most this much: the recorder's default cap, 16 times.
-inline constexpr std::uint64_t k_replay_file_bytes_max = 1024ull * 1024 * 1024;
+/// A replay reads at most this much: the recorder's default cap, 4 times.
+/// Parsed, a recording takes about 6 times its size in memory.
+inline constexpr std::uint64_t k_replay_file_bytes_max = 256ull * 1024 * 1024;
 
 struct Recording {
     RecordingHeader header;

@@ -13,6 +13,9 @@ namespace {
 /// How often a playing replay moves on: smooth enough for the dashboard,
 /// whose status events come every 250 ms live.
 constexpr std::int64_t k_tick_ms = 50;
+/// While paused the status at the position is sent again this often: the
+/// dashboard takes a view without a status for 1.5 s as stale.
+constexpr double k_paused_status_ms = 1000;
 
 } // namespace
 
@@ -103,6 +106,7 @@ void ReplayPlayer::run()
     transport::name_this_thread("replay");
     std::unique_lock lock(m_mutex);
     auto last = std::chrono::steady_clock::now();
+    double paused_ms = 0;
     while (!m_wake.wait_for(lock, std::chrono::milliseconds(k_tick_ms),
                             [this] { return m_stopping; })) {
         const auto now = std::chrono::steady_clock::now();
@@ -110,8 +114,14 @@ void ReplayPlayer::run()
             std::chrono::duration<double, std::milli>(now - last).count();
         last = now;
         if (!m_position.playing) {
+            paused_ms += elapsed_ms;
+            if (paused_ms >= k_paused_status_ms) {
+                send_status_at_locked(m_position.position_ms);
+                paused_ms = 0;
+            }
             continue;
         }
+        paused_ms = 0;
         const auto advance = static_cast<std::int64_t>(elapsed_ms * m_position.speed);
         const std::int64_t to_ms =
             std::min(m_position.position_ms + std::max<std::int64_t>(advance, 1),

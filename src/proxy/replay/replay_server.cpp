@@ -111,7 +111,9 @@ void reply_status(ReplayContext& context, httplib::Response& response)
     }
     const json data{{"version", k_proxy_version},
                     {"cluster", context.recording.header.cluster},
-                    {"redis_connected", false},
+                    // Redis answered at the position if the snapshot holds its answers.
+                    {"redis_connected",
+                     view.snapshot.is_object() && !view.snapshot.contains("errors")},
                     {"leader", status.is_object() ? status.value("leader", json(0)) : json(0)},
                     {"leader_name",
                      status.is_object() ? status.value("leader_name", json("")) : json("")},
