@@ -329,6 +329,30 @@ void setup_chaos_command(CLI::App& ctl, const Options& options)
                CtlAction::chaos_status);
 }
 
+void setup_record_command(CLI::App& ctl, const Options& options)
+{
+    CLI::App* record = ctl.add_subcommand(
+        "record", "Record the proxy's event stream to a file on the proxy's machine");
+    record->require_subcommand(1);
+    CLI::App* start = add_action(*record, options, "start", "record start",
+                                 "Start recording to FILE (JSON Lines; see RECORDING in "
+                                 "raftescort-proxy(1)); needs the admin token",
+                                 CtlAction::record_start);
+    start
+        ->add_option("FILE", options->settings.record_file,
+                     "A path on the proxy's machine: its directory must exist, no \"..\"")
+        ->required()
+        ->type_name("FILE");
+    start->add_flag("--overwrite", options->settings.record_overwrite,
+                    "Replace FILE if it exists (refused otherwise)");
+    add_action(*record, options, "stop", "record stop",
+               "Stop the recording; it ends with a last snapshot. Needs the admin token",
+               CtlAction::record_stop);
+    add_action(*record, options, "status", "record status",
+               "Show the recording: file, size, lines, events dropped, why it stopped",
+               CtlAction::record_status);
+}
+
 } // namespace
 
 void setup_ctl_command(CLI::App& app)
@@ -369,6 +393,7 @@ void setup_ctl_command(CLI::App& app)
     setup_members_command(*ctl, options);
     setup_timing_command(*ctl, options);
     setup_chaos_command(*ctl, options);
+    setup_record_command(*ctl, options);
     CLI::App* transfer = add_action(*ctl, options, "transfer-leader", "transfer-leader",
                                     "Hand leadership to node ID, or to the most caught-up voter",
                                     CtlAction::transfer_leader);

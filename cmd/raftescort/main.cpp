@@ -6,6 +6,7 @@
 #include "exit_error.hpp"
 #include "node_command.hpp"
 #include "proxy_command.hpp"
+#include "replay_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv)
     setup_node_command(app);
     setup_proxy_command(app);
     setup_ctl_command(app);
+    setup_replay_command(app);
 
     try {
         app.parse(argc, argv);

@@ -62,6 +62,20 @@ void setup_proxy_command(CLI::App& app)
     auto tls = std::make_shared<transport::TlsFiles>();
     add_tls_flags(*proxy, tls,
                   "HTTPS for clients, and mutual TLS to the nodes with this certificate");
+    proxy
+        ->add_option("--record", options->record_file,
+                     "Record the event stream (status, records, Raft messages) and a cluster "
+                     "snapshot every 5 s to FILE as JSON Lines; FILE "
+                     "must not exist and its directory must (see RECORDING in "
+                     "raftescort-proxy(1)); also `ctl record start`")
+        ->type_name("FILE");
+    proxy
+        ->add_option("--record-max-bytes", options->record_bytes_max,
+                     "Size cap of a recording: the line that would pass it is not written, and "
+                     "recording stops with a log line")
+        ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{1} << 40))
+        ->type_name("BYTES")
+        ->default_str(std::to_string(options->record_bytes_max));
     proxy->add_option("--log-level", options->log_level, "Log verbosity")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->envname("RAFTESCORT_LOG_LEVEL")
@@ -92,6 +106,8 @@ void run_proxy(const ProxyOptions& options)
     settings.poll_interval_ms = options.poll_interval_ms;
     settings.request_timeout_ms = options.request_timeout_ms;
     settings.tls = options.tls;
+    settings.record_file = options.record_file;
+    settings.record_bytes_max = options.record_bytes_max;
     set_up_logging("proxy", options.log_level);
     util::Status status = proxy::run_proxy(settings);
     if (!status.ok()) {

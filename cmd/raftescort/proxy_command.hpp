@@ -35,6 +35,10 @@ struct ProxyOptions {
     /// How long a move or mission request may take before it is answered 503.
     std::int64_t request_timeout_ms = 5000;
     std::string log_level = "info";
+    /// --record FILE: record the event stream from the start; empty: no.
+    std::string record_file;
+    /// --record-max-bytes: where a recording stops.
+    std::uint64_t record_bytes_max = 64ull * 1024 * 1024;
 };
 
 /// Adds the `proxy` subcommand to `app`.

@@ -9,6 +9,7 @@
 //   watch.cpp     watch
 //   trace.cpp     trace
 //   chaos.cpp     chaos KIND TARGET, chaos heal, chaos status
+//   record.cpp    record start FILE, record stop, record status
 
 #include "ctl/client.hpp"
 
@@ -47,5 +48,8 @@ util::Status run_trace(CommandContext& context);
 
 /// chaos KIND TARGET, chaos heal [TARGET], chaos status.
 util::Status run_chaos(CommandContext& context);
+
+/// record start FILE, record stop, record status.
+util::Status run_record(CommandContext& context);
 
 } // namespace raftescort::ctl

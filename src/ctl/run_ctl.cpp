@@ -38,6 +38,9 @@ util::Status run_ctl(const CtlSettings& settings, std::ostream& out)
     case CtlAction::chaos_fault:
     case CtlAction::chaos_heal:
     case CtlAction::chaos_status: return run_chaos(context);
+    case CtlAction::record_start:
+    case CtlAction::record_stop:
+    case CtlAction::record_status: return run_record(context);
     }
     RE_ASSERT(false);
     return util::Ok{};

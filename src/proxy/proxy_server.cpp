@@ -130,6 +130,16 @@ EventHubOptions hub_options()
     return options;
 }
 
+RecorderOptions recorder_options(const ProxySettings& settings,
+                                 std::function<nlohmann::json()> take_snapshot)
+{
+    RecorderOptions options;
+    options.cluster = settings.cluster_id;
+    options.bytes_max = settings.record_bytes_max;
+    options.take_snapshot = std::move(take_snapshot);
+    return options;
+}
+
 transport::HttpServerOptions server_options()
 {
     transport::HttpServerOptions options;
@@ -149,8 +159,12 @@ ProxyServer::ProxyServer(const ProxySettings& settings,
       m_view(view_options(settings, [this] { return m_pool.cluster_token(); })),
       m_pool(pool_options(settings)), m_forwarder(m_view, m_pool, forwarder_options(settings)),
       m_lanes(MoveLanes::random_prefix(), k_move_lanes),
-      m_hub(hub_options()), m_context{m_settings, m_view,     m_pool, m_forwarder,
-                                      m_lanes,    m_registry, m_hub,  m_metrics},
+      m_hub(hub_options()),
+      // Snapshots are taken only once recording starts, after the context exists.
+      m_recording(m_hub, recorder_options(settings,
+                                          [this] { return recording_snapshot_json(m_context); })),
+      m_context{m_settings, m_view,     m_pool, m_forwarder, m_lanes,
+                m_registry, m_hub,      m_metrics, m_recording},
       m_server(server_options())
 { }
 
@@ -200,6 +214,10 @@ util::Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxySetting
     };
     proxy->m_trace_follower =
         std::make_unique<TraceFollower>(proxy->m_view, proxy->m_hub, std::move(trace));
+    if (!settings.record_file.empty()) {
+        RE_TRY(recording, proxy->m_recording.start(settings.record_file, false));
+        (void)recording;
+    }
     proxy->m_server.start();
     spdlog::info("proxy of cluster {} serving on {}:{}; Redis at {}", settings.cluster_id,
                  settings.listen_host, proxy->m_port, url.redacted());
@@ -221,6 +239,8 @@ void ProxyServer::stop()
         return;
     }
     m_stopped = true;
+    // First, while the view and Redis can still give its last snapshot.
+    (void)m_recording.stop();
     // Streams and forwarded requests first: they hold server threads that
     // the server's stop waits for.
     m_hub.close();

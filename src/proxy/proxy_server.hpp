@@ -53,6 +53,7 @@ private:
     MoveLanes m_lanes;
     EventHub m_hub;
     ProxyMetrics m_metrics;
+    RecordingControl m_recording;
     ApiContext m_context;
     transport::HttpServer m_server;
     int m_port = 0;

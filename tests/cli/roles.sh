@@ -382,7 +382,8 @@ option_variables() {
 for command in "" node proxy ctl "ctl move" "ctl status" "ctl elections" "ctl leaders" \
     "ctl positions" "ctl logs" "ctl watch" "ctl mission" "ctl mission show" \
     "ctl mission start" "ctl mission pause" "ctl mission set" "ctl members" \
-    "ctl members add" "ctl members remove" "ctl transfer-leader"; do
+    "ctl members add" "ctl members remove" "ctl transfer-leader" "ctl record" \
+    "ctl record start" "ctl record stop" "ctl record status"; do
     page=$(man_page_of "$command")
     role=${command%% *}
     [ -f "$work/$page.txt" ] || continue

@@ -45,6 +45,10 @@ enum class CtlAction {
     chaos_fault,
     chaos_heal,
     chaos_status,
+    /// record start FILE, record stop, record status: the proxy's recording.
+    record_start,
+    record_stop,
+    record_status,
 };
 
 /// What one ctl command runs with; the command line fills it.
@@ -112,6 +116,9 @@ struct CtlSettings {
     std::int64_t timing_election_timeout_ms = 0;
     std::int64_t timing_step_interval_ms = 0;
     bool timing_reset = false;
+    /// `record start FILE [--overwrite]`: a path on the proxy's machine.
+    std::string record_file;
+    bool record_overwrite = false;
 };
 
 /// ctl's exit statuses, documented in `raftescort ctl --help` and

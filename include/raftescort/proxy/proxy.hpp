@@ -107,6 +107,16 @@
 //                              resolved when the proxy acts; data {"target",
 //                              "nodes": [{"id", "name", "faults"|"error"}]}
 //   POST /chaos/heal           body {"target"?}: clears them (default: all)
+//   GET  /record               the recording of the event stream: {"recording",
+//                              "file", "started_ms", "bytes", "lines",
+//                              "snapshots", "events_dropped", "stopped_reason"}
+//   POST /record               body {"action": "start", "file", "overwrite"?} or
+//                              {"action": "stop"}: records the event stream to
+//                              a file on the proxy's machine (RECORDING in
+//                              man/raftescort-proxy.1); 400 for a path with
+//                              "..", in a missing directory, or an existing
+//                              file without overwrite; 409 for a start while
+//                              recording or a stop while not
 //   GET  /metrics              Prometheus text format (version 0.0.4)
 //   GET  /events               server-sent events: "status" (data: the /nodes
 //                              list plus leader and term, at most every 250 ms
@@ -161,6 +171,11 @@ struct ProxySettings {
     /// token still guards changes) and reaches the nodes with this
     /// certificate, trusting only nodes whose certificate the CA signed.
     transport::TlsFiles tls;
+    /// Not empty: record the event stream to this file from the start
+    /// (man/raftescort-proxy.1, RECORDING); an existing file is refused.
+    std::string record_file;
+    /// A recording stops when its file would grow past this.
+    std::uint64_t record_bytes_max = 64ull * 1024 * 1024;
 };
 
 /// Runs the proxy until SIGTERM or SIGINT (returns Ok) or a fatal error.

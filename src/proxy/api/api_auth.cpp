@@ -20,7 +20,7 @@ void refuse_unauthorized(httplib::Response& response, const std::string& message
 
 } // namespace
 
-bool admit_change(ApiContext& context, const httplib::Request& request, httplib::Response& response)
+bool admit_admin(ApiContext& context, const httplib::Request& request, httplib::Response& response)
 {
     const std::string& admin_token = context.settings.admin_token;
     // The proxy makes one at start when none is configured.
@@ -39,6 +39,14 @@ bool admit_change(ApiContext& context, const httplib::Request& request, httplib:
     }
     if (!transport::secrets_equal(admin_token, *bearer)) {
         refuse_unauthorized(response, "wrong admin token");
+        return false;
+    }
+    return true;
+}
+
+bool admit_change(ApiContext& context, const httplib::Request& request, httplib::Response& response)
+{
+    if (!admit_admin(context, request, response)) {
         return false;
     }
     if (context.pool.cluster_token().empty()) {

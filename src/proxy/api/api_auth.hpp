@@ -20,4 +20,10 @@ namespace raftescort::proxy {
 bool admit_change(ApiContext& context, const httplib::Request& request,
                   httplib::Response& response);
 
+/// For a route that changes the proxy itself (recording), which forwards
+/// nothing to the nodes: true when the request carries the admin token;
+/// otherwise answers 401 and returns false.
+bool admit_admin(ApiContext& context, const httplib::Request& request,
+                 httplib::Response& response);
+
 } // namespace raftescort::proxy

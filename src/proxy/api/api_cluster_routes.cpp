@@ -96,8 +96,18 @@ void handle_logs(ApiContext& context, const httplib::Request& request, httplib::
 
 void handle_mission(ApiContext& context, httplib::Response& response)
 {
-    const std::shared_ptr<const ClusterSnapshot> held = context.view.snapshot();
-    const ClusterSnapshot& snapshot = *held;
+    util::Result<MissionAnswer> answer = mission_answer(*context.view.snapshot());
+    if (!answer.ok()) {
+        reply_error(response, 503, answer.error().message);
+        return;
+    }
+    reply_ok(response, std::move(answer.value().data), answer.value().message);
+}
+
+} // namespace
+
+util::Result<MissionAnswer> mission_answer(const ClusterSnapshot& snapshot)
+{
     // The leader's state is the latest committed one (Raft §8); without a
     // leader, the node that applied the most is the best we have.
     const NodeView* source = snapshot.leader_view();
@@ -111,21 +121,18 @@ void handle_mission(ApiContext& context, httplib::Response& response)
     }
     if (source == nullptr || !source->status.contains("mission")
         || !source->status["mission"].is_object()) {
-        reply_error(response, 503, "no node is reachable");
-        return;
+        return util::make_error(util::ErrorCode::unavailable, "no node is reachable");
     }
     const json& mission = source->status["mission"];
-    reply_ok(response,
+    return MissionAnswer{
              json{{"target", mission.value("target", json(nullptr))},
                   {"running", mission.value("running", false)},
                   {"steps_taken", mission.value("steps_taken", json(0))},
                   {"lead", json::array({source->lead.x, source->lead.y})}},
              source->id == snapshot.leader
                  ? ""
-                 : "no leader: as node " + std::to_string(source->id) + " knows it");
+                 : "no leader: as node " + std::to_string(source->id) + " knows it"};
 }
-
-} // namespace
 
 void install_cluster_routes(transport::HttpServer& server, ApiContext& context)
 {

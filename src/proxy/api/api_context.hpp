@@ -7,6 +7,7 @@
 #include "proxy/api/forwarder.hpp"
 #include "proxy/api/move_lanes.hpp"
 #include "proxy/metrics/metrics.hpp"
+#include "proxy/record/recording_control.hpp"
 #include "proxy/view/cluster_view.hpp"
 #include "proxy/view/event_hub.hpp"
 #include "proxy/view/shared_registry.hpp"
@@ -32,6 +33,7 @@ struct ApiContext {
     SharedRegistry& registry;
     EventHub& hub;
     ProxyMetrics& metrics;
+    RecordingControl& recording;
 };
 
 /// GET / and /status.
@@ -48,8 +50,28 @@ void install_move_routes(transport::HttpServer& server, ApiContext& context);
 void install_control_routes(transport::HttpServer& server, ApiContext& context);
 /// GET /chaos, POST /chaos, /chaos/heal.
 void install_chaos_routes(transport::HttpServer& server, ApiContext& context);
+/// GET /record, POST /record: recording the event stream.
+void install_recording_routes(transport::HttpServer& server, ApiContext& context);
+/// Answers GET /events: a stream of the hub's events, or 503 when full.
+void reply_event_stream(EventHub& hub, httplib::Response& response);
 /// GET /metrics, /events.
 void install_stream_routes(transport::HttpServer& server, ApiContext& context);
+
+/// The answers of GET /elections and /leaders (every term), for a
+/// recording's snapshot; an error as those routes report it.
+util::Result<nlohmann::json> elections_answer(ApiContext& context);
+util::Result<nlohmann::json> leaders_answer(ApiContext& context);
+/// GET /mission's data, and its message (empty, or why it is not the
+/// leader's); unavailable when no node is reachable.
+struct MissionAnswer {
+    nlohmann::json data;
+    std::string message;
+};
+util::Result<MissionAnswer> mission_answer(const ClusterSnapshot& snapshot);
+/// A recording's snapshot: {"nodes", "elections", "leaders", "mission"},
+/// each the data its GET route answers, or null with the reason in
+/// "errors": {"<route>": "<reason>"}.
+nlohmann::json recording_snapshot_json(ApiContext& context);
 
 /// Every route, the envelope's error answers and the body size limit.
 void install_routes(transport::HttpServer& server, ApiContext& context);

@@ -165,6 +165,43 @@ void handle_leaders(ApiContext& context, const httplib::Request& request,
 
 } // namespace
 
+util::Result<json> elections_answer(ApiContext& context)
+{
+    auto [read, leaders] =
+        context.registry.use([](registry::Registry& registry, std::int64_t now) -> ElectionsRead {
+            auto all = registry.read_elections(now);
+            if (!all.ok()) {
+                return {all.error(), {}};
+            }
+            return {std::move(all), leaders_for_names(registry, now)};
+        });
+    if (!read.ok()) {
+        return read.error();
+    }
+    return elections_json(read.value(), node_names(*context.view.snapshot(), leaders));
+}
+
+util::Result<json> leaders_answer(ApiContext& context)
+{
+    auto [leaders, elections] =
+        context.registry.use([](registry::Registry& registry, std::int64_t now) -> LeadersRead {
+            auto all = registry.read_leaders(now);
+            std::vector<registry::ElectionRecord> elections_read;
+            if (all.ok()) {
+                auto read = registry.read_elections(now);
+                if (read.ok()) {
+                    elections_read = std::move(read.value());
+                }
+            }
+            return {std::move(all), std::move(elections_read)};
+        });
+    if (!leaders.ok()) {
+        return leaders.error();
+    }
+    return leaders_json(leaders.value(), elections,
+                        node_names(*context.view.snapshot(), leaders.value()));
+}
+
 void install_record_routes(transport::HttpServer& server, ApiContext& context)
 {
     server.Get("/elections",

@@ -48,6 +48,10 @@ constexpr Endpoint k_endpoints[] = {
      "followers, minority, majority); admin token"},
     {"POST", "/chaos/heal",
      "body {\"target\"?}: clear the faults (default: every node); admin token"},
+    {"GET", "/record", "the recording of the event stream: file, bytes, lines, events dropped"},
+    {"POST", "/record",
+     "body {\"action\": \"start\", \"file\", \"overwrite\"?} or {\"action\": \"stop\"}: record the "
+     "event stream to a file on the proxy's machine; admin token"},
     {"GET", "/metrics", "Prometheus metrics"},
     {"GET", "/events",
      "server-sent events: status, record, and trace (the Raft messages the nodes send)"},
@@ -85,6 +89,7 @@ void install_routes(transport::HttpServer& server, ApiContext& context)
     install_move_routes(server, context);
     install_control_routes(server, context);
     install_chaos_routes(server, context);
+    install_recording_routes(server, context);
     install_stream_routes(server, context);
 }
 

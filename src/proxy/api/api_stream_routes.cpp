@@ -14,9 +14,11 @@ namespace {
 /// client that has gone fails, which ends the stream and frees its thread.
 constexpr std::int64_t k_event_keepalive_ms = 1000;
 
-void handle_events(ApiContext& context, httplib::Response& response)
+} // namespace
+
+void reply_event_stream(EventHub& hub, httplib::Response& response)
 {
-    std::shared_ptr<EventSubscription> subscription = context.hub.subscribe();
+    std::shared_ptr<EventSubscription> subscription = hub.subscribe();
     if (!subscription) {
         reply_error(response, 503, "too many event streams are open; retry later");
         return;
@@ -45,8 +47,6 @@ void handle_events(ApiContext& context, httplib::Response& response)
         [subscription](bool) { subscription->close(); });
 }
 
-} // namespace
-
 void install_stream_routes(transport::HttpServer& server, ApiContext& context)
 {
     server.Get("/metrics", [&context](const httplib::Request&, httplib::Response& response) {
@@ -61,7 +61,7 @@ void install_stream_routes(transport::HttpServer& server, ApiContext& context)
         response.set_content(render_metrics(input), "text/plain; version=0.0.4; charset=utf-8");
     });
     server.Get("/events", [&context](const httplib::Request&, httplib::Response& response) {
-        handle_events(context, response);
+        reply_event_stream(context.hub, response);
     });
 }
 

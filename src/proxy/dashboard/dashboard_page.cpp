@@ -107,6 +107,12 @@
 //               snapshot chunk, black timeout-now. A message a fault dropped
 //               stops halfway and fades. At most 60 fly at once; hovering a
 //               dot names it.
+//   replay.js   The replay's control bar (raftescort replay): shown only
+//               when GET /replay answers, which a live proxy does not. Play
+//               or pause, step to the next recorded event, a slider to seek,
+//               the speed, and the replay's clock; changes need the token,
+//               as the controls' do. <html data-replay="true"
+//               data-replay-position="MS"> says it is shown and where.
 //
 // The scripts run in one function scope that index.html opens and that
 // ends with start(); scripts/lint-js lints them that way. Their notes live
@@ -177,6 +183,7 @@ std::string_view faults_js();
 std::string_view controls_js();
 std::string_view logview_js();
 std::string_view trace_js();
+std::string_view replay_js();
 
 } // namespace raftescort::embedded
 
@@ -204,6 +211,7 @@ std::string assemble_page()
         {"/* @embed controls.js */\n", embedded::controls_js()},
         {"/* @embed logview.js */\n", embedded::logview_js()},
         {"/* @embed trace.js */\n", embedded::trace_js()},
+        {"/* @embed replay.js */\n", embedded::replay_js()},
     };
     std::string page(embedded::index_html());
     RE_ASSERT(!page.empty());

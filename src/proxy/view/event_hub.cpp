@@ -18,8 +18,8 @@ std::string format_server_sent_event(const ServerSentEvent& event)
     return "event: " + event.name + "\ndata: " + event.data + "\n\n";
 }
 
-EventSubscription::EventSubscription(std::size_t queue_events_max)
-    : m_queue_events_max(queue_events_max)
+EventSubscription::EventSubscription(std::size_t queue_events_max, Overflow overflow)
+    : m_queue_events_max(queue_events_max), m_overflow(overflow)
 {
     RE_ASSERT(m_queue_events_max > 0);
 }
@@ -55,6 +55,12 @@ bool EventSubscription::dropped() const
     return m_dropped;
 }
 
+std::uint64_t EventSubscription::events_dropped() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_events_dropped;
+}
+
 bool EventSubscription::is_closed() const
 {
     std::lock_guard lock(m_mutex);
@@ -66,6 +72,10 @@ bool EventSubscription::offer(const ServerSentEvent& event)
     {
         std::lock_guard lock(m_mutex);
         if (m_closed) {
+            return true;
+        }
+        if (m_queue.size() >= m_queue_events_max && m_overflow == Overflow::drop_event) {
+            ++m_events_dropped;
             return true;
         }
         if (m_queue.size() >= m_queue_events_max) {
@@ -86,14 +96,18 @@ EventHub::EventHub(EventHubOptions options) : m_options(options)
     RE_ASSERT(m_options.subscribers_max > 0);
 }
 
-std::shared_ptr<EventSubscription> EventHub::subscribe()
+std::shared_ptr<EventSubscription> EventHub::subscribe(EventSubscription::Overflow overflow,
+                                                      std::size_t queue_events_max)
 {
     std::lock_guard lock(m_mutex);
     prune_locked();
     if (m_closed || m_subscriptions.size() >= m_options.subscribers_max) {
         return nullptr;
     }
-    auto subscription = std::make_shared<EventSubscription>(m_options.queue_events_max);
+    const std::size_t queue_max =
+        queue_events_max == 0 ? m_options.queue_events_max : queue_events_max;
+    RE_ASSERT(queue_max > m_options.records_remembered + 1);
+    auto subscription = std::make_shared<EventSubscription>(queue_max, overflow);
     // The queue holds more than the backlog (asserted above): never dropped here.
     if (m_latest_status) {
         subscription->offer(*m_latest_status);

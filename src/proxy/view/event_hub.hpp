@@ -35,8 +35,13 @@ std::string format_server_sent_event(const ServerSentEvent& event);
 class EventSubscription {
 public:
     enum class Wait : std::uint8_t { event, timeout, closed };
+    /// What a full queue does with one more event: a client is dropped (its
+    /// browser reconnects and starts again from the current status); a
+    /// recorder keeps its stream, loses the event and counts it.
+    enum class Overflow : std::uint8_t { drop_subscription, drop_event };
 
-    explicit EventSubscription(std::size_t queue_events_max);
+    explicit EventSubscription(std::size_t queue_events_max,
+                               Overflow overflow = Overflow::drop_subscription);
 
     /// Waits up to `timeout_ms` for the next event (moved into `event`).
     /// Returns `closed` when the subscription was closed and its queue is
@@ -46,6 +51,8 @@ public:
     /// The client went away: producers skip this subscription from now on.
     void close();
     bool dropped() const;
+    /// Events lost to a full queue (Overflow::drop_event only).
+    std::uint64_t events_dropped() const;
 
 private:
     friend class EventHub;
@@ -54,11 +61,13 @@ private:
     bool is_closed() const;
 
     const std::size_t m_queue_events_max;
+    const Overflow m_overflow;
     mutable std::mutex m_mutex;
     std::condition_variable m_ready;
     std::deque<ServerSentEvent> m_queue;
     bool m_closed = false;
     bool m_dropped = false;
+    std::uint64_t m_events_dropped = 0;
 };
 
 struct EventHubOptions {
@@ -74,8 +83,11 @@ class EventHub {
 public:
     explicit EventHub(EventHubOptions options);
 
-    /// A new stream; empty when the hub is closed or full.
-    std::shared_ptr<EventSubscription> subscribe();
+    /// A new stream; empty when the hub is closed or full. `queue_events_max`
+    /// 0 means the hub's own (EventHubOptions).
+    std::shared_ptr<EventSubscription>
+    subscribe(EventSubscription::Overflow overflow = EventSubscription::Overflow::drop_subscription,
+              std::size_t queue_events_max = 0);
     /// Sends a status event and remembers it for new subscribers.
     void publish_status(ServerSentEvent event);
     /// Sends a record event and remembers it among the recent ones.

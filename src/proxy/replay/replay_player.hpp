@@ -1,0 +1,66 @@
+#pragma once
+
+// Plays a recording back: a position on the recording's clock that moves
+// with the wall clock times the speed while playing, and the events it
+// passes sent to an event hub as the proxy sends them live (status,
+// record, trace), so GET /events and the dashboard follow the replay. A seek
+// or a step sends the status at the new position at once. Thread-safe.
+
+#include "proxy/replay/recording_file.hpp"
+#include "proxy/view/event_hub.hpp"
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+namespace raftescort::proxy {
+
+inline constexpr double k_replay_speed_min = 0.05;
+inline constexpr double k_replay_speed_max = 100.0;
+
+struct ReplayPosition {
+    std::int64_t position_ms = 0;
+    std::int64_t start_ms = 0;
+    std::int64_t end_ms = 0;
+    bool playing = false;
+    double speed = 1.0;
+};
+
+class ReplayPlayer {
+public:
+    /// Starts paused at the recording's start.
+    ReplayPlayer(const Recording& recording, EventHub& hub, double speed);
+    /// stop().
+    ~ReplayPlayer();
+    ReplayPlayer(const ReplayPlayer&) = delete;
+    ReplayPlayer& operator=(const ReplayPlayer&) = delete;
+
+    void play();
+    void pause();
+    /// To the next line's moment, sending it; paused.
+    void step();
+    /// To `to_ms` (clamped to the recording), paused or playing as before.
+    void seek(std::int64_t to_ms);
+    /// Within [k_replay_speed_min, k_replay_speed_max] (asserted).
+    void set_speed(double speed);
+    ReplayPosition position();
+    void stop();
+
+private:
+    void run();
+    /// Sends the lines in (from_ms, to_ms]. Called with m_mutex held.
+    void send_between_locked(std::int64_t from_ms, std::int64_t to_ms);
+    void send_status_at_locked(std::int64_t t_ms);
+    void send_locked(const RecordingLine& line);
+
+    const Recording& m_recording;
+    EventHub& m_hub;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    ReplayPosition m_position;
+    bool m_stopping = false;
+    std::thread m_thread;
+};
+
+} // namespace raftescort::proxy
