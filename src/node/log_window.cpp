@@ -43,7 +43,7 @@ LogWindow read_log_window(const raft::RaftNode& raft, std::optional<raft::Index>
     }
     raft::Index high{std::min(window.last_index.value, low.value + limit - 1)};
     for (const raft::Entry& entry : raft.entries(low, high)) {
-        window.entries.push_back(LogWindowEntry{entry.index, entry.term, entry.type,
+        window.entries.push_back(LoggedEntry{entry.index, entry.term, entry.type,
                                                 describe_entry(entry)});
     }
     RE_ASSERT(window.entries.size() <= limit);

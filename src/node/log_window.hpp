@@ -5,6 +5,8 @@
 // which of its entries were recently overwritten or cut off, so a person can
 // watch a follower's log being repaired after a partition heals (Raft §5.3).
 
+#include "node/node_status.hpp"
+
 #include <raftescort/raft/raft_node.hpp>
 #include <raftescort/raft/types.hpp>
 
@@ -16,14 +18,6 @@
 #include <vector>
 
 namespace raftescort::node {
-
-struct LogWindowEntry {
-    raft::Index index;
-    raft::Term term;
-    raft::EntryType type = raft::EntryType::normal;
-    /// The entry in words (entry_text.hpp): "move 1 0 c=x s=1", "take_lead 2".
-    std::string text;
-};
 
 /// An entry this node held, uncommitted, that its log no longer holds.
 struct LogOverwrite {
@@ -55,8 +49,8 @@ struct LogWindow {
     /// installed snapshot); 0 when there was none.
     raft::Index snapshot_index;
     raft::Term snapshot_term;
-    /// Entries in the window, oldest first.
-    std::vector<LogWindowEntry> entries;
+    /// Entries in the window, oldest first, in words as /logs has them.
+    std::vector<LoggedEntry> entries;
     /// The recent overwrites, oldest first (LogTailWatch keeps a bounded number).
     std::vector<LogOverwrite> overwritten;
 };

@@ -117,15 +117,12 @@ json logged_entry_json(const LoggedEntry& entry)
 json log_window_json(const LogWindow& window)
 {
     json entries = json::array();
-    for (const LogWindowEntry& entry : window.entries) {
+    for (const LoggedEntry& entry : window.entries) {
+        json item = logged_entry_json(entry);
         // The command's first word ("move", "take_lead", "add_learner"):
         // what a view colours or labels the entry by.
-        std::string kind = entry.text.substr(0, entry.text.find(' '));
-        entries.push_back(json{{"index", entry.index.value},
-                               {"term", entry.term.value},
-                               {"type", entry_type_name(entry.type)},
-                               {"kind", kind},
-                               {"command", entry.text}});
+        item["kind"] = entry.command.substr(0, entry.command.find(' '));
+        entries.push_back(std::move(item));
     }
     json overwritten = json::array();
     for (const LogOverwrite& lost : window.overwritten) {

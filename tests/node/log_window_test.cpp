@@ -82,7 +82,7 @@ TEST_CASE("the log window shows the last entries, or those from an index", "[nod
     node::LogWindow from = node::read_log_window(node, Index{2}, 10);
     REQUIRE(from.entries.size() == 3);
     REQUIRE(from.entries[0].index == Index{2});
-    REQUIRE(from.entries[0].text == "move 1 0");
+    REQUIRE(from.entries[0].command == "move 1 0");
 
     REQUIRE(node::read_log_window(node, Index{9}, 10).entries.empty());
     REQUIRE(node::read_log_window(node, std::nullopt, 0).entries.empty());
