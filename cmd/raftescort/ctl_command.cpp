@@ -353,6 +353,36 @@ void setup_record_command(CLI::App& ctl, const Options& options)
                CtlAction::record_status);
 }
 
+void setup_lesson_command(CLI::App& ctl, const Options& options)
+{
+    CLI::App* lesson = ctl.add_subcommand(
+        "lesson", "Guided lessons: a scenario on the live cluster, explained step by step and "
+                  "checked (see LESSONS in raftescort-ctl(1))");
+    lesson->require_subcommand(1);
+    add_action(*lesson, options, "list", "lesson list", "List the lessons",
+               CtlAction::lesson_list);
+    CLI::App* run = add_action(
+        *lesson, options, "run", "lesson run",
+        "Run lesson NAME: faults, moves and membership changes through the proxy (needs the "
+        "admin token), each step explained here and on the dashboard's banner; exit 0 if Raft "
+        "did what the lesson says, 1 with what differed. The cluster is put back at the end",
+        CtlAction::lesson_run);
+    run->add_option("NAME", options->settings.lesson_name, "The lesson (see 'ctl lesson list')")
+        ->required()
+        ->type_name("NAME");
+    options->settings.lesson_pace_ms = 3000;
+    run->add_option("--pace", options->settings.lesson_pace_ms,
+                    "Pause after explaining each step, before the cluster changes (0: none)")
+        ->transform(duration_ms_validator(true))
+        ->type_name("DUR")
+        ->default_str("3s");
+    run->add_option("--patience", options->settings.lesson_patience,
+                    "Multiply every wait for the cluster by N (slow machines)")
+        ->check(CLI::Range(1, 20))
+        ->type_name("N")
+        ->default_str("1");
+}
+
 } // namespace
 
 void setup_ctl_command(CLI::App& app)
@@ -394,6 +424,7 @@ void setup_ctl_command(CLI::App& app)
     setup_timing_command(*ctl, options);
     setup_chaos_command(*ctl, options);
     setup_record_command(*ctl, options);
+    setup_lesson_command(*ctl, options);
     CLI::App* transfer = add_action(*ctl, options, "transfer-leader", "transfer-leader",
                                     "Hand leadership to node ID, or to the most caught-up voter",
                                     CtlAction::transfer_leader);

@@ -10,6 +10,7 @@
 //   trace.cpp     trace
 //   chaos.cpp     chaos KIND TARGET, chaos heal, chaos status
 //   record.cpp    record start FILE, record stop, record status
+//   lesson.cpp    lesson list, lesson run NAME (the lessons are in lesson/)
 
 #include "ctl/client.hpp"
 
@@ -51,5 +52,8 @@ util::Status run_chaos(CommandContext& context);
 
 /// record start FILE, record stop, record status.
 util::Status run_record(CommandContext& context);
+
+util::Status run_lesson_list(CommandContext& context);
+util::Status run_lesson_run(CommandContext& context);
 
 } // namespace raftescort::ctl

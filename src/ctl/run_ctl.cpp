@@ -41,6 +41,8 @@ util::Status run_ctl(const CtlSettings& settings, std::ostream& out)
     case CtlAction::record_start:
     case CtlAction::record_stop:
     case CtlAction::record_status: return run_record(context);
+    case CtlAction::lesson_list: return run_lesson_list(context);
+    case CtlAction::lesson_run: return run_lesson_run(context);
     }
     RE_ASSERT(false);
     return util::Ok{};

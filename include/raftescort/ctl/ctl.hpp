@@ -49,6 +49,9 @@ enum class CtlAction {
     record_start,
     record_stop,
     record_status,
+    /// lesson list, lesson run NAME: the guided lessons.
+    lesson_list,
+    lesson_run,
 };
 
 /// What one ctl command runs with; the command line fills it.
@@ -119,6 +122,12 @@ struct CtlSettings {
     /// `record start FILE [--overwrite]`: a path on the proxy's machine.
     std::string record_file;
     bool record_overwrite = false;
+    /// `lesson run NAME [--pace D] [--patience N]`: the lesson, the pause
+    /// after each step's explanation, and a factor on every wait for the
+    /// cluster (slow machines).
+    std::string lesson_name;
+    std::int64_t lesson_pace_ms = 0;
+    int lesson_patience = 1;
 };
 
 /// ctl's exit statuses, documented in `raftescort ctl --help` and
