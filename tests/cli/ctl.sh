@@ -339,5 +339,24 @@ for stop in q ctrl-c sigterm; do
         json_is 'd["restored"] and d["left_alternate_screen"]'
 done
 
+# lesson: the list needs no proxy; bad names and options are usage errors
+# that reach no route.
+run lesson list
+check "lesson list exits 0" status_is 0
+check "lesson list names the lessons" has stdout "minority-leader"
+run lesson list --json
+check "lesson list --json lists eight" json_is 'len(d) == 8 and d[0]["name"] == "leader-election"'
+run lesson run paxos
+check "lesson run refuses an unknown lesson" status_is 2
+check "lesson run says which lesson it does not know" has stderr 'no lesson "paxos"'
+check "lesson run names the known lessons" has stderr "the lessons are leader-election, "
+check "lesson run of an unknown lesson sends nothing" lines_of requests 0
+run lesson run
+check "lesson run needs a NAME" status_is 2
+run lesson run split-vote --pace soon
+check "lesson run refuses a --pace that is not a duration" status_is 2
+run lesson run split-vote --patience 0
+check "lesson run refuses a --patience below 1" status_is 2
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
