@@ -151,9 +151,10 @@
 // one), with another token 401 "wrong admin token", compared in constant
 // time. Until the proxy knows the cluster token (given, or learned from
 // Redis) they answer 503. POST /record, /lesson and /lesson/clear change
-// only the proxy and need the admin token too (never a 503). No GET changes the cluster except the original
-// GET /nodes/move. Every POST must be sent as application/json (415
-// otherwise), which rules out cross-site HTML form posts.
+// only the proxy and need the admin token too (never a 503). No GET changes
+// the cluster except the original GET /nodes/move. Every POST must be sent
+// as application/json (415 otherwise), which rules out cross-site HTML form
+// posts.
 
 #include <raftescort/transport/tls.hpp>
 #include <raftescort/util/result.hpp>

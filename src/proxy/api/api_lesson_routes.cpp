@@ -33,7 +33,8 @@ void handle_post(ApiContext& context, const httplib::Request& request,
         reply_error(response, 400, banner.error().message);
         return;
     }
-    const json stored = context.lessons.post(std::move(banner.value()), client_description(request));
+    const json stored =
+        context.lessons.post(std::move(banner.value()), client_description(request));
     RE_ASSERT(stored.contains("at_ms"));
     reply_ok(response, json{{"lesson", stored}},
              "step " + std::to_string(stored["step"].get<std::int64_t>()) + " of "

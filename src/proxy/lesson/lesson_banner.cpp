@@ -80,7 +80,8 @@ std::optional<std::int64_t> integer_within(const json& value, std::int64_t low, 
     if (!value.is_number_integer()) {
         return std::nullopt;
     }
-    if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(high)) {
+    const auto high_unsigned = static_cast<std::uint64_t>(high);
+    if (value.is_number_unsigned() && value.get<std::uint64_t>() > high_unsigned) {
         return std::nullopt;
     }
     const auto number = value.get<std::int64_t>();

@@ -7,8 +7,8 @@
 // full has fallen behind and is dropped (its stream ends; an EventSource
 // reconnects and starts from the current status). A new subscriber first
 // gets the latest status, the lesson banner in force if any, and the most
-// recent records, so a dashboard that connects has something to draw at once. close() ends every stream, which
-// lets the HTTP server stop.
+// recent records, so a dashboard that connects has something to draw at
+// once. close() ends every stream, which lets the HTTP server stop.
 
 #include <condition_variable>
 #include <cstddef>
