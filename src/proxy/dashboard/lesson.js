@@ -91,8 +91,13 @@ function renderLesson() {
     element.setAttribute('data-step', String(banner.step));
     element.setAttribute('data-steps', String(banner.steps));
     byId('lesson-title').textContent = banner.title || banner.lesson;
-    byId('lesson-step').textContent = 'step ' + banner.step + ' of ' + banner.steps +
-        (banner.heading ? ' · ' + banner.heading : '');
+    var step = byId('lesson-step');
+    step.textContent = '';
+    step.appendChild(html('span', 'lesson-count', 'step ' + banner.step + ' of ' + banner.steps));
+    if (banner.heading) {
+        step.appendChild(document.createTextNode(' · '));
+        step.appendChild(html('span', 'lesson-heading', banner.heading));
+    }
     var outcome = byId('lesson-outcome');
     outcome.textContent = banner.state === 'running' ? '' : banner.state;
     outcome.hidden = banner.state === 'running';
