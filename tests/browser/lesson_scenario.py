@@ -1,9 +1,10 @@
 """The lesson banner in headless Chromium against a live cluster
 (lesson_test.sh starts it and says why each step is checked).
 
-Usage: lesson_scenario.py CHROMIUM WORK_DIR SHOTS_PREFIX PAGE_URL PROXY_URL
-Prints what it saw; exits 1 on a failure, naming the step and what the page
-showed.
+Usage: lesson_scenario.py CHROMIUM WORK_DIR SHOTS_PREFIX PAGE_URL PROXY_URL [RECORDING]
+With RECORDING, PAGE_URL and PROXY_URL are a replay of that recording, and
+the scenario seeks it instead of posting. Prints what it saw; exits 1 on a
+failure, naming the step and what the page showed.
 """
 
 import json
@@ -106,8 +107,46 @@ def wait_banner(browser, what, test):
     return found
 
 
+def lesson_moments(recording):
+    """(t_ms, data) of each lesson line of a recording, in order."""
+    moments = []
+    with open(recording) as lines:
+        for text in lines:
+            line = json.loads(text)
+            if line.get("event") == "lesson":
+                moments.append((line["t_ms"], line["data"]))
+    return moments
+
+
+def run_replay(browser, shots, url, replay, token, recording):
+    moments = lesson_moments(recording)
+    failed = [t_ms for t_ms, data in moments if data.get("state") == "failed"]
+    cleared = [t_ms for t_ms, data in moments if data.get("cleared") is True]
+    if not failed or not cleared:
+        fail("the recording holds no failed banner and clear: %s" % json.dumps(moments)[:1500])
+    browser.navigate(url)
+    browser.wait_for("document.documentElement !== null &&"
+                     " document.documentElement.getAttribute('data-replay') === 'true'",
+                     STEP_TIMEOUT_S, "the replay's page")
+    post(replay, "/replay", {"action": "seek", "to_ms": failed[0]}, token)
+    banner = wait_banner(browser, "the failed banner in the replay",
+                         "!b.hidden && b.state === 'failed' && b.detail !== null")
+    check(banner["detail"] == DETAIL, "the detail in the replay", banner)
+    check(banner["stepText"] == "step 3 of 5 · " + HEADING, "the step in the replay", banner)
+    browser.screenshot(shots + "-replay.png")
+    print("replay: the failed banner at %d ms of the recording" % failed[0])
+    post(replay, "/replay", {"action": "seek", "to_ms": cleared[-1]}, token)
+    wait_banner(browser, "no banner after the recorded clear", "b.hidden && b.stateHook === ''")
+    post(replay, "/replay", {"action": "seek", "to_ms": failed[0]}, token)
+    wait_banner(browser, "the banner back after a seek", "!b.hidden && b.state === 'failed'")
+    post(replay, "/replay", {"action": "seek", "to_ms": 0}, token)
+    wait_banner(browser, "no banner at the recording's start", "b.hidden && b.stateHook === ''")
+    print("replay: none at the start or after the clear")
+
+
 def main():
     chromium, work, shots, url, proxy = sys.argv[1:6]
+    recording = sys.argv[6] if len(sys.argv) > 6 else None
     token = url.split("#token=", 1)[1].split("&", 1)[0]
     profile = tempfile.mkdtemp(prefix="profile.", dir=work)
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(1))
@@ -116,7 +155,10 @@ def main():
     with open(pgid_path, "w") as pgid:
         pgid.write("%d\n" % browser.pid)
     try:
-        run(browser, shots, url, proxy, token)
+        if recording:
+            run_replay(browser, shots, url, proxy, token, recording)
+        else:
+            run(browser, shots, url, proxy, token)
     except BrowserError as error:
         try:
             browser.screenshot(shots + "-error.png")

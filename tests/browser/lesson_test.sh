@@ -7,12 +7,15 @@
 # the convoy close-up below it is pushed down, never covered.
 #
 # Method: a three-node cluster and a proxy on loopback (cluster.sh beside
-# this file); lesson_scenario.py opens the page in headless Chromium, posts
-# each state of the banner to the proxy with the admin token, and reads the
-# banner back from the DOM (#lesson and its children; the data-lesson hooks
-# of dashboard_page.cpp). Screenshots land in BUILD_DIR:
-# dashboard-lesson-banner.png (running, step 2 of 5),
-# dashboard-lesson-failed.png, dashboard-lesson-passed.png
+# this file), recording its event stream; lesson_scenario.py opens the page
+# in headless Chromium, posts each state of the banner to the proxy with the
+# admin token, and reads the banner back from the DOM (#lesson and its
+# children; the data-lesson hooks of dashboard_page.cpp). Then `raftescort
+# replay` serves the recording, and the scenario seeks it to the failed
+# step (the banner shows, with its detail) and to the start and the clear
+# (none shows). Screenshots land in BUILD_DIR: dashboard-lesson-banner.png
+# (running, step 2 of 5), dashboard-lesson-failed.png,
+# dashboard-lesson-passed.png, dashboard-lesson-replay.png
 # (dashboard-lesson-error.png on a failure).
 #
 # Usage: tests/browser/lesson_test.sh path/to/raftescort BUILD_DIR
@@ -37,7 +40,33 @@ start_cluster
 page_url=$(grep -o 'http://[^ ]*#token=[0-9a-f]*' "$work/proxy.log" | head -n 1 || true)
 [ -n "$page_url" ] || fail "the proxy printed no dashboard address with #token= (proxy.log)"
 
+token=${page_url##*#token=}
+recording="$work/lesson.jsonl"
+record() { # ACTION: POST /record to the proxy, as ctl record does
+    curl -sf --max-time 5 -X POST -H "Authorization: Bearer $token" \
+        -H 'Content-Type: application/json' \
+        -d "{\"action\": \"$1\", \"file\": \"$recording\"}" "$proxy/record" >/dev/null ||
+        fail "POST /record $1"
+}
+
 started_ms=$(now_ms)
+record start
 PYTHONDONTWRITEBYTECODE=1 python3 "$(dirname "$0")/lesson_scenario.py" "$chromium" "$work" \
     "$build_dir/dashboard-lesson" "$page_url" "$proxy"
-echo "scenario took $(($(now_ms) - started_ms)) ms; screenshots: $build_dir/dashboard-lesson-*.png"
+record stop
+echo "live scenario took $(($(now_ms) - started_ms)) ms"
+
+# The same run replayed from its recording: the banner shows where it did.
+replay_port=$(free_port 127.0.0.1)
+"$binary" replay "$recording" --listen "127.0.0.1:$replay_port" \
+    >"$work/replay.out" 2>"$work/replay.log" &
+other_pids+=($!)
+replay_answers() { curl -sf --max-time 1 -o /dev/null "http://127.0.0.1:$replay_port/replay"; }
+poll_until 15 "the replay answers GET /replay" replay_answers
+replay_url=$(grep -o 'http://[^ ]*#token=[0-9a-f]*' "$work/replay.log" | head -n 1 || true)
+[ -n "$replay_url" ] || fail "the replay printed no dashboard address with #token= (replay.log)"
+started_ms=$(now_ms)
+PYTHONDONTWRITEBYTECODE=1 python3 "$(dirname "$0")/lesson_scenario.py" "$chromium" "$work" \
+    "$build_dir/dashboard-lesson" "$replay_url" "http://127.0.0.1:$replay_port" "$recording"
+echo "replay scenario took $(($(now_ms) - started_ms)) ms;" \
+    "screenshots: $build_dir/dashboard-lesson-*.png"
