@@ -163,8 +163,9 @@ ProxyServer::ProxyServer(const ProxySettings& settings,
       // Snapshots are taken only once recording starts, after the context exists.
       m_recording(m_hub, recorder_options(settings,
                                           [this] { return recording_snapshot_json(m_context); })),
-      m_context{m_settings, m_view,     m_pool, m_forwarder, m_lanes,
-                m_registry, m_hub,      m_metrics, m_recording},
+      m_lessons(m_hub, LessonBoardOptions{}),
+      m_context{m_settings, m_view, m_pool,    m_forwarder, m_lanes,
+                m_registry, m_hub,  m_metrics, m_recording, m_lessons},
       m_server(server_options())
 { }
 
@@ -206,7 +207,8 @@ util::Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxySetting
         std::make_unique<RegistryPoller>(proxy->m_registry, proxy->m_view, proxy->m_hub,
                                          registry_poller_options(settings, proxy->m_pool));
     proxy->m_status_publisher = std::make_unique<StatusPublisher>(
-        proxy->m_view, proxy->m_hub, std::max<std::int64_t>(250, settings.poll_interval_ms));
+        proxy->m_view, proxy->m_hub, std::max<std::int64_t>(250, settings.poll_interval_ms),
+        [lessons = &proxy->m_lessons] { lessons->expire_if_due(); });
     TraceFollowerOptions trace;
     trace.interval_ms = std::max<std::int64_t>(250, settings.poll_interval_ms);
     trace.fetch = [pool = &proxy->m_pool](const NodeView& node, const std::string& path) {

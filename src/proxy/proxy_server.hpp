@@ -54,6 +54,7 @@ private:
     EventHub m_hub;
     ProxyMetrics m_metrics;
     RecordingControl m_recording;
+    LessonBoard m_lessons;
     ApiContext m_context;
     transport::HttpServer m_server;
     int m_port = 0;

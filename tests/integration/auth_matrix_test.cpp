@@ -248,6 +248,14 @@ TEST_CASE("auth_matrix", "[integration][auth]")
         {"/transfer-leader", json::object()},
         {"/chaos", {{"target", "leader"}, {"kind", "isolate"}, {"for_ms", 1000}}},
         {"/chaos/heal", json::object()},
+        {"/lesson",
+         {{"lesson", "auth"},
+          {"title", "t"},
+          {"step", 1},
+          {"steps", 1},
+          {"heading", "h"},
+          {"state", "running"}}},
+        {"/lesson/clear", json::object()},
     };
     check_refusals(proxy.address(), proxy_changes,
                    {{{"Authorization", k_wrong_admin}},
@@ -256,7 +264,7 @@ TEST_CASE("auth_matrix", "[integration][auth]")
                    true);
     NodeClient anonymous_proxy("127.0.0.1", proxy.port(), false);
     for (const char* path : {"/status", "/nodes", "/nodes/full", "/nodes/position", "/elections",
-                             "/leaders", "/logs", "/mission", "/metrics", "/chaos"}) {
+                             "/leaders", "/logs", "/mission", "/metrics", "/chaos", "/lesson"}) {
         INFO("proxy GET " << path);
         CHECK(anonymous_proxy.get(path, Milliseconds(3000)).status == 200);
     }

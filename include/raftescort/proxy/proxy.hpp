@@ -117,12 +117,26 @@
 //                              "..", in a missing directory, or an existing
 //                              file without overwrite; 409 for a start while
 //                              recording or a stop while not
+//   POST /lesson               body {"lesson", "title", "step", "steps",
+//                              "heading", "text"?, "state", "detail"?}: a
+//                              guided lesson's banner on the dashboard
+//                              (proxy/lesson/lesson_banner.hpp gives each
+//                              field's limits); data {"lesson": BANNER}, the
+//                              body with text and detail defaulted to "",
+//                              plus "at_ms" and "by"; a 400 names the field.
+//                              Cleared by the proxy after 10 minutes without
+//                              an update while running, 2 once passed or failed
+//   POST /lesson/clear         takes the banner down; data {"lesson": null}
+//   GET  /lesson               data {"lesson": BANNER or null}
 //   GET  /metrics              Prometheus text format (version 0.0.4)
 //   GET  /events               server-sent events: "status" (data: the /nodes
 //                              list plus leader and term, at most every 250 ms
-//                              and whenever it changes) and "record" (each
+//                              and whenever it changes), "record" (each
 //                              Redis stream event: {"id", "kind", "node",
-//                              "term", "index", "detail", "timestamp"})
+//                              "term", "index", "detail", "timestamp"}),
+//                              "trace" (the Raft messages the nodes send) and
+//                              "lesson" (BANNER, or {"cleared": true}; a new
+//                              stream gets the banner in force first)
 //
 // Bad input (non-integer or out-of-range x/y, unknown term, malformed JSON,
 // body over 16 KiB) is a 4xx with a clear message; an unknown path is 404.
@@ -136,9 +150,11 @@
 // WWW-Authenticate: Bearer realm="raftescort" and a message saying how to get
 // one), with another token 401 "wrong admin token", compared in constant
 // time. Until the proxy knows the cluster token (given, or learned from
-// Redis) they answer 503. No GET changes the cluster except the original
-// GET /nodes/move. Every POST must be sent as application/json (415
-// otherwise), which rules out cross-site HTML form posts.
+// Redis) they answer 503. POST /record, /lesson and /lesson/clear change
+// only the proxy and need the admin token too (never a 503). No GET changes
+// the cluster except the original GET /nodes/move. Every POST must be sent
+// as application/json (415 otherwise), which rules out cross-site HTML form
+// posts.
 
 #include <raftescort/transport/tls.hpp>
 #include <raftescort/util/result.hpp>

@@ -28,7 +28,6 @@ using nlohmann::json;
 /// A node's loop takes a fault within a few milliseconds; this covers a
 /// node that is busy, not one that is gone.
 constexpr std::chrono::milliseconds k_node_chaos_timeout{3000};
-constexpr std::size_t k_agent_chars_max = 40;
 
 const std::set<std::string> k_fault_fields{"target",    "kind", "peers",  "direction", "delay_ms",
                                            "jitter_ms", "rate", "for_ms", "by"};
@@ -94,14 +93,11 @@ ChaosMembers members_of(const ClusterSnapshot& snapshot)
     return members;
 }
 
-/// "raftescort-ctl/0.1.0 at 127.0.0.1": who asked, for the nodes' record.
+/// "raftescort-ctl/0.1.0 at 127.0.0.1 via the proxy": who asked, for the
+/// nodes' record.
 std::string requester(const httplib::Request& request)
 {
-    std::string agent = request.get_header_value("User-Agent").substr(0, k_agent_chars_max);
-    for (char& c : agent) {
-        c = (c < 0x20 || c > 0x7e) ? '?' : c;
-    }
-    return (agent.empty() ? "a client" : agent) + " at " + request.remote_addr + " via the proxy";
+    return client_description(request) + " via the proxy";
 }
 
 /// The fault each target receives: the body without its target, with who

@@ -6,6 +6,7 @@
 #include "proxy/api/client_pool.hpp"
 #include "proxy/api/forwarder.hpp"
 #include "proxy/api/move_lanes.hpp"
+#include "proxy/lesson/lesson_board.hpp"
 #include "proxy/metrics/metrics.hpp"
 #include "proxy/record/recording_control.hpp"
 #include "proxy/view/cluster_view.hpp"
@@ -34,6 +35,7 @@ struct ApiContext {
     EventHub& hub;
     ProxyMetrics& metrics;
     RecordingControl& recording;
+    LessonBoard& lessons;
 };
 
 /// GET / and /status.
@@ -52,6 +54,8 @@ void install_control_routes(transport::HttpServer& server, ApiContext& context);
 void install_chaos_routes(transport::HttpServer& server, ApiContext& context);
 /// GET /record, POST /record: recording the event stream.
 void install_recording_routes(transport::HttpServer& server, ApiContext& context);
+/// GET /lesson, POST /lesson, /lesson/clear: the guided lessons' banner.
+void install_lesson_routes(transport::HttpServer& server, ApiContext& context);
 /// Answers GET /events: a stream of the hub's events, or 503 when full.
 void reply_event_stream(EventHub& hub, httplib::Response& response);
 /// GET /metrics, /events.

@@ -17,6 +17,8 @@ std::optional<json> read_json_body(const httplib::Request& request, httplib::Res
 
 namespace {
 
+constexpr std::size_t k_agent_chars_max = 40;
+
 std::string range_text(std::int64_t limit)
 {
     return "-" + std::to_string(limit) + ".." + std::to_string(limit);
@@ -77,6 +79,15 @@ std::optional<std::uint64_t> positive_member(const json& body, const char* name,
         return std::nullopt;
     }
     return it->get<std::uint64_t>();
+}
+
+std::string client_description(const httplib::Request& request)
+{
+    std::string agent = request.get_header_value("User-Agent").substr(0, k_agent_chars_max);
+    for (char& c : agent) {
+        c = (c < 0x20 || c > 0x7e) ? '?' : c;
+    }
+    return (agent.empty() ? "a client" : agent) + " at " + request.remote_addr;
 }
 
 } // namespace raftescort::proxy

@@ -43,4 +43,9 @@ std::optional<std::uint64_t> positive_param(const httplib::Request& request,
 std::optional<std::uint64_t> positive_member(const nlohmann::json& body, const char* name,
                                              httplib::Response& response);
 
+/// "raftescort-ctl/0.1.0 at 127.0.0.1": who sent the request, for a record
+/// of who changed something (the User-Agent cut short and made printable,
+/// and the client's address).
+std::string client_description(const httplib::Request& request);
+
 } // namespace raftescort::proxy

@@ -52,9 +52,15 @@ constexpr Endpoint k_endpoints[] = {
     {"POST", "/record",
      "body {\"action\": \"start\", \"file\", \"overwrite\"?} or {\"action\": \"stop\"}: record the "
      "event stream to a file on the proxy's machine; admin token"},
+    {"GET", "/lesson", "the guided lesson's banner on the dashboard, or null"},
+    {"POST", "/lesson",
+     "body {\"lesson\", \"title\", \"step\", \"steps\", \"heading\", \"text\"?, \"state\", "
+     "\"detail\"?}: show a lesson's step on the dashboard; admin token"},
+    {"POST", "/lesson/clear", "take the lesson banner down; admin token"},
     {"GET", "/metrics", "Prometheus metrics"},
     {"GET", "/events",
-     "server-sent events: status, record, and trace (the Raft messages the nodes send)"},
+     "server-sent events: status, record, trace (the Raft messages the nodes send), and "
+     "lesson (the banner, or {\"cleared\": true})"},
 };
 
 } // namespace
@@ -90,6 +96,7 @@ void install_routes(transport::HttpServer& server, ApiContext& context)
     install_control_routes(server, context);
     install_chaos_routes(server, context);
     install_recording_routes(server, context);
+    install_lesson_routes(server, context);
     install_stream_routes(server, context);
 }
 

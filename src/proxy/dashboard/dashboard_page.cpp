@@ -3,10 +3,11 @@
 // markup; each of its lines `/* @embed NAME */` stands for the file NAME:
 //
 //   style.css   The style sheet. Laid out for a 1280x800 window, and usable
-//               from 1024 px wide: a header bar, then the convoy and the node
-//               table on the left, the controls, the election timeline and
-//               the event log on the right. System
-//               fonts only: the page loads nothing from outside the proxy.
+//               from 1024 px wide: a header bar, a lesson's banner while one
+//               runs, then the convoy and the node table on the left, the
+//               controls, the election timeline and the event log on the
+//               right. System fonts only: the page loads nothing from
+//               outside the proxy.
 //   state.js    Helpers, the page's state, loading it from the proxy's API
 //               and following GET /events. Everything read from the proxy
 //               may lack a field or hold null (an unreachable node has no
@@ -107,6 +108,16 @@
 //               snapshot chunk, black timeout-now. A message a fault dropped
 //               stops halfway and fades. At most 60 fly at once; hovering a
 //               dot names it.
+//   lesson.js   The banner of a guided lesson (`raftescort ctl lesson run`),
+//               from the proxy's "lesson" events: under the header, in the
+//               page's flow (it pushes the cards down and covers none of the
+//               close-up), "Lesson · TITLE", "step N of M · HEADING", a bar
+//               of the steps, and the lesson's text, wrapped; blue while the
+//               step runs, green with "passed", red with "failed" and the
+//               detail of what differed. × hides it until the next run (a
+//               different lesson, or one back at step 1 after a later step
+//               or a clear). A stream that reconnects asks GET /lesson, since
+//               it brings the banner in force but not a clear it missed.
 //   replay.js   The replay's control bar (raftescort replay): shown only
 //               when GET /replay answers, which a live proxy does not. Play
 //               or pause, step to the next recorded event, a slider to seek,
@@ -154,6 +165,15 @@
 //   <circle class="flight" data-type data-from data-to>
 //                                each message in flight on the close-up;
 //                                <html data-flights-shown="N"> counts them
+//   <html data-lesson="running|passed|failed|">
+//                                the state of the lesson banner in force ("" for
+//                                none); data-lesson-shown="true|false" whether it
+//                                is on the page (false once closed with ×)
+//   <section id="lesson" data-lesson="NAME" data-state data-step data-steps>
+//                                the banner, with #lesson-title, #lesson-step,
+//                                #lesson-outcome, #lesson-text, #lesson-detail,
+//                                #lesson-progress (one <i> per step, class done
+//                                or current) and the #lesson-close button
 //   URL fragment #hold-load      keeps the document loading (a style sheet
 //                                link to the never-ending /events stream), so
 //                                that headless Chromium's --dump-dom and
@@ -184,6 +204,7 @@ std::string_view controls_js();
 std::string_view logview_js();
 std::string_view trace_js();
 std::string_view replay_js();
+std::string_view lesson_js();
 
 } // namespace raftescort::embedded
 
@@ -211,6 +232,7 @@ std::string assemble_page()
         {"/* @embed controls.js */\n", embedded::controls_js()},
         {"/* @embed logview.js */\n", embedded::logview_js()},
         {"/* @embed trace.js */\n", embedded::trace_js()},
+        {"/* @embed lesson.js */\n", embedded::lesson_js()},
         {"/* @embed replay.js */\n", embedded::replay_js()},
     };
     std::string page(embedded::index_html());

@@ -425,7 +425,10 @@ function connectEvents() {
         return;
     }
     var source = new EventSource('/events');
-    source.onopen = function () { setConnection('live'); };
+    source.onopen = function () {
+        setConnection('live');
+        refreshLesson();
+    };
     source.onerror = function () {
         setConnection('reconnecting');
         // EventSource retries by itself after a dropped connection, but gives
@@ -445,6 +448,7 @@ function connectEvents() {
         if (Array.isArray(payload)) { payload.forEach(addRecord); } else { addRecord(payload); }
     });
     source.addEventListener('trace', function (event) { showTrace(parseJson(event.data)); });
+    source.addEventListener('lesson', function (event) { onLessonEvent(parseJson(event.data)); });
 }
 
 // See the #hold-load test hook in dashboard_page.cpp.
@@ -528,6 +532,7 @@ function start() {
     window.addEventListener('resize', renderMap);
     setUpControls();
     setUpLogView();
+    setUpLesson();
     renderAll();
     connectEvents();
     loadInitial();

@@ -10,7 +10,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 4> k_events{"status", "record", "trace", "snapshot"};
+constexpr std::array<std::string_view, 5> k_events{"status", "record", "trace", "lesson",
+                                                   "snapshot"};
 
 /// The line as a JSON object, or why not.
 util::Result<json> parse_object(std::string_view line)

@@ -4,7 +4,8 @@
 // object per line. The first line is the header
 //   {"format": "raftescort-recording", "version": 1, "cluster", "started_ms"}
 // and every other line one event at a wall-clock time:
-//   {"t_ms": <ms since the epoch>, "event": "status"|"record"|"trace"|"snapshot",
+//   {"t_ms": <ms since the epoch>,
+//    "event": "status"|"record"|"trace"|"lesson"|"snapshot",
 //    "data": <the event's JSON>}
 // A "snapshot" holds the proxy's answers of /nodes, /elections, /leaders and
 // /mission, so a reader can start from the nearest one before a moment.
@@ -33,7 +34,7 @@ struct RecordingHeader {
 /// What one event line holds, read back.
 struct RecordingLine {
     std::int64_t t_ms = 0;
-    /// status, record, trace or snapshot.
+    /// status, record, trace, lesson or snapshot.
     std::string event;
     nlohmann::json data;
 };

@@ -53,6 +53,9 @@ util::Result<Recording> load_recording(const std::string& path)
         if (!recording.lines.empty()) {
             read.value().t_ms = std::max(read.value().t_ms, recording.lines.back().t_ms);
         }
+        if (read.value().event == "lesson") {
+            recording.lesson_lines.push_back(recording.lines.size());
+        }
         recording.lines.push_back(std::move(read.value()));
     }
     if (recording.lines.empty()) {
@@ -67,6 +70,25 @@ std::size_t first_line_after(const Recording& recording, std::int64_t t_ms)
         recording.lines.begin(), recording.lines.end(), t_ms,
         [](std::int64_t time, const RecordingLine& line) { return time < line.t_ms; });
     return static_cast<std::size_t>(after - recording.lines.begin());
+}
+
+nlohmann::json lesson_at(const Recording& recording, std::int64_t t_ms)
+{
+    // The lesson lines in order of time, as the lines are: the last one at
+    // or before the moment is the one in force.
+    const auto after = std::upper_bound(
+        recording.lesson_lines.begin(), recording.lesson_lines.end(), t_ms,
+        [&recording](std::int64_t time, std::size_t index) {
+            return time < recording.lines[index].t_ms;
+        });
+    if (after == recording.lesson_lines.begin()) {
+        return nullptr;
+    }
+    const RecordingLine& line = recording.lines[*(after - 1)];
+    RE_ASSERT(line.event == "lesson");
+    // A banner names its lesson; {"cleared": true} is none.
+    const bool banner = line.data.is_object() && line.data.contains("lesson");
+    return banner ? line.data : nlohmann::json();
 }
 
 ReplayView replay_view_at(const Recording& recording, std::int64_t t_ms)

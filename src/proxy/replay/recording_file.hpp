@@ -2,7 +2,8 @@
 
 // A recording (proxy/record/recording_format.hpp) read whole into memory for
 // a replay, and the cluster's state at any moment of it: the last snapshot
-// at or before that moment, with the nodes of the last status event since.
+// at or before that moment, with the nodes of the last status event since,
+// and the lesson banner of the last lesson event.
 // Elections and leaders change only at snapshots (every 5 s and at the end
 // of a recording), so a moment between two snapshots shows the earlier one's.
 
@@ -29,6 +30,9 @@ struct Recording {
     std::vector<RecordingLine> lines;
     /// Lines that were not recording lines (cut short, edited), left out.
     std::uint64_t lines_skipped = 0;
+    /// The index in `lines` of each "lesson" line, in order: lessons are
+    /// rare, and the banner at a moment is then found without a scan.
+    std::vector<std::size_t> lesson_lines;
 
     std::int64_t start_ms() const;
     std::int64_t end_ms() const;
@@ -51,6 +55,10 @@ struct ReplayView {
 
 /// The view at `t_ms` (lines with t_ms <= it count).
 ReplayView replay_view_at(const Recording& recording, std::int64_t t_ms);
+
+/// The lesson banner in force at `t_ms` (the last "lesson" line's banner at
+/// or before it), or null: none yet, or the last one cleared it.
+nlohmann::json lesson_at(const Recording& recording, std::int64_t t_ms);
 
 /// Index of the first line with t_ms > `t_ms`; lines.size() when none.
 std::size_t first_line_after(const Recording& recording, std::int64_t t_ms);

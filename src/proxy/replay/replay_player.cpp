@@ -1,5 +1,8 @@
 #include "proxy/replay/replay_player.hpp"
 
+#include "proxy/lesson/lesson_board.hpp"
+
+#include <raftescort/transport/json_text.hpp>
 #include <raftescort/transport/thread_name.hpp>
 #include <raftescort/util/assert.hpp>
 
@@ -7,6 +10,8 @@
 #include <chrono>
 
 namespace raftescort::proxy {
+
+using nlohmann::json;
 
 namespace {
 
@@ -55,7 +60,7 @@ void ReplayPlayer::play()
     // At the end, play starts over, as a video player does.
     if (m_position.position_ms >= m_position.end_ms) {
         m_position.position_ms = m_position.start_ms;
-        send_status_at_locked(m_position.position_ms);
+        send_moment_locked(m_position.position_ms);
     }
     m_position.playing = true;
 }
@@ -84,7 +89,7 @@ void ReplayPlayer::seek(std::int64_t to_ms)
 {
     std::lock_guard lock(m_mutex);
     m_position.position_ms = std::clamp(to_ms, m_position.start_ms, m_position.end_ms);
-    send_status_at_locked(m_position.position_ms);
+    send_moment_locked(m_position.position_ms);
 }
 
 void ReplayPlayer::set_speed(double speed)
@@ -152,6 +157,12 @@ void ReplayPlayer::send_status_at_locked(std::int64_t t_ms)
     m_hub.publish_status(ServerSentEvent{"status", status.dump()});
 }
 
+void ReplayPlayer::send_moment_locked(std::int64_t t_ms)
+{
+    send_status_at_locked(t_ms);
+    send_lesson_locked(lesson_at(m_recording, t_ms));
+}
+
 void ReplayPlayer::send_locked(const RecordingLine& line)
 {
     if (line.event == "status") {
@@ -160,6 +171,23 @@ void ReplayPlayer::send_locked(const RecordingLine& line)
         m_hub.publish_record(ServerSentEvent{"record", line.data.dump()});
     } else if (line.event == "trace") {
         m_hub.publish_live(ServerSentEvent{"trace", line.data.dump()});
+    } else if (line.event == "lesson") {
+        send_lesson_locked(line.data.is_object() && line.data.contains("lesson") ? line.data
+                                                                                : json());
+    }
+}
+
+void ReplayPlayer::send_lesson_locked(const json& banner)
+{
+    if (banner.is_object()) {
+        m_hub.publish_lesson(ServerSentEvent{"lesson", transport::json_text(banner)});
+        m_lesson_shown = true;
+        return;
+    }
+    // Seeking through a recording without lessons sends nothing.
+    if (m_lesson_shown) {
+        m_hub.clear_lesson(ServerSentEvent{"lesson", k_lesson_cleared_json});
+        m_lesson_shown = false;
     }
 }
 

@@ -3,8 +3,9 @@
 // Plays a recording back: a position on the recording's clock that moves
 // with the wall clock times the speed while playing, and the events it
 // passes sent to an event hub as the proxy sends them live (status,
-// record, trace), so GET /events and the dashboard follow the replay. A seek
-// or a step sends the status at the new position at once. Thread-safe.
+// record, trace, lesson), so GET /events and the dashboard follow the
+// replay. A seek sends the status and the lesson banner at the new position
+// at once; a step sends the line it moves to. Thread-safe.
 
 #include "proxy/replay/recording_file.hpp"
 #include "proxy/view/event_hub.hpp"
@@ -52,6 +53,10 @@ private:
     /// Sends the lines in (from_ms, to_ms]. Called with m_mutex held.
     void send_between_locked(std::int64_t from_ms, std::int64_t to_ms);
     void send_status_at_locked(std::int64_t t_ms);
+    /// The status and the lesson banner at `t_ms`, after a jump.
+    void send_moment_locked(std::int64_t t_ms);
+    /// Puts `banner` up, or (null) takes the one shown down.
+    void send_lesson_locked(const nlohmann::json& banner);
     void send_locked(const RecordingLine& line);
 
     const Recording& m_recording;
@@ -60,6 +65,8 @@ private:
     std::condition_variable m_wake;
     ReplayPosition m_position;
     bool m_stopping = false;
+    /// A banner was sent and not taken down since.
+    bool m_lesson_shown = false;
     std::thread m_thread;
 };
 

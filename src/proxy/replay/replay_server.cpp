@@ -1,9 +1,9 @@
 // The replay's HTTP server: the dashboard and the proxy's read routes
-// (/status, /nodes, /elections, /leaders, /mission, /events) answered from a
-// recording at the replay's position, and /replay to move it. Every answer
-// is the proxy's envelope, so the dashboard and ctl read it as they read a
-// live proxy. Changing the position needs the admin token, as every route
-// that changes something does.
+// (/status, /nodes, /elections, /leaders, /mission, /lesson, /events)
+// answered from a recording at the replay's position, and /replay to move
+// it. Every answer is the proxy's envelope, so the dashboard and ctl read it
+// as they read a live proxy. Changing the position needs the admin token, as
+// every route that changes something does.
 
 #include "proxy/api/api_context.hpp"
 #include "proxy/api/api_envelope.hpp"
@@ -218,6 +218,10 @@ void install_replay_routes(transport::HttpServer& server, ReplayContext& context
                        reply_snapshot_part(context, request, response, part);
                    });
     }
+    server.Get("/lesson", [&context](const httplib::Request&, httplib::Response& response) {
+        const std::int64_t at_ms = context.player.position().position_ms;
+        reply_ok(response, json{{"lesson", lesson_at(context.recording, at_ms)}});
+    });
     server.Get("/events", [&hub](const httplib::Request&, httplib::Response& response) {
         reply_event_stream(hub, response);
     });

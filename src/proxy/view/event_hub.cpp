@@ -108,9 +108,13 @@ std::shared_ptr<EventSubscription> EventHub::subscribe(EventSubscription::Overfl
         queue_events_max == 0 ? m_options.queue_events_max : queue_events_max;
     RE_ASSERT(queue_max > m_options.records_remembered + 1);
     auto subscription = std::make_shared<EventSubscription>(queue_max, overflow);
-    // The queue holds more than the backlog (asserted above): never dropped here.
+    // The queue holds the status, the lesson and the records (asserted
+    // above): never dropped here.
     if (m_latest_status) {
         subscription->offer(*m_latest_status);
+    }
+    if (m_lesson) {
+        subscription->offer(*m_lesson);
     }
     for (const ServerSentEvent& record : m_recent_records) {
         subscription->offer(record);
@@ -134,6 +138,20 @@ void EventHub::publish_record(ServerSentEvent event)
     while (m_recent_records.size() > m_options.records_remembered) {
         m_recent_records.pop_front();
     }
+}
+
+void EventHub::publish_lesson(ServerSentEvent event)
+{
+    std::lock_guard lock(m_mutex);
+    publish_locked(event);
+    m_lesson = std::move(event);
+}
+
+void EventHub::clear_lesson(const ServerSentEvent& event)
+{
+    std::lock_guard lock(m_mutex);
+    publish_locked(event);
+    m_lesson.reset();
 }
 
 void EventHub::publish_live(const ServerSentEvent& event)

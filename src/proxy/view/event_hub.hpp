@@ -6,9 +6,9 @@
 // client: each subscription has a bounded queue, and a client whose queue is
 // full has fallen behind and is dropped (its stream ends; an EventSource
 // reconnects and starts from the current status). A new subscriber first
-// gets the latest status and the most recent records, so a dashboard that
-// connects has something to draw at once. close() ends every stream, which
-// lets the HTTP server stop.
+// gets the latest status, the lesson banner in force if any, and the most
+// recent records, so a dashboard that connects has something to draw at
+// once. close() ends every stream, which lets the HTTP server stop.
 
 #include <condition_variable>
 #include <cstddef>
@@ -23,7 +23,7 @@
 namespace raftescort::proxy {
 
 struct ServerSentEvent {
-    /// The event type ("status", "record").
+    /// The event type ("status", "record", "trace", "lesson").
     std::string name;
     /// One line of JSON.
     std::string data;
@@ -92,6 +92,12 @@ public:
     void publish_status(ServerSentEvent event);
     /// Sends a record event and remembers it among the recent ones.
     void publish_record(ServerSentEvent event);
+    /// Sends a lesson banner and remembers it for new subscribers, in place
+    /// of the one before.
+    void publish_lesson(ServerSentEvent event);
+    /// Sends the event that takes the banner down, and forgets the banner:
+    /// a new subscriber gets none.
+    void clear_lesson(const ServerSentEvent& event);
     /// Sends an event of the moment (a message trace), remembered by no one.
     void publish_live(const ServerSentEvent& event);
     /// Ends every stream and refuses new ones. Idempotent.
@@ -110,6 +116,7 @@ private:
     bool m_closed = false;
     std::vector<std::shared_ptr<EventSubscription>> m_subscriptions;
     std::optional<ServerSentEvent> m_latest_status;
+    std::optional<ServerSentEvent> m_lesson;
     std::deque<ServerSentEvent> m_recent_records;
     std::uint64_t m_dropped_total = 0;
 };

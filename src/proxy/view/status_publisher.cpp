@@ -10,8 +10,10 @@
 
 namespace raftescort::proxy {
 
-StatusPublisher::StatusPublisher(ClusterView& view, EventHub& hub, std::int64_t interval_ms)
-    : m_view(view), m_hub(hub), m_interval_ms(interval_ms)
+StatusPublisher::StatusPublisher(ClusterView& view, EventHub& hub, std::int64_t interval_ms,
+                                 std::function<void()> each_interval)
+    : m_view(view), m_hub(hub), m_interval_ms(interval_ms),
+      m_each_interval(std::move(each_interval))
 {
     RE_ASSERT(m_interval_ms > 0);
     m_thread = std::thread([this] {
@@ -42,6 +44,9 @@ void StatusPublisher::run()
         if (text != last_sent) {
             m_hub.publish_status(ServerSentEvent{"status", text});
             last_sent = std::move(text);
+        }
+        if (m_each_interval) {
+            m_each_interval();
         }
         std::unique_lock lock(m_mutex);
         if (m_wake.wait_for(lock, std::chrono::milliseconds(m_interval_ms),
