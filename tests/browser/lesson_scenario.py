@@ -1,9 +1,11 @@
 """The lesson banner in headless Chromium against a live cluster
 (lesson_test.sh starts it and says why each step is checked).
 
-Usage: lesson_scenario.py CHROMIUM WORK_DIR SHOTS_PREFIX PAGE_URL PROXY_URL [RECORDING]
+Usage: lesson_scenario.py CHROMIUM WORK_DIR SHOTS_PREFIX PAGE_URL PROXY_URL [RECORDING|--live]
 With RECORDING, PAGE_URL and PROXY_URL are a replay of that recording, and
-the scenario seeks it instead of posting. Prints what it saw; exits 1 on a
+the scenario seeks it instead of posting. With --live, a real `ctl lesson
+run minority-leader` is running against the proxy, and the scenario follows
+its banner with the Raft log view open. Prints what it saw; exits 1 on a
 failure, naming the step and what the page showed.
 """
 
@@ -144,9 +146,32 @@ def run_replay(browser, shots, url, replay, token, recording):
     print("replay: none at the start or after the clear")
 
 
+LIVE_TITLE = "A cut-off leader's entries are discarded"
+
+
+def run_live(browser, shots, url):
+    """Follows a real lesson run: its banner at the heal, then passed."""
+    browser.navigate(url + "&logs")
+    banner = wait_banner(browser, "the live lesson at its heal step",
+                         "!b.hidden && b.state === 'running' && b.step === '4'")
+    check(banner["name"] == "Lesson · " + LIVE_TITLE, "the live lesson's title", banner)
+    check(banner["stepText"].startswith("step 4 of 5 · Heal"), "the live lesson's step", banner)
+    check("replaced" in banner["text"], "the live step's explanation", banner)
+    browser.screenshot(shots + "-live.png")
+    print("live: %s" % banner["stepText"])
+    banner = browser.wait_for("(function () { var b = %s; return b.state === 'passed' ? b : null; })()"
+                              % BANNER, 60, "the live lesson passed")
+    check(banner["progress"] == ["done"] * 5, "every live step done", banner)
+    browser.screenshot(shots + "-live-passed.png")
+    print("live: passed, bar %s" % banner["progress"])
+
+
 def main():
     chromium, work, shots, url, proxy = sys.argv[1:6]
     recording = sys.argv[6] if len(sys.argv) > 6 else None
+    live = recording == "--live"
+    if live:
+        recording = None
     token = url.split("#token=", 1)[1].split("&", 1)[0]
     profile = tempfile.mkdtemp(prefix="profile.", dir=work)
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(1))
@@ -155,7 +180,9 @@ def main():
     with open(pgid_path, "w") as pgid:
         pgid.write("%d\n" % browser.pid)
     try:
-        if recording:
+        if live:
+            run_live(browser, shots, url)
+        elif recording:
             run_replay(browser, shots, url, proxy, token, recording)
         else:
             run(browser, shots, url, proxy, token)

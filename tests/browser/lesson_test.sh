@@ -13,10 +13,14 @@
 # children; the data-lesson hooks of dashboard_page.cpp). Then `raftescort
 # replay` serves the recording, and the scenario seeks it to the failed
 # step (the banner shows, with its detail) and to the start and the clear
-# (none shows). Screenshots land in BUILD_DIR: dashboard-lesson-banner.png
+# (none shows). Last, a real `ctl lesson run minority-leader --pace 3s`
+# runs against the live cluster while the page, with the Raft log view
+# open, follows its banner to the heal step and to "passed"; the lesson
+# must exit 0. Screenshots land in BUILD_DIR: dashboard-lesson-banner.png
 # (running, step 2 of 5), dashboard-lesson-failed.png,
-# dashboard-lesson-passed.png, dashboard-lesson-replay.png
-# (dashboard-lesson-error.png on a failure).
+# dashboard-lesson-passed.png, dashboard-lesson-replay.png,
+# dashboard-lesson-live.png (the real lesson at its heal) and
+# dashboard-lesson-live-passed.png (dashboard-lesson-error.png on a failure).
 #
 # Usage: tests/browser/lesson_test.sh path/to/raftescort BUILD_DIR
 set -euo pipefail
@@ -68,5 +72,19 @@ replay_url=$(grep -o 'http://[^ ]*#token=[0-9a-f]*' "$work/replay.log" | head -n
 started_ms=$(now_ms)
 PYTHONDONTWRITEBYTECODE=1 python3 "$(dirname "$0")/lesson_scenario.py" "$chromium" "$work" \
     "$build_dir/dashboard-lesson" "$replay_url" "http://127.0.0.1:$replay_port" "$recording"
-echo "replay scenario took $(($(now_ms) - started_ms)) ms;" \
-    "screenshots: $build_dir/dashboard-lesson-*.png"
+echo "replay scenario took $(($(now_ms) - started_ms)) ms"
+
+# A real lesson, as a person would run it: its banner at the heal, with the
+# Raft log view open, then passed; and the lesson itself exits 0.
+started_ms=$(now_ms)
+RAFTESCORT_ADMIN_TOKEN=$token "$binary" ctl --proxy "$proxy" lesson run minority-leader \
+    --pace 3s >"$work/live-lesson.out" 2>&1 &
+lesson_pid=$!
+other_pids+=("$lesson_pid")
+PYTHONDONTWRITEBYTECODE=1 python3 "$(dirname "$0")/lesson_scenario.py" "$chromium" "$work" \
+    "$build_dir/dashboard-lesson" "$page_url" "$proxy" --live
+lesson_status=0
+wait "$lesson_pid" || lesson_status=$?
+[ "$lesson_status" -eq 0 ] || fail "ctl lesson run minority-leader exited $lesson_status:
+$(cat "$work/live-lesson.out")"
+echo "live lesson took $(($(now_ms) - started_ms)) ms; screenshots: $build_dir/dashboard-lesson-*.png"

@@ -93,7 +93,8 @@ void lesson_passes(const std::string& name)
         CHECK_FALSE(step["heading"].get<std::string>().empty());
     }
     // How long each lesson takes, for the note.
-    std::cout << "lesson " << name << ": passed in " << outcome.elapsed_ms << " ms ("
+    std::cout << "lesson " << name << ": " << (outcome.exit.clean() ? "passed" : "failed")
+              << " in " << outcome.elapsed_ms << " ms ("
               << outcome.summary["steps"].size() << " steps)\n";
 
     // Put back: no fault in force anywhere, and a leader.
