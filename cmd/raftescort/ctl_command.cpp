@@ -113,9 +113,9 @@ void setup_timing_command(CLI::App& ctl, const Options& options)
         *timing, "--check-quorum", options->settings.timing_check_quorum,
         "Raft's check-quorum: a leader that hears no majority steps down, and followers ignore "
         "candidates while they hear their leader");
-    CLI::Option* reset =
-        timing->add_flag("--reset", options->settings.timing_reset,
-                         "Back to the timing, pre-vote and check-quorum each node was started with");
+    CLI::Option* reset = timing->add_flag(
+        "--reset", options->settings.timing_reset,
+        "Back to the timing, pre-vote and check-quorum each node was started with");
     heartbeat->needs(election);
     election->needs(heartbeat);
     step->needs(heartbeat);

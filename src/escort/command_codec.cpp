@@ -159,8 +159,9 @@ Result<std::size_t> parse_switches(std::string_view data, const Fields& fields,
                                    std::size_t position, Timing& timing)
 {
     RE_ASSERT(position <= fields.count);
-    for (auto [name, field] : {std::pair{std::string_view("pre_vote="), &timing.pre_vote},
-                               std::pair{std::string_view("check_quorum="), &timing.check_quorum}}) {
+    using Switch = std::pair<std::string_view, ProtocolSwitch*>;
+    for (auto [name, field] : {Switch{"pre_vote=", &timing.pre_vote},
+                               Switch{"check_quorum=", &timing.check_quorum}}) {
         if (position == fields.count || fields.items[position].substr(0, name.size()) != name) {
             continue;
         }

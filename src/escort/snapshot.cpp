@@ -71,7 +71,8 @@ bool parse_number(std::string_view field, Number& value)
 
 bool parse_switch(std::string_view field, ProtocolSwitch& value)
 {
-    for (ProtocolSwitch candidate : {ProtocolSwitch::own, ProtocolSwitch::on, ProtocolSwitch::off}) {
+    for (ProtocolSwitch candidate :
+         {ProtocolSwitch::own, ProtocolSwitch::on, ProtocolSwitch::off}) {
         if (field == protocol_switch_name(candidate)) {
             value = candidate;
             return true;

@@ -89,9 +89,10 @@ TEST_CASE("ctl: the status line about pre-vote and check-quorum", "[ctl]")
 {
     // Goal: one line says which switches the nodes have in force and names
     // the nodes that differ; nothing when no node reports them.
-    json nodes = json::array({json{{"id", 1}, {"timing", {{"pre_vote", true}, {"check_quorum", true}}}},
-                              json{{"id", 2}, {"timing", {{"pre_vote", false}, {"check_quorum", true}}}},
-                              json{{"id", 3}, {"timing", nullptr}}});
+    json nodes = json::array(
+        {json{{"id", 1}, {"timing", {{"pre_vote", true}, {"check_quorum", true}}}},
+         json{{"id", 2}, {"timing", {{"pre_vote", false}, {"check_quorum", true}}}},
+         json{{"id", 3}, {"timing", nullptr}}});
     CHECK(protocol_summary(nodes) == "pre-vote on (off on 2), check-quorum on");
     nodes[0]["timing"]["pre_vote"] = false;
     nodes[0]["timing"]["check_quorum"] = false;

@@ -112,7 +112,8 @@ TEST_CASE("pre-vote and check-quorum switched at runtime keep or let a cut-off f
     CHECK(empty.status == 400);
 
     // On (the nodes' own settings, said explicitly as a lesson would).
-    HttpReply on = post_timing(cluster, leader.id, json{{"pre_vote", true}, {"check_quorum", true}});
+    HttpReply on =
+        post_timing(cluster, leader.id, json{{"pre_vote", true}, {"check_quorum", true}});
     CHECK(on.json.at("timing").at("pre_vote") == "on");
     CHECK(on.json.at("timing").at("heartbeat_ms") == 0);
     wait_for_switches(cluster, all, true, true);
