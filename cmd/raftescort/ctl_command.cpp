@@ -7,6 +7,7 @@
 #include <raftescort/util/assert.hpp>
 
 #include <cstdlib>
+#include <optional>
 #include <iostream>
 #include <memory>
 
@@ -69,12 +70,24 @@ void setup_mission_command(CLI::App& ctl, const Options& options)
     add_point(*set, options, "Target");
 }
 
+// Reads an on|off switch into `value` once CLI11 has checked the spelling.
+CLI::Option* add_switch_option(CLI::App& command, const std::string& name,
+                               std::optional<bool>& value, const std::string& description)
+{
+    return command
+        .add_option_function<std::string>(
+            name, [&value](const std::string& text) { value = text == "on"; }, description)
+        ->check(CLI::IsMember({"on", "off"}).description(""))
+        ->type_name("on|off");
+}
+
 void setup_timing_command(CLI::App& ctl, const Options& options)
 {
     CLI::App* timing = add_action(
         ctl, options, "timing", "timing",
-        "Change the whole cluster's timing (slow motion), as a command in the replicated log: "
-        "every member switches at the same index",
+        "Change the whole cluster's timing (slow motion) and Raft's pre-vote and check-quorum, "
+        "as a command in the replicated log: every member switches at the same index. What is "
+        "not given stays as it is in force",
         CtlAction::timing);
     CLI::Option* heartbeat = timing
                                  ->add_option("--heartbeat", options->settings.timing_heartbeat_ms,
@@ -93,20 +106,31 @@ void setup_timing_command(CLI::App& ctl, const Options& options)
                          "How often the leader steps the convoy")
             ->transform(duration_ms_validator(false))
             ->type_name("DUR");
-    CLI::Option* reset = timing->add_flag("--reset", options->settings.timing_reset,
-                                          "Back to the timing each node was started with");
+    CLI::Option* pre_vote = add_switch_option(
+        *timing, "--pre-vote", options->settings.timing_pre_vote,
+        "Raft's pre-vote: a node asks whether it could win before it raises its term");
+    CLI::Option* check_quorum = add_switch_option(
+        *timing, "--check-quorum", options->settings.timing_check_quorum,
+        "Raft's check-quorum: a leader that hears no majority steps down, and followers ignore "
+        "candidates while they hear their leader");
+    CLI::Option* reset = timing->add_flag(
+        "--reset", options->settings.timing_reset,
+        "Back to the timing, pre-vote and check-quorum each node was started with");
     heartbeat->needs(election);
     election->needs(heartbeat);
     step->needs(heartbeat);
     reset->excludes(heartbeat)->excludes(election)->excludes(step);
-    timing->callback([options, timing] {
+    reset->excludes(pre_vote)->excludes(check_quorum);
+    timing->callback([options] {
         options->settings.action = CtlAction::timing;
         options->settings.command = "timing";
-        if (!options->settings.timing_reset && options->settings.timing_heartbeat_ms == 0) {
+        const ctl::CtlSettings& settings = options->settings;
+        if (!settings.timing_reset && settings.timing_heartbeat_ms == 0
+            && !settings.timing_pre_vote && !settings.timing_check_quorum) {
             throw CLI::ValidationError("timing",
-                                       "give --heartbeat and --election-timeout, or --reset");
+                                       "give --heartbeat and --election-timeout, --pre-vote, "
+                                       "--check-quorum, or --reset");
         }
-        (void)timing;
     });
 }
 

@@ -51,6 +51,31 @@ std::string make_client_id()
     return id;
 }
 
+// What `ctl timing` asked for, in words.
+std::string requested_timing_text(const CtlSettings& settings)
+{
+    if (settings.timing_reset) {
+        return "each node's own again";
+    }
+    std::string text;
+    if (settings.timing_heartbeat_ms > 0) {
+        text = "heartbeat " + std::to_string(settings.timing_heartbeat_ms)
+               + " ms, election timeout " + std::to_string(settings.timing_election_timeout_ms)
+               + " ms";
+    }
+    if (settings.timing_step_interval_ms > 0) {
+        text += ", a step every " + std::to_string(settings.timing_step_interval_ms) + " ms";
+    }
+    for (auto [name, value] : {std::pair{"pre-vote ", settings.timing_pre_vote},
+                               std::pair{"check-quorum ", settings.timing_check_quorum}}) {
+        if (value) {
+            text += (text.empty() ? "" : ", ") + std::string(name) + (*value ? "on" : "off");
+        }
+    }
+    RE_ASSERT(!text.empty());
+    return text;
+}
+
 } // namespace
 
 util::Status run_move(CommandContext& context)
@@ -99,29 +124,36 @@ util::Status run_mission(CommandContext& context)
 util::Status run_timing(CommandContext& context)
 {
     const CtlSettings& settings = context.settings;
-    json body;
+    json body = json::object();
     if (settings.timing_reset) {
         body = json{{"reset", true}};
     } else {
-        body = json{{"heartbeat_ms", settings.timing_heartbeat_ms},
-                    {"election_timeout_ms", settings.timing_election_timeout_ms}};
+        if (settings.timing_heartbeat_ms > 0) {
+            body["heartbeat_ms"] = settings.timing_heartbeat_ms;
+            body["election_timeout_ms"] = settings.timing_election_timeout_ms;
+        }
         if (settings.timing_step_interval_ms > 0) {
             body["step_interval_ms"] = settings.timing_step_interval_ms;
         }
+        if (settings.timing_pre_vote) {
+            body["pre_vote"] = *settings.timing_pre_vote;
+        }
+        if (settings.timing_check_quorum) {
+            body["check_quorum"] = *settings.timing_check_quorum;
+        }
     }
+    RE_ASSERT(!body.empty());
     RE_TRY(answer, context.client.post("/timing", body));
     if (settings.json) {
         print_json(context.out, answer);
         return util::Ok{};
     }
-    if (settings.timing_reset) {
-        context.out << "timing: each node's own again";
+    const json& in_force = field(answer, "timing");
+    if (in_force.is_object()) {
+        context.out << "timing in force: " << timing_setting_text(in_force);
     } else {
-        context.out << "timing: heartbeat " << settings.timing_heartbeat_ms
-                    << " ms, election timeout " << settings.timing_election_timeout_ms << " ms";
-        if (settings.timing_step_interval_ms > 0) {
-            context.out << ", a step every " << settings.timing_step_interval_ms << " ms";
-        }
+        // A leader of an earlier release does not say; tell what was asked.
+        context.out << "timing: " << requested_timing_text(settings);
     }
     context.out << commit_text(answer) << '\n';
     return util::Ok{};

@@ -119,6 +119,30 @@ std::string commit_text(const json& answer)
     return " (term " + field_text(answer, "term") + ", index " + field_text(answer, "index") + ")";
 }
 
+std::string timing_setting_text(const json& timing)
+{
+    if (!timing.is_object()) {
+        return k_no_value;
+    }
+    const std::string own = "each node's own";
+    const bool durations_own = field_unsigned(timing, "heartbeat_ms") == 0;
+    const bool step_own = field_unsigned(timing, "step_interval_ms") == 0;
+    const std::string pre_vote = field_text(timing, "pre_vote");
+    const std::string check_quorum = field_text(timing, "check_quorum");
+    if (durations_own && step_own && pre_vote == "own" && check_quorum == "own") {
+        return own;
+    }
+    std::string text = durations_own ? own + " heartbeat and election timeout"
+                                     : "heartbeat " + field_text(timing, "heartbeat_ms")
+                                           + " ms, election timeout "
+                                           + field_text(timing, "election_timeout_ms") + " ms";
+    text += step_own ? ", " + own + " step interval"
+                     : ", a step every " + field_text(timing, "step_interval_ms") + " ms";
+    text += ", pre-vote " + (pre_vote == "own" ? own : pre_vote);
+    text += ", check-quorum " + (check_quorum == "own" ? own : check_quorum);
+    return text;
+}
+
 std::string mission_text(const json& mission, const json& lead)
 {
     if (!mission.is_object()) {

@@ -36,6 +36,14 @@ std::string commit_text(const nlohmann::json& answer);
 /// object ({"target", "running", "steps_taken"}) and a lead point (may be null).
 std::string mission_text(const nlohmann::json& mission, const nlohmann::json& lead);
 
+/// "heartbeat 100 ms, election timeout 600 ms, each node's own step
+/// interval, pre-vote off, check-quorum each node's own" from the timing a
+/// timing command set ({"heartbeat_ms", "election_timeout_ms",
+/// "step_interval_ms"} with 0 for each node's own, "pre_vote" and
+/// "check_quorum" as "own", "on" or "off"); "each node's own" when all are;
+/// "-" if it is not an object.
+std::string timing_setting_text(const nlohmann::json& timing);
+
 /// The keys of `object`, numeric ones (terms, ids) in numeric order first.
 std::vector<std::string> keys_in_order(const nlohmann::json& object);
 /// The proxy's list at `value`, or an empty list if it is not one.

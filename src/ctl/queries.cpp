@@ -98,6 +98,10 @@ util::Status run_status(CommandContext& context)
     }
     nodes_table(nodes).print(context.out);
     context.out << cluster_summary(status) << '\n';
+    const std::string protocol = protocol_summary(nodes);
+    if (!protocol.empty()) {
+        context.out << protocol << '\n';
+    }
     return util::Ok{};
 }
 

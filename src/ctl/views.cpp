@@ -28,6 +28,37 @@ std::string cluster_summary(const json& status)
     return line;
 }
 
+std::string protocol_summary(const json& nodes)
+{
+    std::string line;
+    for (auto [key, name] : {std::pair{"pre_vote", "pre-vote"},
+                             std::pair{"check_quorum", "check-quorum"}}) {
+        std::vector<std::string> on;
+        std::vector<std::string> off;
+        for (const json& node : as_list(nodes)) {
+            const json& value = field(field(node, "timing"), key);
+            if (value.is_boolean()) {
+                (value.get<bool>() ? on : off).push_back(field_text(node, "id"));
+            }
+        }
+        if (on.empty() && off.empty()) {
+            continue;
+        }
+        // The setting most nodes have, then the nodes that differ.
+        const bool mostly_on = on.size() >= off.size();
+        const std::vector<std::string>& others = mostly_on ? off : on;
+        line += (line.empty() ? "" : ", ") + std::string(name) + (mostly_on ? " on" : " off");
+        if (!others.empty()) {
+            line += mostly_on ? " (off on " : " (on on ";
+            for (std::size_t i = 0; i < others.size(); ++i) {
+                line += (i == 0 ? "" : ", ") + others[i];
+            }
+            line += ")";
+        }
+    }
+    return line;
+}
+
 Table nodes_table(const json& nodes)
 {
     Table table(

@@ -23,5 +23,9 @@ Table log_table(const nlohmann::json& entries);
 /// "leader 2 (127.0.0.1:5002), term 7; 3 of 3 nodes reachable; redis
 /// connected" from GET /status data.
 std::string cluster_summary(const nlohmann::json& status);
+/// "pre-vote on, check-quorum off" from the nodes' "timing" (as /nodes has
+/// it); a switch the nodes disagree on reads "pre-vote on (off on 2, 3)".
+/// Empty when no node reports the switches.
+std::string protocol_summary(const nlohmann::json& nodes);
 
 } // namespace raftescort::ctl

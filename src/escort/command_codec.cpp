@@ -21,8 +21,8 @@ using util::ErrorCode;
 using util::make_error;
 using util::Result;
 
-// "mission x y run c=id s=n" is the longest form: seven fields.
-constexpr std::size_t k_fields_max = 7;
+// "timing h e s pre_vote=v check_quorum=v c=id s=n" is the longest form: eight fields.
+constexpr std::size_t k_fields_max = 8;
 
 struct Fields {
     std::array<std::string_view, k_fields_max> items;
@@ -153,7 +153,51 @@ util::Status parse_client(std::string_view data, const Fields& fields, std::size
     return util::Ok{};
 }
 
+// Parses the optional "pre_vote=on|off" then "check_quorum=on|off" after a
+// timing's durations, starting at `position`; returns the position after them.
+Result<std::size_t> parse_switches(std::string_view data, const Fields& fields,
+                                   std::size_t position, Timing& timing)
+{
+    RE_ASSERT(position <= fields.count);
+    using Switch = std::pair<std::string_view, ProtocolSwitch*>;
+    for (auto [name, field] : {Switch{"pre_vote=", &timing.pre_vote},
+                               Switch{"check_quorum=", &timing.check_quorum}}) {
+        if (position == fields.count || fields.items[position].substr(0, name.size()) != name) {
+            continue;
+        }
+        std::string_view value = fields.items[position].substr(name.size());
+        // "own" is written by leaving the switch out: one spelling per command.
+        if (value != "on" && value != "off") {
+            return invalid(data, std::string(name) + " needs \"on\" or \"off\"");
+        }
+        *field = value == "on" ? ProtocolSwitch::on : ProtocolSwitch::off;
+        ++position;
+    }
+    RE_ASSERT(position <= fields.count);
+    return position;
+}
+
 } // namespace
+
+const char* protocol_switch_name(ProtocolSwitch value)
+{
+    switch (value) {
+    case ProtocolSwitch::own: return "own";
+    case ProtocolSwitch::on: return "on";
+    case ProtocolSwitch::off: return "off";
+    }
+    return "invalid";
+}
+
+bool protocol_switch_in_force(ProtocolSwitch value, bool own_setting)
+{
+    switch (value) {
+    case ProtocolSwitch::on: return true;
+    case ProtocolSwitch::off: return false;
+    case ProtocolSwitch::own: return own_setting;
+    }
+    return own_setting;
+}
 
 bool is_valid_client_id(std::string_view client_id)
 {
@@ -195,6 +239,13 @@ std::string encode_command(const Command& command)
         out = "timing " + std::to_string(command.timing.heartbeat_ms) + ' '
               + std::to_string(command.timing.election_timeout_ms) + ' '
               + std::to_string(command.timing.step_interval_ms);
+        if (command.timing.pre_vote != ProtocolSwitch::own) {
+            out += std::string(" pre_vote=") + protocol_switch_name(command.timing.pre_vote);
+        }
+        if (command.timing.check_quorum != ProtocolSwitch::own) {
+            out += std::string(" check_quorum=")
+                   + protocol_switch_name(command.timing.check_quorum);
+        }
         break;
     }
     RE_ASSERT(!out.empty());
@@ -236,6 +287,7 @@ Result<Command> decode_command(std::string_view data)
         return invalid(data, "missing arguments");
     }
     util::Status parsed = util::Ok{};
+    std::size_t position = 1 + arguments;
     switch (command.kind) {
     case CommandKind::step:
         parsed = parse_pair(data, fields, command.from.x, command.from.y);
@@ -257,6 +309,8 @@ Result<Command> decode_command(std::string_view data)
         if (parsed.ok()) {
             RE_TRY(step, parse_int64(data, fields.items[3]));
             command.timing.step_interval_ms = step;
+            RE_TRY(after_switches, parse_switches(data, fields, position, command.timing));
+            position = after_switches;
         }
         break;
     }
@@ -264,7 +318,7 @@ Result<Command> decode_command(std::string_view data)
     if (!parsed.ok()) {
         return parsed.error();
     }
-    util::Status suffix = parse_client(data, fields, 1 + arguments, command);
+    util::Status suffix = parse_client(data, fields, position, command);
     if (!suffix.ok()) {
         return suffix.error();
     }

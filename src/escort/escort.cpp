@@ -215,8 +215,37 @@ ApplyResult::Kind Escort::apply_timing(const Command& command, raft::Index index
     return Kind::timing_set;
 }
 
+Timing changed_timing(const Timing& in_force, const TimingChange& change)
+{
+    if (change.reset) {
+        // A reset takes no other part; the edges refuse such a request.
+        RE_ASSERT(!change.durations);
+        RE_ASSERT(!change.pre_vote && !change.check_quorum);
+        return Timing{};
+    }
+    Timing timing = in_force;
+    if (change.durations) {
+        timing.heartbeat_ms = change.durations->heartbeat_ms;
+        timing.election_timeout_ms = change.durations->election_timeout_ms;
+        timing.step_interval_ms = change.durations->step_interval_ms;
+    }
+    if (change.pre_vote) {
+        timing.pre_vote = *change.pre_vote ? ProtocolSwitch::on : ProtocolSwitch::off;
+    }
+    if (change.check_quorum) {
+        timing.check_quorum = *change.check_quorum ? ProtocolSwitch::on : ProtocolSwitch::off;
+    }
+    return timing;
+}
+
 std::optional<std::string> timing_problem(const Timing& timing)
 {
+    for (ProtocolSwitch value : {timing.pre_vote, timing.check_quorum}) {
+        if (value != ProtocolSwitch::own && value != ProtocolSwitch::on
+            && value != ProtocolSwitch::off) {
+            return "a protocol switch must be own, on or off";
+        }
+    }
     if ((timing.heartbeat_ms == 0) != (timing.election_timeout_ms == 0)) {
         return "the heartbeat and the election timeout are set together";
     }

@@ -8,7 +8,9 @@
 //   applied <index> <term>
 //   lead <x> <y> <lead_unit>
 //   mission <x> <y> run|pause <steps_taken>
-//   timing <heartbeat_ms> <election_ms> <step_ms> <index>  (version 2 only)
+//   timing <heartbeat_ms> <election_ms> <step_ms> <index>  (version 2)
+//   timing <heartbeat_ms> <election_ms> <step_ms> <index> <pre_vote> <check_quorum>
+//                                        (version 3; each switch own|on|off)
 //   roster <count>
 //   <node> <slot>                        (count lines, ascending node id)
 //   clients <count>
@@ -16,7 +18,9 @@
 //   end
 // Version 2 is version 1 plus the timing line. It is written only once a
 // timing command was applied, so a cluster that never changed its timing
-// writes (and hashes) exactly what earlier releases did.
+// writes (and hashes) exactly what earlier releases did. Version 3 is version 2
+// with the protocol switches on the timing line, written only when one of
+// them is not `own`, for the same reason.
 
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/util/assert.hpp>
@@ -43,8 +47,9 @@ using util::Result;
 
 constexpr std::string_view k_header = "escort 1";
 constexpr std::string_view k_header_with_timing = "escort 2";
-// No line of version 1 has more fields than the mission line.
-constexpr std::size_t k_line_fields_max = 5;
+constexpr std::string_view k_header_with_switches = "escort 3";
+// The timing line of version 3 is the longest.
+constexpr std::size_t k_line_fields_max = 7;
 
 util::Error corrupt(std::string message)
 {
@@ -62,6 +67,18 @@ bool parse_number(std::string_view field, Number& value)
     // Only the spelling serialize writes ("7", not "07" or "-0"), so a snapshot that
     // loads is byte-identical to the one its state would write, and so is its hash.
     return std::to_string(value) == field;
+}
+
+bool parse_switch(std::string_view field, ProtocolSwitch& value)
+{
+    for (ProtocolSwitch candidate :
+         {ProtocolSwitch::own, ProtocolSwitch::on, ProtocolSwitch::off}) {
+        if (field == protocol_switch_name(candidate)) {
+            value = candidate;
+            return true;
+        }
+    }
+    return false;
 }
 
 // Reads the snapshot one line at a time and splits each line into fields.
@@ -241,7 +258,13 @@ std::string Escort::serialize() const
     RE_ASSERT(check_invariants().ok());
     std::string out;
     const bool with_timing = m_timing_index != raft::Index{0};
-    out += with_timing ? k_header_with_timing : k_header;
+    const bool with_switches = m_timing.pre_vote != ProtocolSwitch::own
+                               || m_timing.check_quorum != ProtocolSwitch::own;
+    // check_invariants: switches other than `own` come from an applied entry.
+    if (with_switches) {
+        RE_ASSERT(with_timing);
+    }
+    out += with_switches ? k_header_with_switches : with_timing ? k_header_with_timing : k_header;
     out += '\n';
     append_fields(out, {"applied", std::to_string(m_last_applied_index.value),
                         std::to_string(m_last_applied_term.value)});
@@ -250,7 +273,14 @@ std::string Escort::serialize() const
     append_fields(out, {"mission", std::to_string(m_mission.target.x),
                         std::to_string(m_mission.target.y), m_mission.running ? "run" : "pause",
                         std::to_string(m_mission.steps_taken)});
-    if (with_timing) {
+    if (with_switches) {
+        append_fields(out, {"timing", std::to_string(m_timing.heartbeat_ms),
+                            std::to_string(m_timing.election_timeout_ms),
+                            std::to_string(m_timing.step_interval_ms),
+                            std::to_string(m_timing_index.value),
+                            protocol_switch_name(m_timing.pre_vote),
+                            protocol_switch_name(m_timing.check_quorum)});
+    } else if (with_timing) {
         append_fields(out, {"timing", std::to_string(m_timing.heartbeat_ms),
                             std::to_string(m_timing.election_timeout_ms),
                             std::to_string(m_timing.step_interval_ms),
@@ -276,10 +306,11 @@ util::Result<Escort> Escort::deserialize(std::string_view data)
     Escort escort;
 
     RE_TRY(header, reader.next(2));
-    if (header[0] != "escort" || (header[1] != "1" && header[1] != "2")) {
-        return corrupt("not an escort snapshot of version 1 or 2");
+    if (header[0] != "escort" || (header[1] != "1" && header[1] != "2" && header[1] != "3")) {
+        return corrupt("not an escort snapshot of version 1, 2 or 3");
     }
-    const bool with_timing = header[1] == "2";
+    const bool with_switches = header[1] == "3";
+    const bool with_timing = header[1] == "2" || with_switches;
 
     RE_TRY(applied, reader.next(3));
     if (applied[0] != "applied" || !parse_number(applied[1], escort.m_last_applied_index.value)
@@ -304,7 +335,7 @@ util::Result<Escort> Escort::deserialize(std::string_view data)
     escort.m_mission.running = mission[3] == "run";
 
     if (with_timing) {
-        RE_TRY(timing, reader.next(5));
+        RE_TRY(timing, reader.next(with_switches ? 7 : 5));
         Timing& read = escort.m_timing;
         if (timing[0] != "timing" || !parse_number(timing[1], read.heartbeat_ms)
             || !parse_number(timing[2], read.election_timeout_ms)
@@ -312,6 +343,16 @@ util::Result<Escort> Escort::deserialize(std::string_view data)
             || !parse_number(timing[4], escort.m_timing_index.value)
             || escort.m_timing_index == raft::Index{0}) {
             return bad_field(reader, "timing line");
+        }
+        if (with_switches
+            && (!parse_switch(timing[5], read.pre_vote)
+                || !parse_switch(timing[6], read.check_quorum))) {
+            return bad_field(reader, "timing line");
+        }
+        // Version 3 is written only with a switch set, so each state has one form.
+        if (with_switches && read.pre_vote == ProtocolSwitch::own
+            && read.check_quorum == ProtocolSwitch::own) {
+            return bad_field(reader, "timing line (version 3 without a switch)");
         }
     }
 

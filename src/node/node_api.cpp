@@ -8,10 +8,12 @@
 #include <raftescort/transport/json_body.hpp>
 #include <raftescort/transport/json_text.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
+#include <raftescort/transport/timing_body.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <charconv>
 #include <chrono>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <string_view>
@@ -45,8 +47,9 @@ std::optional<std::int64_t> integer_field(const json& body, const char* name, st
 }
 
 /// Waits for the loop's answer and turns it into the HTTP response.
+/// `extra`'s members are added to a committed answer.
 void answer(std::future<RequestOutcome> future, const NodeApiOptions& options,
-            httplib::Response& response)
+            httplib::Response& response, const json& extra = json::object())
 {
     if (future.wait_for(std::chrono::milliseconds(options.commit_timeout_ms))
         != std::future_status::ready) {
@@ -58,7 +61,12 @@ void answer(std::future<RequestOutcome> future, const NodeApiOptions& options,
     }
     RequestOutcome outcome = future.get();
     switch (outcome.kind) {
-    case RequestOutcome::Kind::committed: reply(response, 200, committed_json(outcome)); return;
+    case RequestOutcome::Kind::committed: {
+        json committed = committed_json(outcome);
+        committed.update(extra);
+        reply(response, 200, committed);
+        return;
+    }
     case RequestOutcome::Kind::not_leader:
         reply(response, 421,
               json{{"error", outcome.message},
@@ -180,49 +188,13 @@ void handle_mission(const httplib::Request& request, httplib::Response& response
     answer(loop.propose(escort::encode_command(command), fence), options, response);
 }
 
-/// {"heartbeat_ms", "election_timeout_ms"[, "step_interval_ms"]} or
-/// {"reset": true}, as a Timing; answers 400 and returns nullopt when not.
-std::optional<escort::Timing> timing_of(const json& body, httplib::Response& response)
-{
-    escort::Timing timing;
-    if (body.contains("reset")) {
-        if (body.value("reset", json()) != true || body.size() != 1) {
-            reply_error(response, 400, "\"reset\": true takes no other field");
-            return std::nullopt;
-        }
-        return timing;
-    }
-    for (auto [name, field] : {std::pair{"heartbeat_ms", &timing.heartbeat_ms},
-                               std::pair{"election_timeout_ms", &timing.election_timeout_ms},
-                               std::pair{"step_interval_ms", &timing.step_interval_ms}}) {
-        if (!body.contains(name) && field == &timing.step_interval_ms) {
-            continue;
-        }
-        std::optional<std::int64_t> value =
-            integer_field(body, name, escort::k_step_interval_ms_max, response);
-        if (!value) {
-            return std::nullopt;
-        }
-        *field = *value;
-    }
-    if (timing.heartbeat_ms <= 0 || timing.election_timeout_ms <= 0
-        || timing.step_interval_ms < 0) {
-        reply_error(response, 400, "the heartbeat and the election timeout must be positive");
-        return std::nullopt;
-    }
-    if (std::optional<std::string> problem = escort::timing_problem(timing)) {
-        reply_error(response, 400, *problem);
-        return std::nullopt;
-    }
-    return timing;
-}
-
 void handle_timing(const httplib::Request& request, httplib::Response& response, NodeLoop& loop,
                    const NodeApiOptions& options)
 {
-    std::optional<json> body =
-        parse_body(request, response, options,
-                   {"heartbeat_ms", "election_timeout_ms", "step_interval_ms", "reset", "term"});
+    std::set<std::string> allowed(std::begin(transport::k_timing_fields),
+                                  std::end(transport::k_timing_fields));
+    allowed.insert("term");
+    std::optional<json> body = parse_body(request, response, options, allowed);
     if (!body) {
         return;
     }
@@ -231,14 +203,22 @@ void handle_timing(const httplib::Request& request, httplib::Response& response,
         return;
     }
     body->erase("term");
-    std::optional<escort::Timing> timing = timing_of(*body, response);
-    if (!timing) {
+    std::optional<escort::TimingChange> change =
+        transport::timing_change_of(*body, response, reply_error);
+    if (!change) {
         return;
     }
+    // Parts the body leaves out stay as this node has applied them; a node
+    // that is not the leader refuses the proposal below anyway.
     escort::Command command;
     command.kind = escort::CommandKind::timing;
-    command.timing = *timing;
-    answer(loop.propose(escort::encode_command(command), fence), options, response);
+    command.timing = escort::changed_timing(loop.status().timing.replicated, *change);
+    if (std::optional<std::string> problem = escort::timing_problem(command.timing)) {
+        reply_error(response, 400, *problem);
+        return;
+    }
+    answer(loop.propose(escort::encode_command(command), fence), options, response,
+           json{{"timing", replicated_timing_json(command.timing)}});
 }
 
 /// Adds a learner: /join (a node adding itself) and /members/add (an

@@ -13,11 +13,22 @@ using nlohmann::json;
 
 json point_json(const escort::Point& point) { return json::array({point.x, point.y}); }
 
+json replicated_timing_json(const escort::Timing& timing)
+{
+    return json{{"heartbeat_ms", timing.heartbeat_ms},
+                {"election_timeout_ms", timing.election_timeout_ms},
+                {"step_interval_ms", timing.step_interval_ms},
+                {"pre_vote", escort::protocol_switch_name(timing.pre_vote)},
+                {"check_quorum", escort::protocol_switch_name(timing.check_quorum)}};
+}
+
 json timing_json(const TimingStatus& timing)
 {
     return json{{"heartbeat_ms", timing.heartbeat_ms},
                 {"election_timeout_ms", timing.election_timeout_ms},
                 {"step_interval_ms", timing.step_interval_ms},
+                {"pre_vote", timing.pre_vote},
+                {"check_quorum", timing.check_quorum},
                 {"since_index", timing.since_index.value}};
 }
 

@@ -17,6 +17,9 @@ namespace raftescort::node {
 nlohmann::json point_json(const escort::Point& point);
 nlohmann::json mission_json(const escort::Mission& mission);
 nlohmann::json timing_json(const TimingStatus& timing);
+/// A timing command's setting: durations in ms (0: each node's own) and the
+/// switches as "own", "on" or "off".
+nlohmann::json replicated_timing_json(const escort::Timing& timing);
 nlohmann::json positions_json(const std::vector<NodePosition>& positions);
 nlohmann::json status_json(const NodeStatus& status);
 /// Counters and the fsync histogram (cumulative buckets, as Prometheus has them).

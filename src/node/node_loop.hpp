@@ -329,6 +329,8 @@ private:
         std::uint32_t election_ticks = 3;
         std::int64_t step_interval_ms = 0;
         std::int64_t leader_probe_after_ms = 0;
+        bool pre_vote = true;
+        bool check_quorum = true;
     };
     BaseTiming m_base_timing;
     /// The index of the timing command in force; 0: the base timing.

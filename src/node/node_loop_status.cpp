@@ -127,7 +127,10 @@ void NodeLoop::publish_status()
     status.timing.election_timeout_ms =
         static_cast<std::int64_t>(raft.election_ticks()) * m_options.tick_ms;
     status.timing.step_interval_ms = m_options.step_interval_ms;
+    status.timing.pre_vote = raft.pre_vote();
+    status.timing.check_quorum = raft.check_quorum();
     status.timing.since_index = m_timing_index;
+    status.timing.replicated = escort.timing();
     if (raft.leader() != m_last_leader) {
         ++m_metrics.leader_changes;
         m_last_leader = raft.leader();

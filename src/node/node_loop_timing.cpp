@@ -1,7 +1,8 @@
 // The replicated timing (escort::Timing, a `timing` command in the log): each
 // member puts it in force when it applies the command, so every member
 // switches at the same log index; a reset goes back to the timing the node
-// was started with.
+// was started with. The timing includes Raft's pre-vote and check-quorum
+// switches.
 
 #include "node/node_loop.hpp"
 
@@ -16,6 +17,8 @@ void NodeLoop::note_base_timing()
     const raft::RaftNode& raft = m_replica->raft();
     m_base_timing.heartbeat_ticks = raft.heartbeat_ticks();
     m_base_timing.election_ticks = raft.election_ticks();
+    m_base_timing.pre_vote = raft.pre_vote();
+    m_base_timing.check_quorum = raft.check_quorum();
     m_options.step_interval_ms = m_base_timing.step_interval_ms;
     m_options.leader_probe_after_ms = m_base_timing.leader_probe_after_ms;
     m_timing_index = raft::Index{};
@@ -48,6 +51,9 @@ void NodeLoop::follow_timing()
                       changed.error().message);
         return;
     }
+    m_replica->raft().set_protocol(
+        escort::protocol_switch_in_force(timing.pre_vote, m_base_timing.pre_vote),
+        escort::protocol_switch_in_force(timing.check_quorum, m_base_timing.check_quorum));
     m_options.step_interval_ms =
         timing.step_interval_ms == 0 ? m_base_timing.step_interval_ms : timing.step_interval_ms;
     if (m_base_timing.leader_probe_after_ms > 0) {
@@ -55,9 +61,11 @@ void NodeLoop::follow_timing()
         m_options.leader_probe_after_ms =
             static_cast<std::int64_t>(heartbeat_ticks) * tick_ms * 3 / 2;
     }
-    spdlog::info("timing from index {}: heartbeat {} ms, election timeout {} ms, step every {} ms",
+    spdlog::info("timing from index {}: heartbeat {} ms, election timeout {} ms, step every {} "
+                 "ms, pre-vote {}, check-quorum {}",
                  m_timing_index.value, heartbeat_ticks * tick_ms, election_ticks * tick_ms,
-                 m_options.step_interval_ms);
+                 m_options.step_interval_ms, m_replica->raft().pre_vote() ? "on" : "off",
+                 m_replica->raft().check_quorum() ? "on" : "off");
 }
 
 } // namespace raftescort::node

@@ -54,7 +54,13 @@ struct TimingStatus {
     std::int64_t heartbeat_ms = 0;
     std::int64_t election_timeout_ms = 0;
     std::int64_t step_interval_ms = 0;
+    /// Raft's pre-vote and check-quorum as the core has them in force.
+    bool pre_vote = true;
+    bool check_quorum = true;
     raft::Index since_index;
+    /// The timing command in force as the escort applied it (all `own` and
+    /// zero: the node's own settings); a change merges with it.
+    escort::Timing replicated;
 };
 
 struct NodeStatus {

@@ -204,4 +204,30 @@ util::Status RaftNode::set_timing(std::uint32_t heartbeat_ticks, std::uint32_t e
     return util::Ok{};
 }
 
+void RaftNode::set_protocol(bool pre_vote, bool check_quorum)
+{
+    const bool pre_vote_off = m_config.pre_vote && !pre_vote;
+    const bool check_quorum_on = !m_config.check_quorum && check_quorum;
+    m_config.pre_vote = pre_vote;
+    m_config.check_quorum = check_quorum;
+    if (pre_vote_off && m_role == Role::pre_candidate) {
+        // Grants may still arrive and would be harmless, but a node that no
+        // longer pre-votes should campaign the plain way: back to following
+        // at its term, with a fresh timeout before it campaigns for real.
+        log(util::LogLevel::info, "pre-vote switched off: abandons its pre-vote");
+        become_follower(m_term, k_no_node);
+        RE_ASSERT(m_role == Role::follower);
+    }
+    if (check_quorum_on && m_role == Role::leader) {
+        // The activity flags were not cleared while check-quorum was off, so
+        // they describe an unknown past; judge only what is heard from now.
+        m_tracker.restart_activity_round(m_config.id);
+        m_election_elapsed = 0;
+    }
+    RE_ASSERT(m_config.pre_vote == pre_vote);
+    RE_ASSERT(m_config.check_quorum == check_quorum);
+    log(util::LogLevel::info, std::string("pre-vote ") + (pre_vote ? "on" : "off")
+                                  + ", check-quorum " + (check_quorum ? "on" : "off"));
+}
+
 } // namespace raftescort::raft

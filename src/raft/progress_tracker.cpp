@@ -72,6 +72,13 @@ bool ProgressTracker::quorum_active_round(const std::set<NodeId>& voters, NodeId
     return quorum::has_majority(voters, active);
 }
 
+void ProgressTracker::restart_activity_round(NodeId self)
+{
+    for (auto& [member, progress] : m_progress) {
+        progress.recent_active = member == self;
+    }
+}
+
 void ProgressTracker::tick()
 {
     for (auto& [member, progress] : m_progress) {

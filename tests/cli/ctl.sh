@@ -227,14 +227,50 @@ run mission
 check "mission without a subcommand is a usage error: status 2" status_is 2
 check "a usage error sends nothing" requests_are 'r == []'
 
-# timing: the flags go together, and a reset takes none of them.
+# timing: the durations and the switches, each alone or together; what is
+# not given stays in force, and ctl says what is in force afterwards.
+run timing --pre-vote off --check-quorum off
+check "timing --pre-vote off --check-quorum off sends only the switches" \
+    requests_are 'r[0]["path"] == "/timing" and r[0]["body"] == {"pre_vote": False, "check_quorum": False}'
+check "timing sends the admin token" \
+    requests_are "r[0][\"authorization\"] == \"Bearer $admin_token\""
+check "timing says what is in force" line_is stdout 1 \
+    "timing in force: each node's own heartbeat and election timeout, each node's own step interval, pre-vote off, check-quorum off (term 7, index 62)"
+run timing --heartbeat 1s --election-timeout 6s --step-interval 2s
+check "timing with durations sends them" \
+    requests_are 'r[0]["body"] == {"heartbeat_ms": 1000, "election_timeout_ms": 6000, "step_interval_ms": 2000}'
+check "the switches set before stay in force" line_is stdout 1 \
+    "timing in force: heartbeat 1000 ms, election timeout 6000 ms, a step every 2000 ms, pre-vote off, check-quorum off (term 7, index 62)"
+run timing --check-quorum on
+check "timing --check-quorum on sends one switch" requests_are 'r[0]["body"] == {"check_quorum": True}'
+check "timing --check-quorum on changes only it" has stdout "pre-vote off, check-quorum on"
+run timing --pre-vote on --heartbeat 100ms --election-timeout 600ms --json
+check "timing --json is the data" \
+    json_is 'd["timing"] == {"heartbeat_ms": 100, "election_timeout_ms": 600, "step_interval_ms": 0, "pre_vote": "on", "check_quorum": "on"}'
+run timing --reset
+check "timing --reset sends only reset" requests_are 'r[0]["body"] == {"reset": True}'
+check "timing --reset says each node's own" line_is stdout 1 \
+    "timing in force: each node's own (term 7, index 62)"
+run status
+check "status sums up the switches the nodes report" line_is stdout 6 \
+    "pre-vote on (off on 2), check-quorum on"
+
+# timing: the durations go together, a reset takes nothing else, a switch
+# is on or off, and something must be given.
 for args in "timing" "timing --heartbeat 1s" "timing --reset --heartbeat 1s --election-timeout 6s" \
-    "timing --heartbeat soon --election-timeout 6s" "chaos disk-stall 3" "chaos recover"; do
+    "timing --heartbeat soon --election-timeout 6s" "timing --pre-vote maybe" \
+    "timing --check-quorum true" "timing --pre-vote" "timing --reset --pre-vote on" \
+    "timing --step-interval 2s --check-quorum on" "chaos disk-stall 3" "chaos recover"; do
     # shellcheck disable=SC2086 # the words are the arguments
     run $args
     check "ctl $args is a usage error: status 2" status_is 2
     check "ctl $args sends nothing" requests_are 'r == []'
 done
+run timing
+check "ctl timing without a setting says what to give" \
+    has stderr "give --heartbeat and --election-timeout, --pre-vote, --check-quorum, or --reset"
+run timing --pre-vote maybe
+check "a switch that is not on or off is named" has stderr "--pre-vote"
 
 # members and transfer-leader.
 run members add 4 127.0.0.1:5004

@@ -10,11 +10,14 @@ check what ctl sent. A few inputs pick the failure cases:
                      x=503: always 503 (no leader); x=400: 400 (bad input)
   POST /members/remove  id=2 without force: 409 (would lose quorum)
   POST /transfer-leader to=9: 500
+  POST /timing       checked as the real proxy checks it (a switch that is not
+                     a boolean: 400 naming it); the answer's "timing" is the
+                     body merged with what earlier requests set
   GET  /elections?term=N, /leaders?term=N: 404 unless N is 1 or 2
   GET  /logs?ip=ADDR: 404 for an unknown ADDR
   /prefix/...        served as if /prefix were absent (a proxy behind a path)
   /garbage/...       200 with an HTML page: not an envelope
-  POST /mission, /members/*, /transfer-leader: 401 unless the request has
+  POST /mission, /members/*, /transfer-leader, /timing: 401 unless the request has
                      "Authorization: Bearer" with the --admin-token, as the
                      real proxy answers
 
@@ -32,10 +35,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 NODES = [
     {"id": 1, "name": "127.0.0.1:5001", "_name": "127.0.0.1:5001", "role": "leader",
      "term": 7, "position": [24, 0], "commit_index": 57, "applied_index": 57, "lag": 0,
-     "last_contact_ms": None},
+     "last_contact_ms": None, "timing": {"heartbeat_ms": 50, "pre_vote": True,
+                                         "check_quorum": True}},
     {"id": 2, "name": "127.0.0.1:5002", "_name": "127.0.0.1:5002", "role": "follower",
      "term": 7, "position": [23, 1], "commit_index": 57, "applied_index": 56, "lag": 1,
-     "last_contact_ms": 35},
+     "last_contact_ms": 35, "timing": {"heartbeat_ms": 50, "pre_vote": False,
+                                       "check_quorum": True}},
     {"id": 3, "name": "127.0.0.1:5003", "_name": "127.0.0.1:5003", "role": "unreachable",
      "term": None, "position": None, "commit_index": None, "applied_index": None,
      "lag": None, "last_contact_ms": 4200},
@@ -104,7 +109,7 @@ class Handler(BaseHTTPRequestHandler):
                                       "body": body,
                                       "authorization": self.headers.get("Authorization")}) + "\n")
 
-    CHANGES = ("/mission", "/members/add", "/members/remove", "/transfer-leader")
+    CHANGES = ("/mission", "/members/add", "/members/remove", "/transfer-leader", "/timing")
 
     def authorized(self, method, path):
         """The real proxy's rule for the routes that change the cluster."""
@@ -250,6 +255,26 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.send_envelope(200, {"from": 1, "to": body.get("to", 2), "term": 8})
 
+    def POST_timing(self, query, body):
+        durations = ("heartbeat_ms", "election_timeout_ms", "step_interval_ms")
+        for name in ("pre_vote", "check_quorum"):
+            if name in body and not isinstance(body[name], bool):
+                self.send_envelope(400, None, 'field "%s" must be true or false' % name)
+                return
+        with self.server.lock:
+            timing = self.server.timing
+            if body.get("reset") is True:
+                timing.update({name: 0 for name in durations}, pre_vote="own",
+                              check_quorum="own")
+            else:
+                if "heartbeat_ms" in body:
+                    timing.update({name: body.get(name, 0) for name in durations})
+                for name in ("pre_vote", "check_quorum"):
+                    if name in body:
+                        timing[name] = "on" if body[name] else "off"
+            answer = {"term": 7, "index": 62, "timing": dict(timing)}
+        self.send_envelope(200, answer)
+
 
 def main():
     parser = argparse.ArgumentParser()
@@ -263,6 +288,8 @@ def main():
     server.log_path = args.log
     server.admin_token = args.admin_token
     server.move_attempts = {}
+    server.timing = {"heartbeat_ms": 0, "election_timeout_ms": 0, "step_interval_ms": 0,
+                     "pre_vote": "own", "check_quorum": "own"}
     open(args.log, "w").close()
     # Written last and renamed, so the test never reads a half-written port.
     with open(args.port_file + ".tmp", "w") as port_file:

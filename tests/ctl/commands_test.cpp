@@ -293,6 +293,26 @@ TEST_CASE("ctl: timing posts the slow-motion body, or a reset", "[ctl]")
     CHECK(json::parse(proxy.requests().at(1).body) == json{{"reset", true}});
 }
 
+TEST_CASE("ctl: timing sends only the switches given and prints what is in force", "[ctl]")
+{
+    // Goal: `ctl timing --pre-vote off` sends just that switch, and the
+    // output is the leader's account of the whole timing in force.
+    FakeProxy proxy;
+    const json in_force{{"heartbeat_ms", 200},   {"election_timeout_ms", 2000},
+                        {"step_interval_ms", 0}, {"pre_vote", "off"},
+                        {"check_quorum", "own"}};
+    proxy.set("POST", "/timing",
+              {FakeReply{200, envelope(json{{"term", 3}, {"index", 12}, {"timing", in_force}})}});
+    CtlSettings timing = settings_for(proxy, CtlAction::timing, "timing");
+    timing.timing_pre_vote = false;
+    std::ostringstream out;
+    REQUIRE(run_ctl(timing, out).ok());
+    CHECK(json::parse(proxy.requests().at(0).body) == json{{"pre_vote", false}});
+    CHECK(out.str()
+          == "timing in force: heartbeat 200 ms, election timeout 2000 ms, each node's own step "
+             "interval, pre-vote off, check-quorum each node's own (term 3, index 12)\n");
+}
+
 TEST_CASE("ctl: watch --count prints that many frames, plain or as JSON lines", "[ctl]")
 {
     // Goal: a bounded watch written to a stream (not the terminal) prints

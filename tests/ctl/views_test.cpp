@@ -84,3 +84,20 @@ TEST_CASE("ctl: the cluster summary names the leader, reachability and Redis", "
         == "no leader, term 8; 1 of 3 nodes reachable; redis down");
     CHECK(cluster_summary(json::object()) == "no leader, term -; - of - nodes reachable");
 }
+
+TEST_CASE("ctl: the status line about pre-vote and check-quorum", "[ctl]")
+{
+    // Goal: one line says which switches the nodes have in force and names
+    // the nodes that differ; nothing when no node reports them.
+    json nodes = json::array(
+        {json{{"id", 1}, {"timing", {{"pre_vote", true}, {"check_quorum", true}}}},
+         json{{"id", 2}, {"timing", {{"pre_vote", false}, {"check_quorum", true}}}},
+         json{{"id", 3}, {"timing", nullptr}}});
+    CHECK(protocol_summary(nodes) == "pre-vote on (off on 2), check-quorum on");
+    nodes[0]["timing"]["pre_vote"] = false;
+    nodes[0]["timing"]["check_quorum"] = false;
+    nodes[1]["timing"]["check_quorum"] = false;
+    CHECK(protocol_summary(nodes) == "pre-vote off, check-quorum off");
+    CHECK(protocol_summary(json::array({json{{"id", 1}}})).empty());
+    CHECK(protocol_summary(json(nullptr)).empty());
+}

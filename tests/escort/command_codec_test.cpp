@@ -152,3 +152,84 @@ TEST_CASE("timing commands round trip, and their bounds are named", "[escort]")
     CHECK(timing_problem(Timing{100, 300, 5})->find("step interval") != std::string::npos);
     CHECK(timing_problem(Timing{-1, 300, 0}));
 }
+
+TEST_CASE("timing commands carry the protocol switches as optional trailing fields", "[escort]")
+{
+    // Goal: pre-vote and check-quorum travel with the timing; a command
+    // written before they existed decodes unchanged (both switches "own"),
+    // and each command still has exactly one spelling.
+    using raftescort::escort::ProtocolSwitch;
+    using raftescort::escort::Timing;
+    auto old_form = decode_command("timing 1000 6000 2000 c=ctl s=1");
+    REQUIRE(old_form.ok());
+    CHECK(old_form.value().timing == Timing{1000, 6000, 2000});
+    CHECK(old_form.value().timing.pre_vote == ProtocolSwitch::own);
+    CHECK(old_form.value().timing.check_quorum == ProtocolSwitch::own);
+
+    Command timing;
+    timing.kind = CommandKind::timing;
+    timing.timing = Timing{0, 0, 0, ProtocolSwitch::off, ProtocolSwitch::on};
+    timing.client_id = "ctl";
+    timing.sequence = 7;
+    const std::string text = "timing 0 0 0 pre_vote=off check_quorum=on c=ctl s=7";
+    CHECK(encode_command(timing) == text);
+    auto decoded = decode_command(text);
+    REQUIRE(decoded.ok());
+    CHECK(decoded.value() == timing);
+
+    timing.client_id.clear();
+    timing.sequence = 0;
+    timing.timing.pre_vote = ProtocolSwitch::own;
+    CHECK(encode_command(timing) == "timing 0 0 0 check_quorum=on");
+    REQUIRE(decode_command("timing 0 0 0 check_quorum=on").ok());
+    CHECK(decode_command("timing 0 0 0 check_quorum=on").value() == timing);
+    timing.timing = Timing{100, 300, 0, ProtocolSwitch::on, ProtocolSwitch::own};
+    CHECK(encode_command(timing) == "timing 100 300 0 pre_vote=on");
+    CHECK(decode_command("timing 100 300 0 pre_vote=on").value() == timing);
+
+    for (const char* bad : {"timing 0 0 0 check_quorum=on pre_vote=off",
+                            "timing 0 0 0 pre_vote=own", "timing 0 0 0 pre_vote=",
+                            "timing 0 0 0 pre_vote=ON", "timing 0 0 0 pre_vote=on pre_vote=on",
+                            "timing 0 0 0 pre_vote=on check_quorum=off extra",
+                            "timing 0 0 0 prevote=on", "timing 0 0 0 pre_vote=on  c=a s=1",
+                            "timing 0 0 0 c=a s=1 pre_vote=on", "move 1 2 pre_vote=on",
+                            "timing 0 0 pre_vote=on"}) {
+        INFO(bad);
+        CHECK_FALSE(decode_command(bad).ok());
+    }
+}
+
+TEST_CASE("a timing change merges with the timing in force", "[escort]")
+{
+    // Goal: a request that names only the switches keeps the durations in
+    // force and the other way round; a reset goes back to every node's own.
+    using raftescort::escort::ProtocolSwitch;
+    using raftescort::escort::Timing;
+    using raftescort::escort::TimingChange;
+    const Timing in_force{100, 600, 50, ProtocolSwitch::off, ProtocolSwitch::own};
+
+    TimingChange switches;
+    switches.check_quorum = false;
+    CHECK(changed_timing(in_force, switches)
+          == Timing{100, 600, 50, ProtocolSwitch::off, ProtocolSwitch::off});
+
+    TimingChange durations;
+    durations.durations = Timing{200, 900, 0};
+    CHECK(changed_timing(in_force, durations)
+          == Timing{200, 900, 0, ProtocolSwitch::off, ProtocolSwitch::own});
+
+    TimingChange both = durations;
+    both.pre_vote = true;
+    both.check_quorum = true;
+    CHECK(changed_timing(in_force, both)
+          == Timing{200, 900, 0, ProtocolSwitch::on, ProtocolSwitch::on});
+
+    TimingChange reset;
+    reset.reset = true;
+    CHECK(changed_timing(in_force, reset) == Timing{});
+
+    CHECK(protocol_switch_in_force(ProtocolSwitch::own, false) == false);
+    CHECK(protocol_switch_in_force(ProtocolSwitch::own, true) == true);
+    CHECK(protocol_switch_in_force(ProtocolSwitch::on, false) == true);
+    CHECK(protocol_switch_in_force(ProtocolSwitch::off, true) == false);
+}

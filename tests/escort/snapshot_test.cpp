@@ -178,3 +178,64 @@ TEST_CASE("a timing in force travels in the snapshot; without one the format is 
     without_line.replace(0, 8, "escort 1");
     CHECK_FALSE(Escort::deserialize(without_line).ok());
 }
+
+TEST_CASE("protocol switches travel in a version 3 snapshot; older versions still load",
+          "[escort]")
+{
+    // Goal: a snapshot written before the switches existed (versions 1 and
+    // 2) loads with both switches "own", and a switch in force survives a
+    // snapshot, written as version 3 only while one is set.
+    using raftescort::escort::ProtocolSwitch;
+    using raftescort::escort::Timing;
+    Escort escort = busy_escort();
+    escort.apply(Entry{Term{3}, Index{10}, EntryType::normal, "timing 1000 6000 0"});
+    const std::string version_2 = escort.serialize();
+    REQUIRE(version_2.rfind("escort 2\n", 0) == 0);
+    // Written literally as the previous release wrote it.
+    const std::string old_snapshot = "escort 2\n"
+                                     "applied 10 3\n"
+                                     "lead 7 -2 0\n"
+                                     "mission -4 6 run 1\n"
+                                     "timing 1000 6000 0 10\n"
+                                     "roster 3\n"
+                                     "1 2\n"
+                                     "2 1\n"
+                                     "9 3\n"
+                                     "clients 2\n"
+                                     "alpha 1 8\n"
+                                     "cli7 12 7\n"
+                                     "end\n";
+    CHECK(version_2 == old_snapshot);
+    auto old_loaded = Escort::deserialize(old_snapshot);
+    REQUIRE(old_loaded.ok());
+    CHECK(old_loaded.value().timing() == Timing{1000, 6000, 0});
+    CHECK(old_loaded.value().timing().pre_vote == ProtocolSwitch::own);
+
+    escort.apply(Entry{Term{3}, Index{11}, EntryType::normal,
+                       "timing 1000 6000 0 pre_vote=off check_quorum=on"});
+    CHECK(escort.timing() == Timing{1000, 6000, 0, ProtocolSwitch::off, ProtocolSwitch::on});
+    const std::string data = escort.serialize();
+    CHECK(data.rfind("escort 3\n", 0) == 0);
+    CHECK(data.find("\ntiming 1000 6000 0 11 off on\n") != std::string::npos);
+    auto loaded = Escort::deserialize(data);
+    REQUIRE(loaded.ok());
+    CHECK(loaded.value() == escort);
+    CHECK(loaded.value().timing().pre_vote == ProtocolSwitch::off);
+    CHECK(loaded.value().timing().check_quorum == ProtocolSwitch::on);
+
+    for (const char* bad : {"timing 1000 6000 0 11 own own", "timing 1000 6000 0 11 off",
+                            "timing 1000 6000 0 11 off yes", "timing 1000 6000 0 11 off on x",
+                            "timing 1000 6000 0 11"}) {
+        std::string garbled = data;
+        garbled.replace(garbled.find("timing 1000 6000 0 11 off on"), 28, bad);
+        INFO(bad);
+        CHECK_FALSE(Escort::deserialize(garbled).ok());
+    }
+    std::string as_version_2 = data;
+    as_version_2.replace(0, 8, "escort 2");
+    CHECK_FALSE(Escort::deserialize(as_version_2).ok());
+
+    // A reset goes back to the earlier format.
+    escort.apply(Entry{Term{3}, Index{12}, EntryType::normal, "timing 0 0 0"});
+    CHECK(escort.serialize().rfind("escort 2\n", 0) == 0);
+}

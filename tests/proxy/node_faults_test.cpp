@@ -112,6 +112,10 @@ TEST_CASE("proxy: a node's timing passes through when it reports one", "[proxy][
     CHECK(node_timing_from_status(json{{"timing", timing}}) == timing);
     json partial{{"heartbeat_ms", 1000}, {"election_timeout_ms", "6s"}, {"extra", 1}};
     CHECK(node_timing_from_status(json{{"timing", partial}}) == json({{"heartbeat_ms", 1000}}));
+    // The protocol switches pass as booleans and only as booleans.
+    json switches{{"heartbeat_ms", 50}, {"pre_vote", false}, {"check_quorum", "on"}};
+    CHECK(node_timing_from_status(json{{"timing", switches}})
+          == json({{"heartbeat_ms", 50}, {"pre_vote", false}}));
 }
 
 TEST_CASE("proxy: /nodes and the status event carry each node's faults and timing",

@@ -445,6 +445,30 @@ TEST_CASE("proxy: membership and leadership requests", "[proxy]")
         data = ProxyHarness::check_envelope(harness.post("/transfer-leader", R"({"to": 2})"), 200);
         CHECK(data["to"] == 2);
     }
+    SECTION("a timing change goes to the leader as given; a bad switch is refused first")
+    {
+        leader.set_status(leader_status(leader, json::array(), json::array({1})));
+        harness.wait_for_view(1, 1);
+        for (const char* bad : {R"({"pre_vote": "off"})", R"({"check_quorum": 1})", "{}",
+                                R"({"reset": true, "pre_vote": true})",
+                                R"({"pre_vote": true, "heartbeat_ms": 100})"}) {
+            INFO(bad);
+            Reply refused = harness.post("/timing", bad);
+            ProxyHarness::check_envelope(refused, 400);
+        }
+        Reply named = harness.post("/timing", R"({"check_quorum": "on"})");
+        CHECK(named.json_body["message"] == "field \"check_quorum\" must be true or false");
+        CHECK(leader.received().empty());
+        json data = ProxyHarness::check_envelope(
+            harness.post("/timing", R"({"pre_vote": false, "check_quorum": true})"), 200);
+        CHECK(data["index"] == 30);
+        REQUIRE(leader.received().size() == 1);
+        const auto [path, body] = leader.received()[0];
+        CHECK(path == "/timing");
+        CHECK(body["pre_vote"] == false);
+        CHECK(body["check_quorum"] == true);
+        CHECK_FALSE(body.contains("heartbeat_ms"));
+    }
     SECTION("adding a member goes to the leader's /members/add, with the cluster token")
     {
         leader.set_status(leader_status(leader, json::array(), json::array({1})));

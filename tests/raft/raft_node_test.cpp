@@ -926,3 +926,164 @@ TEST_CASE("set_timing changes when a follower campaigns, and keeps the 3x rule",
     }
     CHECK(node.role() == Role::pre_candidate);
 }
+
+TEST_CASE("switching pre-vote off sends a pre-candidate back to following", "[raft][protocol]")
+{
+    // Goal: a pre-candidate whose pre-vote is switched off abandons that
+    // campaign at its term, and its next campaign is a real election.
+    RaftNode node = make_follower(1, 3, {});
+    node.campaign();
+    REQUIRE(node.role() == Role::pre_candidate);
+    drain(node);
+    node.set_protocol(false, true);
+    CHECK_FALSE(node.pre_vote());
+    CHECK(node.check_quorum());
+    CHECK(node.role() == Role::follower);
+    CHECK(node.term() == Term{3});
+    CHECK(node.leader() == k_no_node);
+    // A late grant of the abandoned pre-vote changes nothing.
+    Message grant = make_message(MessageType::pre_vote_response, 2, 1, 4);
+    node.step(grant);
+    CHECK(node.role() == Role::follower);
+    CHECK(node.term() == Term{3});
+    node.campaign();
+    CHECK(node.role() == Role::candidate);
+    CHECK(node.term() == Term{4});
+    std::vector<Message> out = drain(node);
+    REQUIRE_FALSE(out.empty());
+    for (const Message& message : out) {
+        CHECK(message.type == MessageType::vote);
+    }
+}
+
+TEST_CASE("switching pre-vote on makes the next campaign a pre-vote", "[raft][protocol]")
+{
+    // Goal: a node started without pre-vote campaigns in two phases once it
+    // is switched on, and a candidate already in its election keeps it.
+    RaftNode node = make_follower(1, 3, {});
+    node.set_protocol(false, true);
+    node.campaign();
+    REQUIRE(node.role() == Role::candidate);
+    REQUIRE(node.term() == Term{4});
+    node.set_protocol(true, true);
+    CHECK(node.role() == Role::candidate);
+    CHECK(node.term() == Term{4});
+    drain(node);
+    node.campaign();
+    CHECK(node.role() == Role::pre_candidate);
+    CHECK(node.term() == Term{4});
+    std::vector<Message> out = drain(node);
+    REQUIRE_FALSE(out.empty());
+    for (const Message& message : out) {
+        CHECK(message.type == MessageType::pre_vote);
+        CHECK(message.term == Term{5});
+    }
+}
+
+TEST_CASE("switching check-quorum on gives a leader a fresh election timeout", "[raft][protocol]")
+{
+    // Goal: a leader cut off while check-quorum was off is not deposed at
+    // once when it is switched on, nor kept by activity recorded before:
+    // it steps down after exactly one election timeout of silence.
+    Harness cluster(3, [](Config& config) { config.check_quorum = false; });
+    NodeId leader = cluster.elect();
+    Term term = cluster.node(leader).term();
+    cluster.isolate(leader);
+    cluster.tick_all(35);
+    REQUIRE(cluster.node(leader).role() == Role::leader);
+    cluster.node(leader).set_protocol(true, true);
+    CHECK(cluster.node(leader).check_quorum());
+    cluster.tick_all(9);
+    CHECK(cluster.node(leader).role() == Role::leader);
+    cluster.tick_all(1);
+    CHECK(cluster.node(leader).role() == Role::follower);
+    CHECK(cluster.node(leader).term() == term);
+}
+
+TEST_CASE("a leader that hears its followers stays once check-quorum is on", "[raft][protocol]")
+{
+    // Goal: switching check-quorum on at a healthy leader changes nothing.
+    Harness cluster(3, [](Config& config) { config.check_quorum = false; });
+    NodeId leader = cluster.elect();
+    Term term = cluster.node(leader).term();
+    cluster.tick_all(7);
+    for (std::uint64_t id = 1; id <= 3; ++id) {
+        cluster.node(id).set_protocol(true, true);
+    }
+    cluster.tick_all(60);
+    CHECK(cluster.current_leader() == leader);
+    CHECK(cluster.node(leader).term() == term);
+}
+
+TEST_CASE("switching check-quorum at a voter switches its leader lease", "[raft][protocol]")
+{
+    // Goal: with check-quorum off a voter follows a higher-term candidate
+    // although its leader is alive; switched on again, it refuses.
+    Harness cluster(3);
+    NodeId leader = cluster.elect();
+    NodeId follower = NodeId{leader.value % 3 + 1};
+    Term term = cluster.node(follower).term();
+    Message vote = make_message(MessageType::vote, 99, follower.value, term.value + 5);
+    vote.index = Index{100};
+    vote.log_term = Term{100};
+
+    cluster.node(follower).set_protocol(true, false);
+    cluster.node(follower).step(vote);
+    CHECK(cluster.node(follower).term() == Term{term.value + 5});
+    std::vector<Message> out = drain(cluster.node(follower));
+    REQUIRE_FALSE(out.empty());
+    CHECK(out.back().type == MessageType::vote_response);
+    CHECK_FALSE(out.back().reject);
+
+    // The higher term deposes the leader; with the lease back on, a voter
+    // of the next leader refuses the same kind of candidate.
+    cluster.node(follower).set_protocol(true, true);
+    NodeId current = cluster.elect();
+    REQUIRE(current != k_no_node);
+    NodeId voter = NodeId{current.value % 3 + 1};
+    Term voter_term = cluster.node(voter).term();
+    vote.to = voter;
+    vote.term = Term{voter_term.value + 5};
+    cluster.node(voter).set_protocol(true, true);
+    cluster.node(voter).step(vote);
+    CHECK(cluster.node(voter).term() == voter_term);
+    out = drain(cluster.node(voter));
+    REQUIRE_FALSE(out.empty());
+    CHECK(out.back().refusal == VoteRefusal::leader_alive);
+}
+
+TEST_CASE("a cut-off node inflates its term only with pre-vote off", "[raft][protocol][9.6]")
+{
+    // Goal: the lesson's effect in miniature. With both switches off, an
+    // isolated follower's term climbs and, healed, it deposes the leader;
+    // switched back on, the next isolation leaves every term alone.
+    Harness cluster(3);
+    for (std::uint64_t id = 1; id <= 3; ++id) {
+        cluster.node(id).set_protocol(false, false);
+    }
+    NodeId leader = cluster.elect();
+    Term term = cluster.node(leader).term();
+    NodeId lonely = NodeId{leader.value % 3 + 1};
+    cluster.isolate(lonely);
+    cluster.tick_all(100);
+    CHECK(cluster.node(lonely).term().value >= term.value + 3);
+    cluster.heal();
+    cluster.tick_all(60);
+    NodeId after = cluster.elect();
+    CHECK(cluster.node(after).term() >= cluster.node(lonely).term());
+    CHECK(cluster.node(after).term().value >= term.value + 3);
+
+    for (std::uint64_t id = 1; id <= 3; ++id) {
+        cluster.node(id).set_protocol(true, true);
+    }
+    leader = cluster.elect();
+    term = cluster.node(leader).term();
+    lonely = NodeId{leader.value % 3 + 1};
+    cluster.isolate(lonely);
+    cluster.tick_all(100);
+    CHECK(cluster.node(lonely).term() == term);
+    cluster.heal();
+    cluster.tick_all(30);
+    CHECK(cluster.current_leader() == leader);
+    CHECK(cluster.node(leader).term() == term);
+}

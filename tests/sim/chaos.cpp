@@ -17,6 +17,7 @@ void Chaos::before_tick(SimCluster& cluster)
     step_membership(cluster);
     step_transfer(cluster);
     step_leader_gone(cluster);
+    step_protocol_flip(cluster);
 }
 
 std::vector<raft::NodeId> Chaos::live_members(SimCluster& cluster) const
@@ -361,6 +362,29 @@ void Chaos::step_leader_gone(SimCluster& cluster)
             cluster.leader_gone(id, leader);
         }
     }
+}
+
+void Chaos::step_protocol_flip(SimCluster& cluster)
+{
+    if (!m_options.protocol_flips || !m_rng.chance(m_options.protocol_flip_probability)) {
+        return;
+    }
+    std::vector<raft::NodeId> candidates;
+    for (raft::NodeId id : cluster.node_ids()) {
+        if (cluster.node(id).active()) {
+            candidates.push_back(id);
+        }
+    }
+    if (candidates.empty()) {
+        return;
+    }
+    const raft::NodeId target = candidates[m_rng.uniform(candidates.size())];
+    // Independent draws: every mix across nodes must be safe, and each pair
+    // on one node too. The flips stay through the heal phase.
+    const bool pre_vote = m_rng.chance(0.5);
+    const bool check_quorum = m_rng.chance(0.5);
+    ++m_protocol_flips;
+    cluster.set_protocol(target, pre_vote, check_quorum);
 }
 
 void Chaos::heal(SimCluster& cluster)

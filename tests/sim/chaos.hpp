@@ -4,7 +4,8 @@
 // tick from the seed: partitions of each enabled shape (steady or
 // flapping), crashes (clean, or between write and fsync with torn writes)
 // with a later restart, pauses, single-server membership changes, and
-// leadership transfers to a random other voter. A
+// leadership transfers to a random other voter, and runtime flips of one
+// node's pre-vote and check-quorum. A
 // crash budget keeps a majority of the voters up, so the cluster can always
 // recover once the faults stop.
 
@@ -36,6 +37,7 @@ public:
     std::uint64_t partitions() const { return m_partitions; }
     std::uint64_t transfers() const { return m_transfers; }
     std::uint64_t leader_gone_hints() const { return m_leader_gone_hints; }
+    std::uint64_t protocol_flips() const { return m_protocol_flips; }
 
 private:
     void step_partition(SimCluster& cluster);
@@ -45,6 +47,7 @@ private:
     void step_membership(SimCluster& cluster);
     void step_transfer(SimCluster& cluster);
     void step_leader_gone(SimCluster& cluster);
+    void step_protocol_flip(SimCluster& cluster);
     /// Voters of the current configuration that are crashed, paused or arming a crash.
     std::size_t voters_down(SimCluster& cluster, const raft::ConfState& conf) const;
     bool may_take_down(SimCluster& cluster, raft::NodeId id);
@@ -71,6 +74,7 @@ private:
     std::uint64_t m_partitions = 0;
     std::uint64_t m_transfers = 0;
     std::uint64_t m_leader_gone_hints = 0;
+    std::uint64_t m_protocol_flips = 0;
 };
 
 } // namespace raftescort::sim

@@ -69,6 +69,13 @@ void SimClients::next_request(std::size_t index)
             client.command.timing.heartbeat_ms = heartbeat * k_sim_tick_ms;
             client.command.timing.election_timeout_ms = election * k_sim_tick_ms;
         }
+        if (m_options.timing_switches) {
+            // Each switch own, on or off, independently of the other.
+            client.command.timing.pre_vote =
+                static_cast<escort::ProtocolSwitch>(m_rng.uniform(3));
+            client.command.timing.check_quorum =
+                static_cast<escort::ProtocolSwitch>(m_rng.uniform(3));
+        }
         return;
     }
     client.command.kind = escort::CommandKind::move;

@@ -31,6 +31,8 @@ struct ClientOptions {
     double read_share = 0.0;
     /// Probability that a move client's next request changes the timing.
     double timing_share = 0.0;
+    /// Whether a timing command also sets pre-vote and check-quorum.
+    bool timing_switches = false;
 };
 
 /// A request some client saw acknowledged.

@@ -552,6 +552,16 @@ void SimCluster::leader_gone(raft::NodeId id, raft::NodeId leader)
     after_event(target);
 }
 
+void SimCluster::set_protocol(raft::NodeId id, bool pre_vote, bool check_quorum)
+{
+    SimNode& target = node(id);
+    RE_ASSERT(target.active());
+    target.set_protocol(pre_vote, check_quorum);
+    trace(node_name(id) + " switches pre-vote " + (pre_vote ? "on" : "off") + ", check-quorum "
+          + (check_quorum ? "on" : "off"));
+    after_event(target);
+}
+
 void SimCluster::on_role_change(raft::NodeId node_id, const raft::SoftState& soft_state)
 {
     if (tracing()) {

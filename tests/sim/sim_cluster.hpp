@@ -167,6 +167,8 @@ public:
     util::Status transfer_leadership(raft::NodeId id, raft::NodeId target);
     /// Tells node `id` that `leader` is gone (RaftNode::leader_gone; an event: checked).
     void leader_gone(raft::NodeId id, raft::NodeId leader);
+    /// Switches node `id`'s pre-vote and check-quorum (RaftNode::set_protocol; an event: checked).
+    void set_protocol(raft::NodeId id, bool pre_vote, bool check_quorum);
 
     // --- checking and observing ------------------------------------------------------
     bool failed() const { return m_checker.failed(); }

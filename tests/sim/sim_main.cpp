@@ -251,9 +251,13 @@ int run_seeds(const CliOptions& options)
     std::uint64_t failed = 0;
     std::uint64_t ticks = 0;
     std::uint64_t events = 0;
+    std::uint64_t protocol_flips = 0;
+    std::uint64_t seeds_with_flips = 0;
     for (const RunResult& run : result.runs) {
         ticks += run.ticks;
         events += run.events;
+        protocol_flips += run.protocol_flips;
+        seeds_with_flips += run.protocol_flips > 0 ? 1 : 0;
         if (!run.passed) {
             ++failed;
             std::cout << "seed " << run.seed << " FAILED: " << run.failure << "\n";
@@ -261,9 +265,11 @@ int run_seeds(const CliOptions& options)
     }
     const std::uint64_t passed = result.runs.size() - failed;
     std::cout << passed << " passed, " << failed << " failed\n";
-    std::printf("(%llu ticks, %llu events, %.1f s on %u jobs)\n",
+    std::printf("(%llu ticks, %llu events, %llu protocol flips in %llu seeds, %.1f s on %u jobs)\n",
                 static_cast<unsigned long long>(ticks), static_cast<unsigned long long>(events),
-                seconds_since(start), options.jobs);
+                static_cast<unsigned long long>(protocol_flips),
+                static_cast<unsigned long long>(seeds_with_flips), seconds_since(start),
+                options.jobs);
     return failed == 0 ? 0 : 1;
 }
 

@@ -190,6 +190,15 @@ void SimNode::leader_gone(raft::NodeId leader)
     process_ready();
 }
 
+void SimNode::set_protocol(bool pre_vote, bool check_quorum)
+{
+    RE_ASSERT(active());
+    m_raft->set_protocol(pre_vote, check_quorum);
+    RE_ASSERT(m_raft->pre_vote() == pre_vote);
+    RE_ASSERT(m_raft->check_quorum() == check_quorum);
+    process_ready();
+}
+
 void SimNode::process_ready()
 {
     // After a failed check nothing more is carried out: the check may have
@@ -301,6 +310,9 @@ void SimNode::follow_timing()
         m_checker.fail("timing: n" + std::to_string(id().value)
                        + " refused a committed timing: " + changed.error().message);
     }
+    m_raft->set_protocol(escort::protocol_switch_in_force(timing.pre_vote, m_setup.pre_vote),
+                         escort::protocol_switch_in_force(timing.check_quorum,
+                                                          m_setup.check_quorum));
 }
 
 void SimNode::serve_reads(const raft::Ready& ready)

@@ -105,6 +105,9 @@ public:
     util::Status read_index(std::uint64_t request_id);
     util::Status transfer_leadership(raft::NodeId target);
     void leader_gone(raft::NodeId leader);
+    /// RaftNode::set_protocol: this node's own runtime flip, which lasts
+    /// until a timing command is applied or the node restarts.
+    void set_protocol(bool pre_vote, bool check_quorum);
 
     /// The core; only while live().
     raft::RaftNode& raft();

@@ -237,6 +237,12 @@ SimOptions SimOptions::from_seed(std::uint64_t seed)
     if (rng.chance(0.3)) {
         options.timing_share = draw_probability(rng, 0.02, 0.1);
     }
+    // Later still: the runtime protocol switches, replicated and node-local.
+    options.timing_switches = options.timing_share > 0.0 && rng.chance(0.7);
+    if (!options.fault_free() && rng.chance(0.4)) {
+        options.chaos.protocol_flips = true;
+        options.chaos.protocol_flip_probability = draw_probability(rng, 0.002, 0.03);
+    }
     return options;
 }
 
@@ -292,6 +298,10 @@ std::string SimOptions::describe() const
                        format_double(chaos.leader_gone_wrong_probability));
     out += format_line("read_share", format_double(read_share));
     out += format_line("timing_share", format_double(timing_share));
+    out += format_line("timing_switches", timing_switches ? "on" : "off");
+    out += format_line("protocol_flips", chaos.protocol_flips ? "on" : "off");
+    out += format_line("protocol_flip_probability",
+                       format_double(chaos.protocol_flip_probability));
     out += format_line("pre_vote", pre_vote ? "on" : "off");
     out += format_line("check_quorum", check_quorum ? "on" : "off");
     std::string mutants;

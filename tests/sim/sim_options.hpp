@@ -79,6 +79,11 @@ struct ChaosOptions {
     bool leader_gone = false;
     double leader_gone_probability = 0.0;
     double leader_gone_wrong_probability = 0.0;
+    /// Runtime flips of one node's pre-vote and check-quorum (each drawn on
+    /// or off independently): each tick, with this probability, a random
+    /// active node gets new settings, so nodes run with mixed settings.
+    bool protocol_flips = false;
+    double protocol_flip_probability = 0.0;
 
     bool partitions_enabled() const;
 };
@@ -132,6 +137,9 @@ struct SimOptions {
     /// replicated `timing` command: heartbeat and election timeout) instead
     /// of moving; 0 = never.
     double timing_share = 0.0;
+    /// Whether a client's timing command also sets the replicated pre-vote
+    /// and check-quorum switches (each own, on or off).
+    bool timing_switches = false;
 
     /// The core's optional protections (raft::Config). Safety must hold
     /// without them; they only keep partitioned nodes from disrupting.

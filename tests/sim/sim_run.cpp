@@ -139,6 +139,7 @@ RunResult run_seed(std::uint64_t seed, const RunSettings& settings)
     client_options.think_ticks_max = options.client_think_ticks_max;
     client_options.read_share = options.read_share;
     client_options.timing_share = options.timing_share;
+    client_options.timing_switches = options.timing_switches;
     SimClients clients(client_options, derive_seed(seed, 4));
     clients.attach(cluster);
     Chaos chaos(options.chaos, derive_seed(seed, 5));
@@ -184,6 +185,7 @@ RunResult run_seed(std::uint64_t seed, const RunSettings& settings)
     result.ticks = cluster.now();
     result.events = cluster.events();
     result.acks = clients.stats().acks;
+    result.protocol_flips = chaos.protocol_flips();
     if (trace != nullptr) {
         const NetworkStats& net = cluster.network_stats();
         *trace << "end of seed " << seed << " at tick " << cluster.now() << ": "
@@ -191,7 +193,8 @@ RunResult run_seed(std::uint64_t seed, const RunSettings& settings)
                << "  events " << cluster.events() << ", client acks " << clients.stats().acks
                << ", timeouts " << clients.stats().timeouts << ", crashes " << chaos.crashes()
                << ", partitions " << chaos.partitions() << ", transfers " << chaos.transfers()
-               << ", leader-gone hints " << chaos.leader_gone_hints() << "\n"
+               << ", leader-gone hints " << chaos.leader_gone_hints() << ", protocol flips "
+               << chaos.protocol_flips() << "\n"
                << "  read attempts " << clients.stats().reads << ", served "
                << clients.stats().reads_served << ", abandoned " << clients.stats().reads_abandoned
                << "\n"

@@ -21,6 +21,8 @@ struct RunResult {
     std::uint64_t ticks = 0;
     std::uint64_t events = 0;
     std::uint64_t acks = 0;
+    /// Runtime flips of a node's pre-vote and check-quorum the chaos made.
+    std::uint64_t protocol_flips = 0;
 };
 
 /// What the runner adds to the seed's own options.

@@ -13,6 +13,7 @@
 #include <raftescort/util/result.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -113,11 +114,15 @@ struct CtlSettings {
     std::int64_t chaos_jitter_ms = 0;
     /// `chaos drop|duplicate TARGET RATE`: the chance per message, (0, 1].
     double chaos_rate = 0;
-    /// `timing --heartbeat D --election-timeout D [--step-interval D]`, or
-    /// `timing --reset` (each node's own timing again); 0 means not given.
+    /// `timing [--heartbeat D --election-timeout D] [--step-interval D]
+    /// [--pre-vote on|off] [--check-quorum on|off]`, or `timing --reset`
+    /// (each node's own timing again); 0 or nullopt means not given, and
+    /// what is not given stays as it is in force.
     std::int64_t timing_heartbeat_ms = 0;
     std::int64_t timing_election_timeout_ms = 0;
     std::int64_t timing_step_interval_ms = 0;
+    std::optional<bool> timing_pre_vote;
+    std::optional<bool> timing_check_quorum;
     bool timing_reset = false;
     /// `record start FILE [--overwrite]`: a path on the proxy's machine.
     std::string record_file;

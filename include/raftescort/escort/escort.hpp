@@ -39,16 +39,43 @@ enum class CommandKind : std::uint8_t {
     timing = 3,
 };
 
-/// The timing a `timing` command puts in force. All zero: each node's own
-/// settings (those it was started with).
+/// A Raft protocol switch a `timing` command sets for every member: `own`
+/// keeps each node's own setting (the one it was started with).
+enum class ProtocolSwitch : std::uint8_t { own = 0, on = 1, off = 2 };
+
+/// "own", "on" or "off".
+const char* protocol_switch_name(ProtocolSwitch value);
+/// The setting in force on a node whose own setting is `own_setting`.
+bool protocol_switch_in_force(ProtocolSwitch value, bool own_setting);
+
+/// The timing a `timing` command puts in force. All zero (and both switches
+/// `own`): each node's own settings (those it was started with).
 struct Timing {
     std::int64_t heartbeat_ms = 0;
     std::int64_t election_timeout_ms = 0;
     /// The autopilot's step interval; 0 keeps each node's own.
     std::int64_t step_interval_ms = 0;
+    /// Raft's pre-vote (§9.6) and check-quorum (§6.2). Safety never depends
+    /// on them; they keep a node that was cut off from disrupting the cluster.
+    ProtocolSwitch pre_vote = ProtocolSwitch::own;
+    ProtocolSwitch check_quorum = ProtocolSwitch::own;
 
     bool operator==(const Timing&) const = default;
 };
+
+/// A change of the timing as an operator asks for it: each part that is
+/// absent stays as it is in force. `reset` alone goes back to Timing{}.
+struct TimingChange {
+    bool reset = false;
+    /// Heartbeat, election timeout and step interval, which are set together
+    /// (a step interval of 0: each node's own).
+    std::optional<Timing> durations;
+    std::optional<bool> pre_vote;
+    std::optional<bool> check_quorum;
+};
+
+/// The timing `change` makes of `in_force` (the one the escort has applied).
+Timing changed_timing(const Timing& in_force, const TimingChange& change);
 
 /// Bounds of a timing: slow enough to follow an election by eye, never so
 /// slow that a lost controller leaves the cluster unable to elect for long.
@@ -96,7 +123,10 @@ bool is_valid_client_id(std::string_view client_id);
 
 /// Text form, one space between fields: "step <x> <y>", "move <dx> <dy>",
 /// "mission <x> <y> run|pause", "timing <heartbeat_ms> <election_timeout_ms>
-/// <step_interval_ms>", then " c=<client_id> s=<sequence>" when client_id is set.
+/// <step_interval_ms>" followed by " pre_vote=on|off" and " check_quorum=on|off"
+/// when those switches are not `own` (so a timing without them is written as
+/// earlier releases wrote it), then " c=<client_id> s=<sequence>" when
+/// client_id is set.
 /// The command must be valid: a valid client_id, or an empty one with sequence 0.
 std::string encode_command(const Command& command);
 /// Accepts exactly the canonical form encode_command produces (so it is the inverse).

@@ -36,6 +36,9 @@ public:
     /// Whether a majority of `voters` were heard from since the last round
     /// (`self` always counts), then starts a new round (§6.2 check-quorum).
     bool quorum_active_round(const std::set<NodeId>& voters, NodeId self);
+    /// Starts a new check-quorum round without judging the one before:
+    /// every member but `self` counts as silent until heard from again.
+    void restart_activity_round(NodeId self);
     /// One tick of the leader's clock for every member.
     void tick();
 

@@ -77,6 +77,17 @@ public:
     util::Status set_timing(std::uint32_t heartbeat_ticks, std::uint32_t election_ticks);
     std::uint32_t heartbeat_ticks() const { return m_config.heartbeat_ticks; }
     std::uint32_t election_ticks() const { return m_config.election_ticks; }
+    /// Switches pre-vote (§9.6) and check-quorum (§6.2) on or off from now
+    /// on. Neither is needed for safety, so any mix across nodes is safe;
+    /// they only keep a node that was cut off from disrupting the cluster.
+    /// Turning pre-vote off sends a pre-candidate back to following (its
+    /// campaign asked a question nobody will ask again); turning
+    /// check-quorum on gives a leader a fresh window of one election timeout
+    /// to hear from a majority, so activity recorded while no one was
+    /// counting never makes it step down.
+    void set_protocol(bool pre_vote, bool check_quorum);
+    bool pre_vote() const { return m_config.pre_vote; }
+    bool check_quorum() const { return m_config.check_quorum; }
 
     /// The application took a snapshot of its state at `index` (already
     /// applied): entries up to it may be dropped from memory.

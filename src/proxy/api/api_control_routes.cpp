@@ -13,9 +13,12 @@
 
 #include <raftescort/escort/escort.hpp>
 #include <raftescort/transport/raft_endpoint.hpp>
+#include <raftescort/transport/timing_body.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace raftescort::proxy {
@@ -78,48 +81,23 @@ void handle_mission(ApiContext& context, const httplib::Request& request,
 void handle_timing(ApiContext& context, const httplib::Request& request,
                    httplib::Response& response)
 {
-    std::optional<json> body = read_json_body(
-        request, response, {"heartbeat_ms", "election_timeout_ms", "step_interval_ms", "reset"});
+    std::optional<json> body =
+        read_json_body(request, response,
+                       std::set<std::string>(std::begin(transport::k_timing_fields),
+                                             std::end(transport::k_timing_fields)));
     if (!body) {
         return;
     }
-    // The 3x rule is checked here too, so a refusal names the problem
-    // without a round trip; the leader checks it again.
-    escort::Timing timing;
-    if (!body->contains("reset")) {
-        for (auto [name, field] : {std::pair{"heartbeat_ms", &timing.heartbeat_ms},
-                                   std::pair{"election_timeout_ms", &timing.election_timeout_ms}}) {
-            std::optional<std::int64_t> value =
-                integer_member(*body, name, escort::k_election_timeout_ms_max, response);
-            if (!value) {
-                return;
-            }
-            *field = *value;
-        }
-        if (body->contains("step_interval_ms")) {
-            std::optional<std::int64_t> step =
-                integer_member(*body, "step_interval_ms", escort::k_step_interval_ms_max, response);
-            if (!step) {
-                return;
-            }
-            timing.step_interval_ms = *step;
-        }
-        std::optional<std::string> problem =
-            timing.heartbeat_ms <= 0 || timing.election_timeout_ms <= 0
-                ? std::optional<std::string>("the heartbeat and the election timeout must be "
-                                             "positive")
-                : escort::timing_problem(timing);
-        if (problem) {
-            reply_error(response, 400, *problem);
-            return;
-        }
+    // Checked here too (the 3x rule, the switches' type), so a refusal names
+    // the problem without a round trip; the leader checks it again and merges
+    // it with the timing in force.
+    std::optional<escort::TimingChange> change =
+        transport::timing_change_of(*body, response, reply_error);
+    if (!change) {
+        return;
     }
     forward_absolute(context, response, "/timing", *body,
-                     body->contains("reset")
-                         ? std::string("timing reset to each node's own")
-                         : "timing: heartbeat " + std::to_string(timing.heartbeat_ms)
-                               + " ms, election timeout "
-                               + std::to_string(timing.election_timeout_ms) + " ms");
+                     transport::describe_timing_change(*change));
 }
 
 void handle_members_add(ApiContext& context, const httplib::Request& request,

@@ -160,6 +160,12 @@ json node_timing_from_status(const json& status)
             timing[field] = duration_or_null(*value);
         }
     }
+    for (const char* field : {"pre_vote", "check_quorum"}) {
+        auto value = found->find(field);
+        if (value != found->end() && value->is_boolean()) {
+            timing[field] = value->get<bool>();
+        }
+    }
     return timing.empty() ? json(nullptr) : timing;
 }
 

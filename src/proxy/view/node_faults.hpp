@@ -29,7 +29,8 @@ inline constexpr std::size_t k_node_fault_kind_chars_max = 24;
 nlohmann::json node_faults_from_status(const nlohmann::json& status);
 
 /// The node's "timing": {"heartbeat_ms", "election_timeout_ms",
-/// "step_interval_ms"}, each kept only as a non-negative integer; null when
+/// "step_interval_ms"}, each kept only as a non-negative integer, and
+/// {"pre_vote", "check_quorum"}, kept only as booleans; null when
 /// the node reports none of them (nodes older than the timing command).
 /// Never throws.
 nlohmann::json node_timing_from_status(const nlohmann::json& status);
