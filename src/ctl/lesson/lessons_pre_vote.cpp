@@ -16,6 +16,12 @@ namespace {
 
 using nlohmann::json;
 
+/// "on" or "off" for a switch as a node reports it.
+std::string switch_text(const json& value)
+{
+    return value.is_boolean() ? (value.get<bool>() ? "on" : "off") : value_text(value);
+}
+
 /// Both switches as every running voter reports them are `on`.
 util::Status wait_switches(LessonRun& run, const NodeState& leader, bool on)
 {
@@ -30,7 +36,7 @@ util::Status wait_switches(LessonRun& run, const NodeState& leader, bool on)
                 const json& value = field(node.timing, flag);
                 if (!value.is_boolean() || value.get<bool>() != on) {
                     return not_yet("node " + std::to_string(node.id) + " reports " + flag + " "
-                                   + value_text(value));
+                                   + switch_text(value));
                 }
             }
         }
@@ -149,8 +155,8 @@ util::Status run_pre_vote(LessonRun& run)
     }
     RE_TRY(settled, steady_leader(run));
     run.observe("node " + std::to_string(settled.id) + " leads term " + std::to_string(settled.term)
-                + "; pre-vote " + value_text(field(settled.timing, "pre_vote")) + ", check-quorum "
-                + value_text(field(settled.timing, "check_quorum")));
+                + "; pre-vote " + switch_text(field(settled.timing, "pre_vote"))
+                + ", check-quorum " + switch_text(field(settled.timing, "check_quorum")));
     return util::Ok{};
 }
 
