@@ -152,6 +152,10 @@ LIVE_TITLE = "A cut-off leader's entries are discarded"
 def run_live(browser, shots, url):
     """Follows a real lesson run: its banner at the heal, then passed."""
     browser.navigate(url + "&logs")
+    browser.wait_for("document.documentElement !== null &&"
+                     " document.getElementById('lesson') !== null &&"
+                     " document.getElementById('map-card') !== null",
+                     STEP_TIMEOUT_S, "the page")
     banner = wait_banner(browser, "the live lesson at its heal step",
                          "!b.hidden && b.state === 'running' && b.step === '4'")
     check(banner["name"] == "Lesson · " + LIVE_TITLE, "the live lesson's title", banner)
