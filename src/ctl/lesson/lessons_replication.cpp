@@ -196,8 +196,10 @@ util::Status run_minority_leader(LessonRun& run)
     run.step("Heal: the old leader's entry is replaced",
              "When the partition heals, the old leader hears the higher term and steps down. "
              "Its entry at index " + std::to_string(entry.index)
-                 + " conflicts with the leader's, so it is deleted and replaced: it was never "
-                   "committed, so no one was told it happened.");
+                 + " conflicts with the leader's, so it is deleted and replaced. It was never "
+                   "committed, so no client was told it was applied; the proxy, which had no "
+                   "answer, may have sent the move again to the new leader under the same "
+                   "client id, which applies it once.");
     RE_TRY(healed, run.cluster().heal(std::vector<std::uint64_t>{old_id}));
     (void)healed;
     const std::uint64_t index = entry.index;
