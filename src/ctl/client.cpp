@@ -127,6 +127,12 @@ util::Result<json> decode_answer(const httplib::Result& result, const std::strin
 
 } // namespace
 
+ProxyClientOptions client_options(const CtlSettings& settings)
+{
+    return ProxyClientOptions{settings.proxy_url, settings.admin_token, settings.tls_ca_file,
+                              settings.version};
+}
+
 util::Result<ProxyUrl> split_proxy_url(const std::string& url)
 {
     const std::size_t separator = url.find("://");

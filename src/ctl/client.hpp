@@ -5,6 +5,7 @@
 // Error whose code run_ctl() reports. Commands get the envelope's data or an
 // Error, never an httplib or nlohmann exception.
 
+#include <raftescort/ctl/ctl.hpp>
 #include <raftescort/util/result.hpp>
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,9 @@ struct ProxyClientOptions {
     /// Sent as the User-Agent "raftescort-ctl/<version>".
     std::string version;
 };
+
+/// What ctl connects to the proxy with, from its settings.
+ProxyClientOptions client_options(const CtlSettings& settings);
 
 /// `url` split into what httplib connects to and the path prefix.
 struct ProxyUrl {

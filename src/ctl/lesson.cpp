@@ -84,9 +84,8 @@ util::Status run_lesson_run(CommandContext& context)
     options.pace = lesson::Milliseconds(settings.lesson_pace_ms);
     options.patience = settings.lesson_patience;
     options.quiet = settings.json;
-    const ProxyClientOptions client_options{settings.proxy_url, settings.admin_token,
-                                            settings.tls_ca_file, settings.version};
-    lesson::LessonRun run(*chosen, context.client, client_options, context.out, options);
+    lesson::LessonRun run(*chosen, context.client, client_options(settings), context.out,
+                          options);
     if (!settings.json) {
         context.out << "Lesson " << chosen->name << ": " << chosen->title << " (" << chosen->steps
                     << " steps)\n"

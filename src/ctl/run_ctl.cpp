@@ -13,8 +13,7 @@ util::Status run_ctl(const CtlSettings& settings, std::ostream& out)
     // The command line requires a leaf subcommand, which sets both.
     RE_ASSERT(settings.action != CtlAction::none);
     RE_ASSERT(!settings.command.empty());
-    RE_TRY(client, ProxyClient::open(ProxyClientOptions{settings.proxy_url, settings.admin_token,
-                                                        settings.tls_ca_file, settings.version}));
+    RE_TRY(client, ProxyClient::open(client_options(settings)));
     CommandContext context{settings, *client, out};
     switch (settings.action) {
     case CtlAction::none: break;

@@ -61,9 +61,8 @@ json get_json(std::uint16_t port, const std::string& path)
     NodeClient client("127.0.0.1", port);
     const HttpReply answer = client.get(path);
     REQUIRE(answer.status == 200);
-    json envelope = json::parse(answer.body, nullptr, false);
-    REQUIRE(envelope.is_object());
-    return envelope["data"];
+    REQUIRE(answer.json.is_object());
+    return answer.json["data"];
 }
 
 /// A five-node cluster, its proxy, one lesson run; the lesson passed and

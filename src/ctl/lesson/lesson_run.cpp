@@ -80,13 +80,12 @@ void LessonRun::step(const std::string& heading, const std::string& text)
             std::chrono::duration_cast<Milliseconds>(now - m_step_started).count();
     }
     m_step_started = now;
-    m_steps.push_back(StepRecord{heading, {}, 0});
+    m_steps.push_back(StepRecord{heading, text, {}, 0});
     if (!m_options.quiet) {
         m_out << '\n'
               << '[' << m_steps.size() << '/' << m_lesson.steps << "] " << heading << '\n'
               << wrapped(text) << std::flush;
     }
-    m_current_text = text;
     post_banner("running", "");
     if (m_options.pace.count() > 0) {
         std::this_thread::sleep_for(m_options.pace);
@@ -220,7 +219,7 @@ void LessonRun::post_banner(const std::string& state, const std::string& detail)
                 {"steps", m_lesson.steps},
                 {"heading", cut(m_steps.empty() ? std::string(m_lesson.title) : m_steps.back().heading,
                                 k_banner_heading_max)},
-                {"text", cut(state == "running" ? m_current_text
+                {"text", cut(state == "running" && !m_steps.empty() ? m_steps.back().text
                                                 : std::string(m_passed ? "Raft did what the lesson said."
                                                                        : "Raft did not do what the lesson said."),
                              k_banner_text_max)},

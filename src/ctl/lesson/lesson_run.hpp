@@ -47,6 +47,8 @@ struct LessonOptions {
 /// What one step did, for the summary.
 struct StepRecord {
     std::string heading;
+    /// The explanation, as printed and put on the banner.
+    std::string text;
     /// What the step's checks saw, one line each ("node 3 leads term 4").
     std::vector<std::string> observations;
     std::int64_t elapsed_ms = 0;
@@ -124,8 +126,6 @@ private:
     bool m_mission_was_running = false;
     std::optional<nlohmann::json> m_timing_before;
     bool m_timing_changed = false;
-    /// The current step's text, for the banner.
-    std::string m_current_text;
 };
 
 template <typename T>

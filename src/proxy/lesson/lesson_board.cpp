@@ -1,11 +1,10 @@
 #include "proxy/lesson/lesson_board.hpp"
 
+#include <raftescort/transport/clock.hpp>
 #include <raftescort/transport/json_text.hpp>
 #include <raftescort/util/assert.hpp>
 
 #include <spdlog/spdlog.h>
-
-#include <chrono>
 
 namespace raftescort::proxy {
 
@@ -20,12 +19,7 @@ LessonBoard::LessonBoard(EventHub& hub, LessonBoardOptions options)
 
 std::int64_t LessonBoard::now_ms() const
 {
-    if (m_options.now_ms) {
-        return m_options.now_ms();
-    }
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    return m_options.now_ms ? m_options.now_ms() : transport::wall_clock_ms();
 }
 
 json LessonBoard::post(json banner, const std::string& by)
